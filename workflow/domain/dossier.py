@@ -1,0 +1,146 @@
+"""The dossier (hồ sơ) aggregate: its state, clocks, history and pending side effects.
+
+A dossier changes state only through `workflow.domain.lifecycle`; this module holds the
+data and the small facts derived from it. New events and outbox messages are collected
+in `pending_events` / `pending_messages` and written by the unit of work in the same
+commit as the new state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .clock import Clock
+from .procedure import Procedure
+
+AWAITING_DOCUMENTS = "awaiting_documents"
+RECEIVED = "received"
+IN_PROGRESS = "in_progress"
+SUPPLEMENT_REQUESTED = "supplement_requested"
+RESULT_READY = "result_ready"
+RETURNED = "returned"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+
+STATUSES = (AWAITING_DOCUMENTS, RECEIVED, IN_PROGRESS, SUPPLEMENT_REQUESTED,
+            RESULT_READY, RETURNED, REJECTED, WITHDRAWN)
+CLOSED = (RETURNED, REJECTED, WITHDRAWN)
+STEP_STATUSES = (IN_PROGRESS, SUPPLEMENT_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The person or organisation who files (người nộp hồ sơ)."""
+
+    name: str
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A staff member acting: role is counter | officer | supervisor | admin."""
+
+    username: str
+    role: str
+    agency: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the append-only history (nhật ký xử lý)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    step: str | None = None
+    note: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A side effect to send after commit, through the outbox."""
+
+    topic: str
+    payload: dict
+
+
+@dataclass
+class Dossier:
+    code: str
+    procedure: Procedure
+    applicant: Applicant
+    channel: str
+    status: str = AWAITING_DOCUMENTS
+    step_index: int | None = None
+    documents: list[str] = field(default_factory=list)
+    missing_documents: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    appointment_at: datetime | None = None
+    result_ready_at: datetime | None = None
+    closed_at: datetime | None = None
+    clock: Clock | None = None
+    step_clock: Clock | None = None
+    step_started_at: datetime | None = None
+    step_due_at: datetime | None = None
+    visits: int = 0
+    supplement_trips: int = 0
+    flags: list[str] = field(default_factory=list)
+    version: int = 0
+    last_seq: int = 0
+    id: int | None = None
+    procedure_id: int | None = None
+    pending_events: list[Event] = field(default_factory=list)
+    pending_messages: list[Message] = field(default_factory=list)
+
+    # -- the machine's view of the state: the status plus the step where it has one --
+    @property
+    def state(self) -> str:
+        if self.status in STEP_STATUSES:
+            return f"{self.status}@{self.current_step.code}"
+        return self.status
+
+    @state.setter
+    def state(self, value: str) -> None:
+        status, _, step = value.partition("@")
+        self.status = status
+        if step:
+            self.step_index = self.procedure.step_index(step)
+
+    @property
+    def current_step(self):
+        if self.step_index is None:
+            return None
+        return self.procedure.steps[self.step_index]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED
+
+    @property
+    def receiving_agency(self) -> str:
+        return self.procedure.agency
+
+    def record(self, at: datetime, actor: str, action: str, from_state: str | None,
+               note: str | None = None, **data) -> Event:
+        """Append the next event; seq grows 1, 2, 3... without gaps."""
+        self.last_seq += 1
+        step = self.current_step.code if self.current_step else None
+        event = Event(self.last_seq, at, actor, action, from_state, self.state, step, note,
+                      {k: v for k, v in data.items() if v is not None})
+        self.pending_events.append(event)
+        return event
+
+    def emit(self, topic: str, **payload) -> None:
+        self.pending_messages.append(Message(topic, {"dossier": self.code, **payload}))
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and not self.is_closed and self.result_ready_at is None \
+            and now > self.due_at

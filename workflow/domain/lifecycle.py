@@ -1,0 +1,379 @@
+"""The dossier lifecycle: ONE `transitions` machine per procedure version.
+
+States follow the one-stop rules (Decree 61/2018/NĐ-CP as amended by Decree
+107/2021/NĐ-CP): awaiting_documents, received, in_progress@STEP,
+supplement_requested@STEP, result_ready, returned, rejected, withdrawn. The step is part
+of the state, so the machine of a procedure version knows exactly which hand-offs exist.
+
+The machine is built once per procedure version (`model=None`, `auto_transitions=False`,
+`send_event=True`) and triggers are fired on plain Dossier objects; callbacks only apply
+the effects to the object and record events. Nothing here touches a clock or a database:
+`now` and the calendar are arguments, and the caller's unit of work commits or drops the
+whole change.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from transitions import Machine
+
+from .clock import Clock
+from .dossier import (AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTED, RESULT_READY,
+                      RETURNED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor, Applicant, Dossier)
+from .errors import ActionNotAllowed, Forbidden, InvalidInput
+from .procedure import CHANNELS, Procedure
+
+ACTIONS = ("supplement", "request_supplement", "forward", "send_back", "complete",
+           "return_result", "reject", "withdraw")
+
+DESK, STEP = "desk", "step"
+# Who may fire an action, by the status it is fired from. "desk": counter staff or a
+# supervisor of the receiving agency (bộ phận một cửa). "step": an officer or supervisor
+# of the agency holding the current step (counter staff too when the receiving agency
+# itself holds that step, e.g. the return step at the desk).
+PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("supplement", AWAITING_DOCUMENTS): frozenset({DESK}),
+    ("supplement", SUPPLEMENT_REQUESTED): frozenset({DESK, STEP}),
+    ("forward", RECEIVED): frozenset({DESK}),
+    ("forward", IN_PROGRESS): frozenset({STEP}),
+    ("send_back", IN_PROGRESS): frozenset({STEP}),
+    ("complete", IN_PROGRESS): frozenset({STEP}),
+    ("request_supplement", IN_PROGRESS): frozenset({STEP}),
+    ("return_result", RESULT_READY): frozenset({DESK}),
+    ("reject", AWAITING_DOCUMENTS): frozenset({DESK}),
+    ("reject", RECEIVED): frozenset({DESK}),
+    ("reject", IN_PROGRESS): frozenset({STEP}),
+    ("reject", SUPPLEMENT_REQUESTED): frozenset({STEP}),
+    ("withdraw", AWAITING_DOCUMENTS): frozenset({DESK}),
+    ("withdraw", RECEIVED): frozenset({DESK}),
+    ("withdraw", IN_PROGRESS): frozenset({DESK}),
+    ("withdraw", SUPPLEMENT_REQUESTED): frozenset({DESK}),
+}
+INTAKE_ROLES = ("counter", "supervisor")
+REASON_REQUIRED = {"reject": "reason", "withdraw": "reason", "send_back": "note"}
+
+
+def capacities(actor: Actor, dossier: Dossier) -> set[str]:
+    """The capacities in which this actor stands towards this dossier."""
+    held = set()
+    if actor.role in ("counter", "supervisor") and actor.agency == dossier.receiving_agency:
+        held.add(DESK)
+    step = dossier.current_step
+    if step is not None and actor.agency == step.agency:
+        if actor.role in ("officer", "supervisor") or (
+                actor.role == "counter" and step.agency == dossier.receiving_agency):
+            held.add(STEP)
+    return held
+
+
+def may_act(actor: Actor, action: str, dossier: Dossier) -> bool:
+    return bool(PERMISSIONS.get((action, dossier.status), frozenset()) & capacities(actor, dossier))
+
+
+# ----------------------------------------------------------------------------------
+# the machine
+# ----------------------------------------------------------------------------------
+class Lifecycle:
+    """The state machine of one procedure version, shared by all its dossiers."""
+
+    def __init__(self, procedure: Procedure):
+        self.procedure = procedure
+        steps = [s.code for s in procedure.steps]
+        working = [f"{IN_PROGRESS}@{s}" for s in steps]
+        waiting = [f"{SUPPLEMENT_REQUESTED}@{s}" for s in steps]
+        open_states = [AWAITING_DOCUMENTS, RECEIVED, *working, *waiting]
+        t = []
+        t.append(dict(trigger="supplement", source=AWAITING_DOCUMENTS, dest=RECEIVED,
+                      conditions=[_now_complete], after=_on_complete_intake))
+        t.append(dict(trigger="supplement", source=AWAITING_DOCUMENTS, dest=AWAITING_DOCUMENTS,
+                      after=_on_still_incomplete))
+        for s, w, q in zip(steps, working, waiting):
+            t.append(dict(trigger="request_supplement", source=w, dest=q, after=_on_request_supplement))
+            t.append(dict(trigger="supplement", source=q, dest=w, after=_on_supplemented))
+        if steps:
+            t.append(dict(trigger="forward", source=RECEIVED, dest=working[0], after=_on_step_entered))
+        for i in range(len(steps) - 1):
+            t.append(dict(trigger="forward", source=working[i], dest=working[i + 1], after=_on_step_entered))
+        for i in range(1, len(steps)):
+            for j in range(i):
+                t.append(dict(trigger="send_back", source=working[i], dest=working[j],
+                              conditions=[_send_back_target(steps[j], j == i - 1)], after=_on_step_entered))
+        if steps:
+            t.append(dict(trigger="complete", source=working[-1], dest=RESULT_READY, after=_on_result_ready))
+        t.append(dict(trigger="return_result", source=RESULT_READY, dest=RETURNED, after=_on_closed))
+        t.append(dict(trigger="reject", source=open_states, dest=REJECTED, after=_on_closed))
+        t.append(dict(trigger="withdraw", source=open_states, dest=WITHDRAWN, after=_on_closed))
+        self.machine = Machine(model=None, states=[*open_states, RESULT_READY, *CLOSED],
+                               initial=AWAITING_DOCUMENTS, transitions=t, auto_transitions=False,
+                               send_event=True, model_attribute="state")
+        self._allowed = {state: tuple(a for a in ACTIONS if a in self.machine.get_triggers(state))
+                         for state in self.machine.states}
+
+    def allowed_actions(self, dossier: Dossier) -> tuple[str, ...]:
+        return self._allowed.get(dossier.state, ())
+
+    def fire(self, dossier: Dossier, action: str, actor: Actor, now: datetime, calendar,
+             **payload) -> Dossier:
+        """Apply one action or raise; on a raise the caller drops the dossier object."""
+        if action not in ACTIONS:
+            raise InvalidInput(f"unknown action '{action}'", field="action")
+        allowed = self.allowed_actions(dossier)
+        if action not in allowed:
+            raise ActionNotAllowed(
+                f"'{action}' is not allowed while the dossier is {dossier.state}", list(allowed))
+        if not may_act(actor, action, dossier):
+            raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) may not {action} "
+                            f"dossier {dossier.code} at {dossier.state}")
+        _validate_payload(dossier, action, payload)
+        before = dossier.state
+        fired = self.machine.events[action].trigger(
+            dossier, actor=actor, now=now, calendar=calendar, before=before, **payload)
+        if not fired:  # only send_back can fall through: no transition matched its target
+            raise InvalidInput(f"step '{payload.get('to_step')}' is not an earlier step of this dossier",
+                               field="to_step")
+        dossier.version += 1
+        return dossier
+
+
+@lru_cache(maxsize=512)
+def lifecycle_for(procedure: Procedure) -> Lifecycle:
+    """One machine per procedure version (procedures are frozen, hashable values)."""
+    return Lifecycle(procedure)
+
+
+# ----------------------------------------------------------------------------------
+# intake: the moment a dossier comes to exist
+# ----------------------------------------------------------------------------------
+def authorise_intake(actor: Actor, procedure: Procedure) -> None:
+    """Only the receiving agency's counter staff (or its supervisor) take in dossiers."""
+    if actor.role not in INTAKE_ROLES or actor.agency != procedure.agency:
+        raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) may not receive dossiers "
+                        f"for agency {procedure.agency}")
+
+
+def open_dossier(procedure: Procedure, code: str, applicant: Applicant, documents: list[str],
+                 channel: str, actor: Actor, now: datetime, calendar) -> Dossier:
+    """Take in a dossier (tiếp nhận): complete → received with its appointment; else
+    awaiting_documents with EVERY missing required document listed at once."""
+    authorise_intake(actor, procedure)
+    if channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    if channel not in procedure.channels:
+        raise InvalidInput(f"procedure {procedure.code} is not offered through '{channel}' "
+                           f"(offered: {', '.join(procedure.channels)})", field="channel")
+    _check_document_codes(procedure, documents, "documents")
+    dossier = Dossier(code=code, procedure=procedure, applicant=applicant, channel=channel,
+                      documents=list(dict.fromkeys(documents)), created_at=now)
+    dossier.visits = 1 if channel == "in_person" else 0
+    dossier.missing_documents = procedure.missing(dossier.documents)
+    if dossier.missing_documents:
+        dossier.status = AWAITING_DOCUMENTS
+        dossier.record(now, actor.username, "intake", None, missing=dossier.missing_documents,
+                       channel=channel)
+        dossier.emit("dossier.supplement_notice", missing=dossier.missing_documents)
+    else:
+        _receive(dossier, now, calendar)
+        dossier.record(now, actor.username, "intake", None, channel=channel,
+                       due_at=dossier.due_at.isoformat())
+        dossier.emit("dossier.received", due_at=dossier.due_at.isoformat())
+    dossier.version = 1
+    return dossier
+
+
+def clock_start(procedure: Procedure, now: datetime, calendar) -> datetime:
+    """When the statutory time starts: the next opening, or the next working day when the
+    procedure has a same-day cut-off (e.g. civil status: after 15:00) and it is passed."""
+    local = now.astimezone(calendar.tz)
+    if procedure.cutoff is not None and calendar.is_working_day(local.date()) \
+            and local.time() >= procedure.cutoff:
+        day = local.date() + timedelta(days=1)
+        while not calendar.is_working_day(day):
+            day += timedelta(days=1)
+        return calendar.opening_of(day)
+    return calendar.next_opening(now)
+
+
+def _receive(dossier: Dossier, now: datetime, calendar) -> None:
+    p = dossier.procedure
+    dossier.status = RECEIVED
+    dossier.received_at = now
+    dossier.missing_documents = []
+    dossier.clock = Clock(budget=round(p.processing_days * calendar.minutes_per_day))
+    dossier.clock.start(clock_start(p, now, calendar))
+    dossier.due_at = dossier.clock.due_at(calendar)
+    dossier.appointment_at = dossier.due_at
+
+
+# ----------------------------------------------------------------------------------
+# payload rules and callbacks (each receives transitions' EventData)
+# ----------------------------------------------------------------------------------
+def _check_document_codes(procedure: Procedure, codes, field: str) -> None:
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise InvalidInput("must be a list of document codes", field=field)
+    known = {d.code for d in procedure.documents}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InvalidInput(f"not in the checklist of procedure {procedure.code}: {', '.join(unknown)}",
+                           field=field)
+
+
+def _validate_payload(dossier: Dossier, action: str, payload: dict) -> None:
+    key = REASON_REQUIRED.get(action)
+    if key and not str(payload.get(key) or "").strip():
+        raise InvalidInput(f"'{key}' is required to {action}", field=key)
+    if action == "supplement":
+        _check_document_codes(dossier.procedure, payload.get("documents", []), "documents")
+        channel = payload.get("channel") or dossier.channel
+        if channel not in CHANNELS:
+            raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    if action == "request_supplement":
+        missing = payload.get("missing")
+        if not missing:
+            raise InvalidInput("list the documents to supplement", field="missing")
+        _check_document_codes(dossier.procedure, missing, "missing")
+        if not str(payload.get("reason") or "").strip():
+            raise InvalidInput("'reason' is required to request a supplement", field="reason")
+
+
+def _kw(ev):
+    return ev.kwargs
+
+
+def _now_complete(ev) -> bool:
+    d: Dossier = ev.model
+    return not d.procedure.missing([*d.documents, *_kw(ev).get("documents", [])])
+
+
+def _count_trip(d: Dossier, kw) -> str:
+    channel = kw.get("channel") or d.channel
+    if channel == "in_person":
+        d.visits += 1
+        d.supplement_trips += 1
+    return channel
+
+
+def _add_documents(d: Dossier, codes) -> list[str]:
+    new = [c for c in codes if c not in d.documents]
+    d.documents.extend(new)
+    return new
+
+
+def _on_complete_intake(ev) -> None:
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    channel = _count_trip(d, kw)
+    added = _add_documents(d, kw.get("documents", []))
+    _receive(d, kw["now"], kw["calendar"])
+    d.record(kw["now"], kw["actor"].username, "supplement", kw["before"], kw.get("note"),
+             documents=added, channel=channel, due_at=d.due_at.isoformat())
+    d.emit("dossier.received", due_at=d.due_at.isoformat())
+
+
+def _on_still_incomplete(ev) -> None:
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    channel = _count_trip(d, kw)
+    added = _add_documents(d, kw.get("documents", []))
+    d.missing_documents = d.procedure.missing(d.documents)
+    d.record(kw["now"], kw["actor"].username, "supplement", kw["before"], kw.get("note"),
+             documents=added, channel=channel, missing=d.missing_documents)
+
+
+def _step_clock(d: Dossier, now: datetime, calendar) -> None:
+    step = d.current_step
+    d.step_clock = Clock(budget=round(step.days * calendar.minutes_per_day))
+    d.step_clock.start(calendar.next_opening(now))
+    d.step_started_at = now
+    d.step_due_at = d.step_clock.due_at(calendar)
+
+
+def _on_step_entered(ev) -> None:
+    """forward / send_back: the next holder's step clock starts (a hand-off when the
+    agency changes: recorded on the process-tracking slip, form 05 of Circular 01/2018)."""
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    source = ev.transition.source
+    from_step = source.partition("@")[2] or None
+    from_agency = d.procedure.steps[d.procedure.step_index(from_step)].agency if from_step \
+        else d.receiving_agency
+    _step_clock(d, kw["now"], kw["calendar"])
+    action = ev.event.name
+    d.record(kw["now"], kw["actor"].username, action, kw["before"], kw.get("note"),
+             from_agency=from_agency, to_agency=d.current_step.agency,
+             step_due_at=d.step_due_at.isoformat())
+    if from_agency != d.current_step.agency:
+        d.emit("dossier.handed_over", step=d.current_step.code, agency=d.current_step.agency)
+
+
+def _send_back_target(step_code: str, is_previous: bool):
+    def condition(ev) -> bool:
+        wanted = _kw(ev).get("to_step")
+        return wanted == step_code if wanted else is_previous
+    return condition
+
+
+def _on_request_supplement(ev) -> None:
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    now, cal = kw["now"], kw["calendar"]
+    d.clock.pause(now, cal)
+    d.step_clock.pause(now, cal)
+    d.due_at = None
+    d.step_due_at = None
+    d.missing_documents = list(dict.fromkeys(kw["missing"]))
+    d.record(now, kw["actor"].username, "request_supplement", kw["before"], kw.get("reason"),
+             missing=d.missing_documents, override_reason=kw.get("override_reason"))
+    d.emit("dossier.supplement_requested", missing=d.missing_documents)
+
+
+def _on_supplemented(ev) -> None:
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    now, cal = kw["now"], kw["calendar"]
+    channel = _count_trip(d, kw)
+    added = _add_documents(d, kw.get("documents", []))
+    d.missing_documents = [c for c in d.missing_documents if c not in d.documents]
+    start = cal.next_opening(now)
+    if d.procedure.on_supplement == "restart":
+        d.clock.restart(start)
+        d.step_clock.restart(start)
+    else:
+        d.clock.start(start)
+        d.step_clock.start(start)
+    d.due_at = d.clock.due_at(cal)
+    d.step_due_at = d.step_clock.due_at(cal)
+    d.appointment_at = d.due_at
+    d.record(now, kw["actor"].username, "supplement", kw["before"], kw.get("note"),
+             documents=added, channel=channel, clock=d.procedure.on_supplement,
+             due_at=d.due_at.isoformat())
+
+
+def _stop_clocks(d: Dossier, now: datetime, cal) -> None:
+    if d.clock is not None:
+        d.clock.pause(now, cal)
+    if d.step_clock is not None:
+        d.step_clock.pause(now, cal)
+    d.step_due_at = None
+
+
+def _on_result_ready(ev) -> None:
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    _stop_clocks(d, kw["now"], kw["calendar"])
+    d.result_ready_at = kw["now"]
+    late = d.appointment_at is not None and kw["now"] > d.appointment_at
+    d.record(kw["now"], kw["actor"].username, "complete", kw["before"], kw.get("note"), late=late)
+    d.emit("dossier.result_ready")
+
+
+def _on_closed(ev) -> None:
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    now = kw["now"]
+    _stop_clocks(d, now, kw["calendar"])
+    d.closed_at = now
+    action = ev.event.name
+    note = kw.get("reason") if action in ("reject", "withdraw") else kw.get("note")
+    d.record(now, kw["actor"].username, action, kw["before"], note)
+    d.emit("dossier.closed", status=d.status)
