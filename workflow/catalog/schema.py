@@ -1,0 +1,155 @@
+"""Validation of procedure files (YAML) into domain `Procedure` values.
+
+A procedure is published data, so a bad file must be refused whole with the file and
+the field named; nothing from it is loaded. Pydantic does the field checks; the rules
+that span fields (step days within the statutory time, unique codes) are checked here.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workflow.domain.procedure import DocumentSpec, Fee, Procedure, Step
+
+CODE = r"^[A-Z0-9_]{1,16}$"
+AGENCY = r"^[A-Z0-9]+(\.[A-Z0-9]+)*$"
+EIGHTHS = 8  # step and procedure times are multiples of 1/8 day (one office hour)
+
+
+class CatalogError(Exception):
+    """A procedure file that cannot be loaded: names the file and the field."""
+
+    def __init__(self, path: str, field: str, message: str):
+        super().__init__(f"{path}: {field}: {message}")
+        self.path, self.field, self.message = path, field, message
+
+
+def _days(value: float) -> float:
+    if value <= 0 or abs(value * EIGHTHS - round(value * EIGHTHS)) > 1e-9:
+        raise ValueError("must be a positive multiple of 0.125 working day")
+    return value
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1)
+    copies: int = Field(1, ge=0, le=20)
+    original: bool = True
+    optional: bool = False
+    present_only: bool = False
+    note: str | None = None
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1)
+    agency: str = Field(pattern=AGENCY, max_length=32)
+    days: float
+
+    _check_days = field_validator("days")(classmethod(lambda cls, v: _days(v)))
+
+
+class FeeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=0)
+    currency: Literal["VND"] = "VND"
+    note: str | None = None
+
+
+class ProcedureIn(BaseModel):
+    """The YAML schema of one procedure version (keys may be added, never renamed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
+    name: str = Field(min_length=1)
+    field: str = Field(min_length=1)
+    level: Literal["commune", "district", "province", "central"] | None = None
+    agency: str = Field(pattern=AGENCY, max_length=32)
+    effective_from: date = date(1900, 1, 1)
+    effective_to: date | None = None
+    processing_days: float
+    cutoff: time | None = None
+    fee: FeeIn = FeeIn(amount=0)
+    channels: list[Literal["in_person", "online", "post"]] = Field(min_length=1)
+    result: str = Field(min_length=1)
+    result_code: str | None = None
+    legal_basis: list[str] = []
+    on_supplement: Literal["restart", "resume"] = "restart"
+    documents: list[DocumentIn] = Field(min_length=1)
+    steps: list[StepIn] = Field(min_length=1)
+    time_note: str | None = None
+    sources: list[str] = []
+    notes: str | None = None
+
+    _check_days = field_validator("processing_days")(classmethod(lambda cls, v: _days(v)))
+
+    @field_validator("cutoff", mode="before")
+    @classmethod
+    def _cutoff(cls, v):
+        if isinstance(v, int):  # YAML 1.1 reads 15:00 as a sexagesimal integer
+            return time(v // 60, v % 60)
+        return v
+
+    @model_validator(mode="after")
+    def _cross_field(self):
+        for name, items in (("documents", self.documents), ("steps", self.steps)):
+            seen = set()
+            for i, item in enumerate(items):
+                if item.code in seen:
+                    raise ValueError(f"{name}.{i}.code: '{item.code}' is repeated")
+                seen.add(item.code)
+        total = sum(s.days for s in self.steps)
+        if total > self.processing_days + 1e-9:
+            raise ValueError(f"steps: step days add up to {total:g}, more than "
+                             f"processing_days {self.processing_days:g}")
+        if self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to: before effective_from")
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("channels: repeated channel")
+        return self
+
+    def fingerprint(self) -> str:
+        """A hash of the published content: a new version is stored when it changes."""
+        raw = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def parse_procedure(data, path: str = "<input>") -> ProcedureIn:
+    """Validate raw YAML data; raise CatalogError naming the first bad field."""
+    if not isinstance(data, dict):
+        raise CatalogError(path, "<root>", "a procedure file must be a mapping")
+    try:
+        return ProcedureIn.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or _field_from(err["msg"])
+        return _raise(path, loc, err["msg"])
+
+
+def _field_from(msg: str) -> str:
+    head = msg.removeprefix("Value error, ").split(":", 1)[0].split(" ", 1)[0]
+    return head or "<root>"
+
+
+def _raise(path, field, msg):
+    raise CatalogError(path, field, msg.removeprefix("Value error, "))
+
+
+def to_domain(p: ProcedureIn, version: int = 1) -> Procedure:
+    return Procedure(
+        code=p.code, name=p.name, field=p.field, agency=p.agency,
+        processing_days=p.processing_days, version=version, level=p.level,
+        documents=tuple(DocumentSpec(**d.model_dump()) for d in p.documents),
+        steps=tuple(Step(**s.model_dump()) for s in p.steps),
+        fee=Fee(**p.fee.model_dump()), channels=tuple(p.channels), result=p.result,
+        result_code=p.result_code, legal_basis=tuple(p.legal_basis),
+        on_supplement=p.on_supplement, cutoff=p.cutoff, effective_from=p.effective_from,
+        effective_to=p.effective_to,
+        extra={"time_note": p.time_note, "sources": p.sources, "notes": p.notes},
+    )
