@@ -1,0 +1,178 @@
+"""Repositories over SQLAlchemy Core: dossiers, procedures, users, sequences, outbox.
+
+Rows are mapped to domain objects by hand (no ORM identity map): it is the cheapest way
+to keep the domain free of SQLAlchemy and to write a transition as one UPDATE guarded
+by the version column plus one INSERT per event.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timezone
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from workflow.catalog.schema import ProcedureIn, to_domain
+from workflow.domain.clock import Clock
+from workflow.domain.dossier import Applicant, Dossier, Event
+from workflow.domain.errors import Conflict
+from workflow.domain.procedure import Procedure
+
+from .tables import dossier_events, dossier_sequences, dossiers, outbox, procedures
+
+_PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
+_CACHE_LOCK = threading.Lock()
+
+
+def _upsert(conn: Connection):
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
+
+
+class ProcedureRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def by_id(self, procedure_id: int) -> Procedure:
+        cached = _PROCEDURE_CACHE.get(procedure_id)
+        if cached is None:
+            row = self.conn.execute(select(procedures.c.definition, procedures.c.version)
+                                    .where(procedures.c.id == procedure_id)).one()
+            cached = to_domain(ProcedureIn.model_validate(row.definition), row.version)
+            with _CACHE_LOCK:
+                _PROCEDURE_CACHE[procedure_id] = cached
+        return cached
+
+    def current(self, code: str, on: date) -> tuple[int, Procedure] | None:
+        """The version of `code` in force on a day (latest effective_from <= day)."""
+        row = self.conn.execute(
+            select(procedures.c.id).where(
+                procedures.c.code == code, procedures.c.is_current.is_(True),
+                procedures.c.effective_from <= on,
+                (procedures.c.effective_to.is_(None)) | (procedures.c.effective_to >= on))
+            .order_by(procedures.c.effective_from.desc()).limit(1)).first()
+        return (row.id, self.by_id(row.id)) if row else None
+
+    def store(self, parsed: ProcedureIn, now: datetime) -> tuple[str, int]:
+        """Store a version if its content is new: returns ('unchanged'|'created'|'updated', version)."""
+        c = procedures.c
+        latest = self.conn.execute(
+            select(c.id, c.version, c.fingerprint).where(
+                c.code == parsed.code, c.effective_from == parsed.effective_from)
+            .order_by(c.version.desc()).limit(1)).first()
+        fingerprint = parsed.fingerprint()
+        if latest and latest.fingerprint == fingerprint:
+            return "unchanged", latest.version
+        version = latest.version + 1 if latest else 1
+        if latest:
+            self.conn.execute(update(procedures).where(
+                c.code == parsed.code, c.effective_from == parsed.effective_from).values(is_current=False))
+        self.conn.execute(insert(procedures).values(
+            code=parsed.code, version=version, effective_from=parsed.effective_from,
+            effective_to=parsed.effective_to, name=parsed.name, agency=parsed.agency,
+            fingerprint=fingerprint, definition=parsed.model_dump(mode="json"), is_current=True,
+            loaded_at=now))
+        return ("updated" if latest else "created"), version
+
+
+class DossierRepository:
+    def __init__(self, conn: Connection, procedures_repo: ProcedureRepository):
+        self.conn = conn
+        self.procedures = procedures_repo
+
+    # -- codes -------------------------------------------------------------------------
+    def next_sequence(self, agency: str, day: date) -> int:
+        """Next number in the agency's daily sequence; the row lock held until commit
+        makes concurrent intakes queue, so a code is never handed out twice."""
+        ins = _upsert(self.conn)(dossier_sequences).values(agency=agency, day=day, last=1)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["agency", "day"], set_={"last": dossier_sequences.c.last + 1}
+        ).returning(dossier_sequences.c.last)
+        return self.conn.execute(stmt).scalar_one()
+
+    # -- reading -----------------------------------------------------------------------
+    def get(self, code: str) -> Dossier | None:
+        row = self.conn.execute(select(dossiers).where(dossiers.c.code == code)).first()
+        return self._to_domain(row) if row else None
+
+    def id_for_key(self, idempotency_key: str) -> str | None:
+        return self.conn.execute(select(dossiers.c.code).where(
+            dossiers.c.idempotency_key == idempotency_key)).scalar()
+
+    def events(self, dossier_id: int) -> list[Event]:
+        rows = self.conn.execute(select(dossier_events).where(
+            dossier_events.c.dossier_id == dossier_id).order_by(dossier_events.c.seq))
+        return [Event(r.seq, r.at, r.actor, r.action, r.from_state, r.to_state, r.step, r.note,
+                      r.data or {}) for r in rows]
+
+    def _to_domain(self, r) -> Dossier:
+        proc = self.procedures.by_id(r.procedure_id)
+        d = Dossier(
+            id=r.id, code=r.code, procedure=proc,
+            applicant=Applicant(r.applicant_name, r.applicant_id_number, r.applicant_phone,
+                                r.applicant_email),
+            channel=r.channel, status=r.status, step_index=proc.step_index(r.step_code) if r.step_code else None,
+            documents=list(r.documents), missing_documents=list(r.missing_documents),
+            created_at=r.created_at, received_at=r.received_at, due_at=r.due_at,
+            appointment_at=r.appointment_at, result_ready_at=r.result_ready_at, closed_at=r.closed_at,
+            clock=Clock(r.clock_budget, r.clock_used, r.clock_since) if r.clock_budget is not None else None,
+            step_clock=Clock(r.step_budget, r.step_used, r.step_since) if r.step_budget is not None else None,
+            step_started_at=r.step_started_at, step_due_at=r.step_due_at, visits=r.visits,
+            supplement_trips=r.supplement_trips, flags=list(r.flags), version=r.version,
+            last_seq=r.last_seq, procedure_id=r.procedure_id)
+        return d
+
+    # -- writing -----------------------------------------------------------------------
+    @staticmethod
+    def _values(d: Dossier) -> dict:
+        step = d.current_step
+        clock, sclock = d.clock, d.step_clock
+        return dict(
+            status=d.status, step_code=step.code if step else None,
+            step_agency=step.agency if step and d.status in ("in_progress", "supplement_requested") else None,
+            documents=d.documents, missing_documents=d.missing_documents, flags=d.flags,
+            visits=d.visits, supplement_trips=d.supplement_trips, received_at=d.received_at,
+            due_at=d.due_at, appointment_at=d.appointment_at, result_ready_at=d.result_ready_at,
+            closed_at=d.closed_at,
+            clock_budget=clock.budget if clock else None, clock_used=clock.used if clock else None,
+            clock_since=clock.running_since if clock else None,
+            step_budget=sclock.budget if sclock else None, step_used=sclock.used if sclock else None,
+            step_since=sclock.running_since if sclock else None,
+            step_started_at=d.step_started_at, step_due_at=d.step_due_at,
+            last_seq=d.last_seq, version=d.version)
+
+    def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None) -> None:
+        a = d.applicant
+        d.id = self.conn.execute(insert(dossiers).values(
+            code=d.code, procedure_id=procedure_id, procedure_code=d.procedure.code,
+            agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
+            applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
+            created_at=d.created_at, idempotency_key=idempotency_key, **self._values(d),
+        ).returning(dossiers.c.id)).scalar_one()
+        self._flush_side_rows(d)
+
+    def save(self, d: Dossier, expected_version: int) -> None:
+        """Write the new state only if nobody else wrote since we read it."""
+        result = self.conn.execute(update(dossiers).where(
+            dossiers.c.id == d.id, dossiers.c.version == expected_version).values(**self._values(d)))
+        if result.rowcount != 1:
+            raise Conflict(f"dossier {d.code} was changed by someone else; reload and retry")
+        self._flush_side_rows(d)
+
+    def _flush_side_rows(self, d: Dossier) -> None:
+        if d.pending_events:
+            self.conn.execute(insert(dossier_events), [
+                dict(dossier_id=d.id, seq=e.seq, at=e.at, actor=e.actor, action=e.action,
+                     from_state=e.from_state, to_state=e.to_state, step=e.step, note=e.note,
+                     data=e.data) for e in d.pending_events])
+        if d.pending_messages:
+            now = datetime.now(timezone.utc)
+            self.conn.execute(insert(outbox), [
+                dict(topic=m.topic, payload=m.payload, created_at=now, available_at=now, attempts=0)
+                for m in d.pending_messages])
+        d.pending_events.clear()
+        d.pending_messages.clear()
+
+
+def count(conn: Connection, table, *where) -> int:
+    return conn.execute(select(func.count()).select_from(table).where(and_(True, *where))).scalar_one()

@@ -1,0 +1,164 @@
+"""SQLAlchemy 2.0 Core tables: the one schema for SQLite and PostgreSQL.
+
+Deadlines and the fields lists filter on are plain indexed columns (not JSON) so the
+sweeps and dashboards stay set-based. Migrations in `migrations/` create exactly these.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, TypeDecorator, UniqueConstraint)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in and out on every backend (SQLite keeps naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+TS = UTCDateTime()
+
+agencies = Table(
+    "agencies", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("level", String(16)),
+    Column("parent_code", String(32)),
+)
+
+procedures = Table(
+    "procedures", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("code", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+    Column("name", Text, nullable=False),
+    Column("agency", String(32), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("is_current", Boolean, nullable=False, default=True),
+    Column("loaded_at", TS, nullable=False),
+    UniqueConstraint("code", "effective_from", "version"),
+    Index("ix_procedures_lookup", "code", "is_current", "effective_from"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("full_name", Text),
+    Column("role", String(16), nullable=False),
+    Column("agency", String(32)),
+    Column("password_hash", Text),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", TS, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS),
+)
+
+dossier_sequences = Table(
+    "dossier_sequences", metadata,
+    Column("agency", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+dossiers = Table(
+    "dossiers", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("procedure_id", ID, ForeignKey("procedures.id"), nullable=False),
+    Column("procedure_code", String(40), nullable=False),
+    Column("agency", String(32), nullable=False),          # receiving agency
+    Column("status", String(24), nullable=False),
+    Column("step_code", String(16)),
+    Column("step_agency", String(32)),                      # holder of the current step
+    Column("channel", String(16), nullable=False),
+    Column("applicant_name", Text, nullable=False),
+    Column("applicant_id_number", String(32)),
+    Column("applicant_phone", String(32)),
+    Column("applicant_email", Text),
+    Column("documents", JSON, nullable=False),
+    Column("missing_documents", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("visits", Integer, nullable=False, default=0),
+    Column("supplement_trips", Integer, nullable=False, default=0),
+    Column("created_at", TS, nullable=False),
+    Column("received_at", TS),
+    Column("due_at", TS),
+    Column("appointment_at", TS),
+    Column("result_ready_at", TS),
+    Column("closed_at", TS),
+    Column("clock_budget", Integer),
+    Column("clock_used", Integer),
+    Column("clock_since", TS),
+    Column("step_budget", Integer),
+    Column("step_used", Integer),
+    Column("step_since", TS),
+    Column("step_started_at", TS),
+    Column("step_due_at", TS),
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=1),
+    Column("idempotency_key", String(200), unique=True),
+    Index("ix_dossiers_open_due", "status", "due_at"),
+    Index("ix_dossiers_step_due", "step_agency", "step_due_at"),
+    Index("ix_dossiers_agency_status", "agency", "status"),
+    Index("ix_dossiers_received", "agency", "received_at"),
+)
+
+dossier_events = Table(
+    "dossier_events", metadata,
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(48)),
+    Column("to_state", String(48), nullable=False),
+    Column("step", String(16)),
+    Column("note", Text),
+    Column("data", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("available_at", TS, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("sent_at", TS),
+    Index("ix_outbox_pending", "sent_at", "available_at"),
+)

@@ -1,0 +1,23 @@
+"""What every use case needs from the outside world, passed in, never imported:
+the database engine, the business calendar, the current time and the code format."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+from workflow.domain.codes import DEFAULT_FORMAT
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    engine: Engine
+    calendar: object
+    now: Callable[[], datetime] = utc_now
+    code_format: str = DEFAULT_FORMAT

@@ -1,0 +1,81 @@
+"""Use cases on dossiers: one function per command, each one transaction.
+
+`intake` takes in a new dossier (tiếp nhận hồ sơ); `act` applies a lifecycle action;
+`get` reads one dossier with its history. Each runs inside a unit of work and leaves
+nothing behind when it raises.
+"""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from workflow.domain.codes import dossier_code
+from workflow.domain.dossier import Actor, Applicant, Dossier, Event
+from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from workflow.domain.lifecycle import authorise_intake, lifecycle_for, open_dossier
+
+from .context import Context
+from .unit_of_work import UnitOfWork
+
+
+def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
+           documents: list[str], channel: str, idempotency_key: str | None = None
+           ) -> tuple[Dossier, bool]:
+    """Returns (dossier, replayed): replayed is True when the key was seen before."""
+    key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
+    now = ctx.now()
+    with UnitOfWork(ctx.engine) as uow:
+        if key and (existing := uow.dossiers.id_for_key(key)):
+            return uow.dossiers.get(existing), True
+        found = uow.procedures.current(procedure_code, now.astimezone(ctx.calendar.tz).date())
+        if found is None:
+            raise NotFound(f"no procedure '{procedure_code}' in force", field="procedure_code")
+        procedure_id, procedure = found
+        if not applicant.name.strip():
+            raise InvalidInput("the applicant's name is required", field="applicant.name")
+        authorise_intake(actor, procedure)  # before drawing a sequence number
+        day = now.astimezone(ctx.calendar.tz).date()
+        seq = uow.dossiers.next_sequence(procedure.agency, day)
+        code = dossier_code(procedure.agency, day, seq, ctx.code_format)
+        dossier = open_dossier(procedure, code, applicant, documents, channel, actor, now, ctx.calendar)
+        try:
+            uow.dossiers.add(dossier, procedure_id, key)
+            uow.commit()
+        except IntegrityError:
+            if not key:
+                raise
+            uow.rollback()
+            return _replay(ctx, key), True
+    return dossier, False
+
+
+def _replay(ctx: Context, key: str) -> Dossier:
+    with UnitOfWork(ctx.engine) as uow:
+        code = uow.dossiers.id_for_key(key)
+        if code is None:
+            raise Conflict("a concurrent request with the same Idempotency-Key failed; retry")
+        return uow.dossiers.get(code)
+
+
+def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
+        if_match: int | None = None) -> Dossier:
+    now = ctx.now()
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        if dossier is None:
+            raise NotFound(f"no dossier '{code}'", field="code")
+        if if_match is not None and if_match != dossier.version:
+            raise StaleVersion(f"dossier {code} is at version {dossier.version}, not {if_match}",
+                               field="If-Match", current_version=dossier.version)
+        read_version = dossier.version
+        lifecycle_for(dossier.procedure).fire(dossier, action, actor, now, ctx.calendar, **payload)
+        uow.dossiers.save(dossier, read_version)
+        uow.commit()
+    return dossier
+
+
+def get(ctx: Context, code: str) -> tuple[Dossier, list[Event]]:
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        if dossier is None:
+            raise NotFound(f"no dossier '{code}'", field="code")
+        return dossier, uow.dossiers.events(dossier.id)

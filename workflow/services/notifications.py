@@ -1,0 +1,53 @@
+"""Notices to the applicant that leave through the outbox (Vietnamese).
+
+On receipt the applicant gets the dossier code and the appointment date (the receipt,
+form 01 of Circular 01/2018/TT-VPCP, stays the legal document); when the result is
+ready they are told to collect it. Only applicants who gave an e-mail address get mail.
+"""
+from __future__ import annotations
+
+from workflow.domain.dossier import Dossier
+
+from .context import Context
+from .unit_of_work import UnitOfWork
+
+
+def _fmt(dt, tz) -> str:
+    return dt.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y")
+
+
+def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | None:
+    status_link = f"{public_url.rstrip('/')}/tra-cuu?ma={d.code}"
+    if topic == "dossier.received":
+        return (f"Đã tiếp nhận hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ \"{d.procedure.name}\" của Ông/Bà đã được tiếp nhận với mã số {d.code}.\n"
+                f"Thời hạn giải quyết: {d.procedure.processing_days:g} ngày làm việc.\n"
+                f"Ngày hẹn trả kết quả: {_fmt(d.appointment_at, tz)}.\n\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.result_ready":
+        return (f"Hồ sơ {d.code} đã có kết quả",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") đã có kết quả. Mời Ông/Bà đến Bộ phận "
+                f"một cửa để nhận kết quả: {d.procedure.result}.\n")
+    return None
+
+
+MAIL_TOPICS = ("dossier.received", "dossier.result_ready")
+
+
+def mail_handlers(ctx: Context, sender, public_url: str) -> dict:
+    """Outbox handlers (one per topic) that mail the applicant."""
+    return {topic: _mail_handler(ctx, sender, public_url, topic) for topic in MAIL_TOPICS}
+
+
+def _mail_handler(ctx: Context, sender, public_url: str, topic: str):
+    def handle(message_id: int, payload: dict) -> None:
+        with UnitOfWork(ctx.engine) as uow:
+            d = uow.dossiers.get(payload["dossier"])
+        if d is None or not d.applicant.email:
+            return
+        mail = compose(topic, d, ctx.calendar.tz, public_url)
+        if mail:
+            sender.send(d.applicant.email, mail[0], mail[1], f"<outbox-{message_id}@motcua>")
+    return handle
