@@ -1,0 +1,1 @@
+"""Celery adapter: the worker app, thin named tasks and the beat schedule."""

@@ -1,0 +1,72 @@
+"""The Celery app: `celery -A tasks.worker worker` and `celery -A tasks.worker beat`.
+
+Tasks are thin: each builds nothing but calls one use case with ids, never ORM objects.
+Acks are late and a lost worker's task is re-queued, so every task must be (and is)
+safe to run twice. The broker is Redis in production and a SQLite file by default.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import Celery, signals
+from kombu import Queue
+
+from config import get_config
+from workflow.adapters.mail import SmtpSender
+from workflow.bootstrap import build_context
+from workflow.services import outbox
+from workflow.services.notifications import mail_handlers
+
+log = logging.getLogger("motcua.tasks")
+settings = {k: getattr(get_config(), k) for k in dir(get_config()) if k.isupper()}
+
+app = Celery("motcua", broker=settings["CELERY_BROKER_URL"])
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    timezone=settings["TIMEZONE"],
+    # separate queues so a mail backlog never delays deadline work; a worker started
+    # without -Q consumes all of them
+    task_queues=(Queue("default"), Queue("notifications")),
+    task_default_queue="default",
+    task_routes={"motcua.outbox.*": {"queue": "notifications"}},
+    beat_schedule={
+        "relay-outbox": {"task": "motcua.outbox.relay",
+                         "schedule": settings["OUTBOX_INTERVAL_SECONDS"]},
+    },
+)
+
+_context = None
+
+
+def context():
+    """The worker's use-case context, built once per process (after fork)."""
+    global _context
+    if _context is None:
+        _context = build_context(settings)
+    return _context
+
+
+@signals.worker_process_init.connect
+def _after_fork(**_):
+    global _context
+    if _context is not None:
+        _context.engine.dispose(close=False)
+    _context = None
+
+
+def handlers(ctx) -> dict:
+    sender = SmtpSender(settings["SMTP_HOST"], settings["SMTP_PORT"], settings["MAIL_FROM"])
+    return mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"])
+
+
+@app.task(name="motcua.outbox.relay")
+def relay_outbox(batch: int | None = None) -> dict:
+    ctx = context()
+    counts = outbox.relay(ctx, handlers(ctx), batch or settings["OUTBOX_BATCH"])
+    if counts["sent"] or counts["failed"]:
+        log.info("outbox relay: %s", counts)
+    return counts

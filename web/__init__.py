@@ -1,0 +1,62 @@
+"""The Flask adapter: `create_app()` wires settings, the use-case context, the API
+blueprint, JSON errors and the command line (`flask --app web ...`)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from config import get_config
+from workflow.bootstrap import build_context
+from workflow.domain.errors import DomainError
+
+log = logging.getLogger("motcua.web")
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None, context=None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    config = get_config(config_name)
+    if hasattr(config, "check") and not (overrides or {}).get("SKIP_CONFIG_CHECK"):
+        config.check()
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["JSON_MAX_BYTES"]
+    app.json.ensure_ascii = False
+    app.extensions["motcua"] = context or build_context(app.config)
+
+    from .api.views import bp as api_bp
+    from .pages import bp as pages_bp
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+    _register_errors(app)
+
+    from .cli import register
+    register(app)
+    return app
+
+
+def error_response(status: int, code: str, message: str, field=None, **extra):
+    body = {"code": code, "message": message, "field": field}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    resp = jsonify({"error": body})
+    resp.status_code = status
+    return resp
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_response(exc.status, exc.code, exc.message, exc.field,
+                              allowed=exc.details.get("allowed"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not request.path.startswith("/api/"):
+            return exc
+        return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal", "unexpected error; it has been logged")

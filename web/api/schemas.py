@@ -1,0 +1,203 @@
+"""Request and response schemas of the REST API (pydantic).
+
+The same models validate requests and generate the OpenAPI document, so the
+documentation cannot drift from what the server accepts.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+Channel = Literal["in_person", "online", "post"]
+Status = Literal["awaiting_documents", "received", "in_progress", "supplement_requested",
+                 "result_ready", "returned", "rejected", "withdrawn"]
+DocCode = Field(pattern=r"^[A-Z0-9_]{1,16}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    allowed: list[str] | None = None
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+# -- catalog ----------------------------------------------------------------------------
+class DocumentOut(BaseModel):
+    code: str
+    name: str
+    copies: int
+    original: bool
+    optional: bool
+    present_only: bool
+    note: str | None = None
+
+
+class StepOut(BaseModel):
+    code: str
+    name: str
+    agency: str
+    days: float
+
+
+class FeeOut(BaseModel):
+    amount: int
+    currency: str
+    note: str | None = None
+
+
+class ProcedureSummary(BaseModel):
+    code: str
+    name: str
+    field: str
+    level: str | None
+    agency: str
+    processing_days: float
+    version: int
+    inter_agency: bool
+
+
+class ProcedureOut(ProcedureSummary):
+    effective_from: str
+    effective_to: str | None
+    fee: FeeOut
+    channels: list[str]
+    result: str
+    result_code: str | None
+    legal_basis: list[str]
+    on_supplement: str
+    cutoff: str | None
+    documents: list[DocumentOut]
+    steps: list[StepOut]
+    time_note: str | None = None
+    sources: list[str] = []
+
+
+class ProcedureList(BaseModel):
+    items: list[ProcedureSummary]
+    total: int
+
+
+# -- dossiers ---------------------------------------------------------------------------
+class ApplicantIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    id_number: str | None = Field(None, pattern=r"^[0-9A-Z]{6,20}$")
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 .-]{8,20}$")
+    email: EmailStr | None = None
+
+
+class DossierIn(Strict):
+    procedure_code: str = Field(min_length=1, max_length=40)
+    applicant: ApplicantIn
+    documents: list[str] = Field(default_factory=list, max_length=100)
+    channel: Channel = "in_person"
+
+
+class SupplementIn(Strict):
+    documents: list[str] = Field(min_length=1, max_length=100)
+    channel: Channel | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class RequestSupplementIn(Strict):
+    missing: list[str] = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+    override_reason: str | None = Field(None, max_length=2000)
+
+
+class NoteIn(Strict):
+    note: str | None = Field(None, max_length=2000)
+
+
+class SendBackIn(Strict):
+    note: str = Field(min_length=1, max_length=2000)
+    to_step: str | None = Field(None, pattern=r"^[A-Z0-9_]{1,16}$")
+
+
+class ReasonIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "supplement": SupplementIn, "request_supplement": RequestSupplementIn,
+    "forward": NoteIn, "send_back": SendBackIn, "complete": NoteIn,
+    "return_result": NoteIn, "reject": ReasonIn, "withdraw": ReasonIn,
+}
+
+
+class CurrentStep(BaseModel):
+    code: str
+    name: str
+    agency: str
+    due_at: datetime | None
+
+
+class ClockOut(BaseModel):
+    budget_minutes: int
+    used_minutes: int
+    running_since: datetime | None
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    step: str | None
+    note: str | None
+    data: dict
+
+
+class ApplicantOut(BaseModel):
+    name: str
+    id_number: str | None
+    phone: str | None
+    email: str | None
+
+
+class DossierSummary(BaseModel):
+    code: str
+    procedure_code: str
+    agency: str
+    status: Status
+    current_step: CurrentStep | None
+    received_at: datetime | None
+    due_at: datetime | None
+    closed_at: datetime | None
+    overdue: bool
+    version: int
+
+
+class DossierOut(DossierSummary):
+    procedure_version: int
+    procedure_name: str
+    channel: Channel
+    applicant: ApplicantOut
+    appointment_at: datetime | None
+    result_ready_at: datetime | None
+    visits: int
+    supplement_trips: int
+    flags: list[str]
+    documents: list[str]
+    missing_documents: list[str]
+    clock: ClockOut | None
+    allowed_actions: list[str]
+    events: list[EventOut]
+
+
+class DossierList(BaseModel):
+    items: list[DossierSummary]
+    page: int
+    per_page: int
+    total: int
