@@ -1,0 +1,122 @@
+"""Shared fixtures: a controllable clock, and databases on BOTH SQLite and PostgreSQL.
+
+Every test that takes the `engine` (or anything built on it) runs twice, once per
+backend. Each backend is migrated once per session with Alembic (so the migrations are
+tested too) and emptied between tests.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow.adapters.database import make_engine
+from workflow.adapters.migrations import upgrade
+from workflow.adapters.tables import metadata
+from workflow.catalog.loader import load
+from workflow.domain.calendar import BusinessCalendar
+from workflow.services.context import Context
+
+HERE = Path(__file__).parent
+FIXTURE_CATALOG = HERE / "fixtures" / "catalog"
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn(*args) -> datetime:
+    """A moment in Hanoi time: vn(2026, 3, 2, 9, 0)."""
+    return datetime(*args, tzinfo=VN)
+
+
+class FakeClock:
+    """The time the engine sees; tests move it forward by hand."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **kw) -> datetime:
+        self.at += timedelta(**kw)
+        return self.at
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    name = f"motcua_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua.db'}"
+    upgrade(url)
+    return url
+
+
+_ENGINES: dict[str, object] = {}
+
+
+def _empty(engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f"DELETE FROM {t}"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request):
+    return request.getfixturevalue(f"{request.param}_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    if db_url not in _ENGINES:
+        _ENGINES[db_url] = make_engine(db_url)
+    eng = _ENGINES[db_url]
+    _empty(eng)
+    yield eng
+
+
+@pytest.fixture
+def calendar():
+    return BusinessCalendar()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(vn(2026, 3, 2, 9, 0))  # a Monday morning
+
+
+@pytest.fixture
+def ctx(engine, calendar, clock):
+    return Context(engine=engine, calendar=calendar, now=clock)
+
+
+@pytest.fixture
+def catalog(engine):
+    report = load(engine, [FIXTURE_CATALOG], now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert not report.errors, report.errors
+    return report
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for eng in _ENGINES.values():
+        eng.dispose()

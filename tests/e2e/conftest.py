@@ -1,0 +1,96 @@
+"""Real processes for end-to-end tests: a local SMTP server (aiosmtpd), a Celery worker
+and beat on real Redis, against the PostgreSQL test database."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox(Message):
+    """Collects every mail the SMTP server receives."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+@pytest.fixture
+def db_url(pg_url):
+    """End-to-end tests run on PostgreSQL only (the embedded SQLite setup has its own test)."""
+    return pg_url
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def redis_url():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+def wait_for(predicate, timeout=30.0, every=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def start_celery(tmp_path):
+    """start_celery(env, 'worker'|'beat', *args) -> Popen; all are stopped after the test."""
+    procs = []
+
+    def start(env: dict, role: str, *args):
+        log = open(tmp_path / f"{role}-{len(procs)}.log", "w")
+        cmd = [sys.executable, "-m", "celery", "-A", "tasks.worker", role, "--loglevel=INFO", *args]
+        if role == "beat":
+            cmd += ["--schedule", str(tmp_path / "beat-schedule")]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log,
+                                stderr=subprocess.STDOUT)
+        proc.log_path = tmp_path / f"{role}-{len(procs)}.log"
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
