@@ -23,7 +23,7 @@ def _engine():
 
 
 @db.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision):
     """Bring the database to the current schema (or REVISION)."""
     command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
