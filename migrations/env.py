@@ -6,6 +6,7 @@ from alembic import context
 from config import get_config
 from workflow.adapters.database import make_engine
 from workflow.adapters.tables import metadata
+import workflow.adapters.tables_followup  # noqa: F401  (registers its tables on metadata)
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_config().DATABASE_URL

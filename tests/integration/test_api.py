@@ -39,7 +39,7 @@ def test_complete_intake_and_full_lifecycle(api, clock, engine):
     assert d["status"] == "received"
     assert d["code"] == "T1-260302-0001"
     assert d["due_at"] == vn(2026, 3, 5, 9, 0).isoformat()
-    assert d["allowed_actions"] == ["forward", "reject", "withdraw"]
+    assert d["allowed_actions"] == ["forward", "reject", "withdraw", "postpone"]
     code = d["code"]
     steps = [("clerk", "forward", {}), ("kt", "forward", {}), ("tax", "forward", {}),
              ("ld", "forward", {}), ("clerk", "complete", {}), ("clerk", "return_result", {})]
@@ -124,7 +124,7 @@ def test_actions_refused_with_documented_errors(api, engine):
     before = counts(engine)
     r = api("clerk", "POST", f"{base}/complete", json={})
     assert r.status_code == 409
-    assert r.get_json()["error"]["allowed"] == ["forward", "reject", "withdraw"]
+    assert r.get_json()["error"]["allowed"] == ["forward", "reject", "withdraw", "postpone"]
     assert api("kt", "POST", f"{base}/forward", json={}).status_code == 403      # wrong agency
     assert api("clerk", "POST", f"{base}/fly", json={}).status_code == 404        # unknown action
     assert api("clerk", "POST", f"{base}/reject", json={}).status_code == 422     # reason missing

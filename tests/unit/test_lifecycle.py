@@ -2,6 +2,7 @@
 refused, who may act, and the clock effects of each action."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ PAYLOADS = {
     "forward": {}, "complete": {}, "return_result": {},
     "send_back": {"note": "cần thẩm định lại"},
     "reject": {"reason": "không đủ điều kiện"}, "withdraw": {"reason": "người nộp rút hồ sơ"},
+    "postpone": {"reason": "chờ ý kiến cơ quan thuế", "new_due_at": date(2026, 3, 10)},
 }
 
 
@@ -51,16 +53,16 @@ def actor_for(d, action):
     return OFFICER[d.current_step.agency]
 
 
-# how to reach each state from a fresh incomplete intake
+# how to reach each state from a complete intake ("awaiting_documents": an incomplete one)
 PATHS = {
     "awaiting_documents": [],
-    "received": ["supplement"],
-    "in_progress@TD": ["supplement", "forward"],
-    "in_progress@THUE": ["supplement", "forward", "forward"],
-    "in_progress@TKQ": ["supplement", "forward", "forward", "forward", "forward"],
-    "supplement_requested@TD": ["supplement", "forward", "request_supplement"],
-    "result_ready": ["supplement", "forward", "forward", "forward", "forward", "complete"],
-    "returned": ["supplement", "forward", "forward", "forward", "forward", "complete", "return_result"],
+    "received": [],
+    "in_progress@TD": ["forward"],
+    "in_progress@THUE": ["forward", "forward"],
+    "in_progress@TKQ": ["forward", "forward", "forward", "forward"],
+    "supplement_requested@TD": ["forward", "request_supplement"],
+    "result_ready": ["forward", "forward", "forward", "forward", "complete"],
+    "returned": ["forward", "forward", "forward", "forward", "complete", "return_result"],
     "rejected": ["reject"],
     "withdrawn": ["withdraw"],
 }
@@ -91,11 +93,16 @@ ALLOWED = {
     ("supplement_requested@TD", "reject"): "rejected",
     ("supplement_requested@TD", "withdraw"): "withdrawn",
     ("result_ready", "return_result"): "returned",
+    ("received", "postpone"): "received",
+    ("in_progress@TD", "postpone"): "in_progress@TD",
+    ("in_progress@THUE", "postpone"): "in_progress@THUE",
+    ("in_progress@TKQ", "postpone"): "in_progress@TKQ",
+    ("supplement_requested@TD", "postpone"): "supplement_requested@TD",
 }
 
 
 def reach(state):
-    d = new()
+    d = new(documents=("GDN",) if state == "awaiting_documents" else ALL_DOCS)
     for action in PATHS[state]:
         fire(d, action)
     assert d.state == state

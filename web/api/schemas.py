@@ -5,7 +5,7 @@ documentation cannot drift from what the server accepts.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -100,6 +100,8 @@ class DossierIn(Strict):
     applicant: ApplicantIn
     documents: list[str] = Field(default_factory=list, max_length=100)
     channel: Channel = "in_person"
+    defects: dict[str, str] = Field(default_factory=dict, max_length=100, description=(
+        "documents presented but not acceptable, with the reason: listed on the notice"))
 
 
 class SupplementIn(Strict):
@@ -127,10 +129,16 @@ class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class PostponeIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+    new_due_at: date | datetime = Field(description=(
+        "the new return date (close of office that day) or moment, with offset"))
+
+
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "supplement": SupplementIn, "request_supplement": RequestSupplementIn,
     "forward": NoteIn, "send_back": SendBackIn, "complete": NoteIn,
-    "return_result": NoteIn, "reject": ReasonIn, "withdraw": ReasonIn,
+    "return_result": NoteIn, "reject": ReasonIn, "withdraw": ReasonIn, "postpone": PostponeIn,
 }
 
 
@@ -179,6 +187,16 @@ class DossierSummary(BaseModel):
     version: int
 
 
+class GuidanceOut(BaseModel):
+    n: int
+    stage: Literal["intake", "receipt", "processing"]
+    at: datetime
+    by: str
+    listed: list[str]
+    absent: list[str]
+    reasons: dict[str, str]
+
+
 class DossierOut(DossierSummary):
     procedure_version: int
     procedure_name: str
@@ -192,6 +210,11 @@ class DossierOut(DossierSummary):
     documents: list[str]
     missing_documents: list[str]
     clock: ClockOut | None
+    received_by: str | None
+    repeat_visit: bool
+    guidance: list[GuidanceOut]
+    postponed_to: datetime | None
+    postponed_reason: str | None
     allowed_actions: list[str]
     events: list[EventOut]
 

@@ -52,6 +52,8 @@ def dossier_full(d, events, now) -> dict:
         flags=d.flags, documents=d.documents, missing_documents=d.missing_documents,
         clock=dict(budget_minutes=d.clock.budget, used_minutes=d.clock.used_at(now, ctx().calendar),
                    running_since=d.clock.running_since) if d.clock else None,
+        received_by=d.received_by, repeat_visit=d.repeat_visit, guidance=d.guidance,
+        postponed_to=d.postponed_to, postponed_reason=d.postponed_reason,
         allowed_actions=list(lifecycle_for(d.procedure).allowed_actions(d)),
         events=[dict(seq=e.seq, at=e.at, actor=e.actor, action=e.action, from_state=e.from_state,
                      to_state=e.to_state, step=e.step, note=e.note, data=e.data) for e in events],
@@ -111,7 +113,7 @@ def create_dossier():
     dossier, replayed = use_cases.intake(
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
-        body.documents, body.channel, key)
+        body.documents, body.channel, key, defects=body.defects)
     _, events = use_cases.get(ctx(), dossier.code)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now()), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",

@@ -20,6 +20,7 @@ from workflow.domain.errors import Conflict
 from workflow.domain.procedure import Procedure
 
 from .tables import dossier_events, dossier_sequences, dossiers, outbox, procedures
+from .tables_followup import guidance_failures, visits
 
 _PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
 _CACHE_LOCK = threading.Lock()
@@ -119,7 +120,8 @@ class DossierRepository:
             step_clock=Clock(r.step_budget, r.step_used, r.step_since) if r.step_budget is not None else None,
             step_started_at=r.step_started_at, step_due_at=r.step_due_at, visits=r.visits,
             supplement_trips=r.supplement_trips, flags=list(r.flags), version=r.version,
-            last_seq=r.last_seq, procedure_id=r.procedure_id)
+            received_by=r.received_by, guidance=list(r.guidance or []), postponed_to=r.postponed_to,
+            postponed_reason=r.postponed_reason, last_seq=r.last_seq, procedure_id=r.procedure_id)
         return d
 
     # -- writing -----------------------------------------------------------------------
@@ -139,6 +141,8 @@ class DossierRepository:
             step_budget=sclock.budget if sclock else None, step_used=sclock.used if sclock else None,
             step_since=sclock.running_since if sclock else None,
             step_started_at=d.step_started_at, step_due_at=d.step_due_at,
+            received_by=d.received_by, repeat_visit=d.repeat_visit, guidance=d.guidance,
+            postponed_to=d.postponed_to, postponed_reason=d.postponed_reason,
             last_seq=d.last_seq, version=d.version)
 
     def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None) -> None:
@@ -170,8 +174,19 @@ class DossierRepository:
             self.conn.execute(insert(outbox), [
                 dict(topic=m.topic, payload=m.payload, created_at=now, available_at=now, attempts=0)
                 for m in d.pending_messages])
+        where = dict(dossier_id=d.id, agency=d.receiving_agency, procedure_code=d.procedure.code)
+        if d.pending_visits:
+            self.conn.execute(insert(visits), [
+                dict(where, at=v.at, kind=v.kind, channel=v.channel, trip=int(v.is_trip),
+                     served_by=v.served_by) for v in d.pending_visits])
+        if d.pending_failures:
+            self.conn.execute(insert(guidance_failures), [
+                dict(where, at=f.at, clerk=f.clerk, document=f.document, stage=f.stage)
+                for f in d.pending_failures])
         d.pending_events.clear()
         d.pending_messages.clear()
+        d.pending_visits.clear()
+        d.pending_failures.clear()
 
 
 def count(conn: Connection, table, *where) -> int:

@@ -127,6 +127,11 @@ dossiers = Table(
     Column("step_since", TS),
     Column("step_started_at", TS),
     Column("step_due_at", TS),
+    Column("received_by", String(64)),                      # clerk who took it in
+    Column("repeat_visit", Boolean, nullable=False, default=False),
+    Column("guidance", JSON, nullable=False, default=list),  # notices and receipt given
+    Column("postponed_to", TS),                             # the one new appointment
+    Column("postponed_reason", Text),
     Column("last_seq", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False, default=1),
     Column("idempotency_key", String(200), unique=True),
@@ -134,6 +139,8 @@ dossiers = Table(
     Index("ix_dossiers_step_due", "step_agency", "step_due_at"),
     Index("ix_dossiers_agency_status", "agency", "status"),
     Index("ix_dossiers_received", "agency", "received_at"),
+    Index("ix_dossiers_repeat_visit", "repeat_visit", "received_at"),
+    Index("ix_dossiers_status_step_due", "status", "step_due_at"),
 )
 
 dossier_events = Table(

@@ -25,6 +25,7 @@ WITHDRAWN = "withdrawn"
 STATUSES = (AWAITING_DOCUMENTS, RECEIVED, IN_PROGRESS, SUPPLEMENT_REQUESTED,
             RESULT_READY, RETURNED, REJECTED, WITHDRAWN)
 CLOSED = (RETURNED, REJECTED, WITHDRAWN)
+REPEAT_VISIT = "repeat_visit"
 STEP_STATUSES = (IN_PROGRESS, SUPPLEMENT_REQUESTED)
 
 
@@ -63,6 +64,32 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """One contact of the citizen with the dossier (lượt đến / lượt nộp): a trip to the
+    counter, or an online / postal submission (not a trip)."""
+
+    at: datetime
+    kind: str            # "submission" | "supplement"
+    channel: str
+    served_by: str
+
+    @property
+    def is_trip(self) -> bool:
+        return self.channel == "in_person"
+
+
+@dataclass(frozen=True)
+class GuidanceFailure:
+    """A document asked for later that was already missing when an earlier guidance
+    (notice or receipt) was given but was left off it: the guidance was incomplete."""
+
+    at: datetime
+    clerk: str           # who gave the incomplete guidance
+    document: str
+    stage: str           # stage of the incomplete guidance: "intake" | "receipt" | "processing"
+
+
+@dataclass(frozen=True)
 class Message:
     """A side effect to send after commit, through the outbox."""
 
@@ -93,12 +120,20 @@ class Dossier:
     visits: int = 0
     supplement_trips: int = 0
     flags: list[str] = field(default_factory=list)
+    received_by: str | None = None
+    # the guidance given to the citizen (hướng dẫn): notices and the receipt, in order,
+    # each {"n", "stage", "at", "by", "listed": [codes], "absent": [codes], "reasons": {code: why}}
+    guidance: list[dict] = field(default_factory=list)
+    postponed_to: datetime | None = None
+    postponed_reason: str | None = None
     version: int = 0
     last_seq: int = 0
     id: int | None = None
     procedure_id: int | None = None
     pending_events: list[Event] = field(default_factory=list)
     pending_messages: list[Message] = field(default_factory=list)
+    pending_visits: list[Visit] = field(default_factory=list)
+    pending_failures: list[GuidanceFailure] = field(default_factory=list)
 
     # -- the machine's view of the state: the status plus the step where it has one --
     @property
@@ -137,6 +172,18 @@ class Dossier:
                       {k: v for k, v in data.items() if v is not None})
         self.pending_events.append(event)
         return event
+
+    @property
+    def repeat_visit(self) -> bool:
+        return REPEAT_VISIT in self.flags
+
+    def flag(self, name: str) -> None:
+        if name not in self.flags:
+            self.flags.append(name)
+
+    def notices(self) -> list[dict]:
+        """The supplement notices issued (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
+        return [g for g in self.guidance if g["stage"] in ("intake", "processing")]
 
     def emit(self, topic: str, **payload) -> None:
         self.pending_messages.append(Message(topic, {"dossier": self.code, **payload}))

@@ -22,10 +22,11 @@ from .clock import Clock
 from .dossier import (AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTED, RESULT_READY,
                       RETURNED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor, Applicant, Dossier)
 from .errors import ActionNotAllowed, Forbidden, InvalidInput
+from . import guidance, postponement
 from .procedure import CHANNELS, Procedure
 
 ACTIONS = ("supplement", "request_supplement", "forward", "send_back", "complete",
-           "return_result", "reject", "withdraw")
+           "return_result", "reject", "withdraw", "postpone")
 
 DESK, STEP = "desk", "step"
 # Who may fire an action, by the status it is fired from. "desk": counter staff or a
@@ -49,9 +50,12 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("withdraw", RECEIVED): frozenset({DESK}),
     ("withdraw", IN_PROGRESS): frozenset({DESK}),
     ("withdraw", SUPPLEMENT_REQUESTED): frozenset({DESK}),
+    ("postpone", RECEIVED): frozenset({DESK}),
+    ("postpone", IN_PROGRESS): frozenset({STEP}),
+    ("postpone", SUPPLEMENT_REQUESTED): frozenset({STEP}),
 }
 INTAKE_ROLES = ("counter", "supervisor")
-REASON_REQUIRED = {"reject": "reason", "withdraw": "reason", "send_back": "note"}
+REASON_REQUIRED = {"reject": "reason", "withdraw": "reason", "send_back": "note", "postpone": "reason"}
 
 
 def capacities(actor: Actor, dossier: Dossier) -> set[str]:
@@ -104,6 +108,8 @@ class Lifecycle:
         t.append(dict(trigger="return_result", source=RESULT_READY, dest=RETURNED, after=_on_closed))
         t.append(dict(trigger="reject", source=open_states, dest=REJECTED, after=_on_closed))
         t.append(dict(trigger="withdraw", source=open_states, dest=WITHDRAWN, after=_on_closed))
+        for state in [RECEIVED, *working, *waiting]:  # the state stays; the appointment moves
+            t.append(dict(trigger="postpone", source=state, dest=None, after=_on_postponed))
         self.machine = Machine(model=None, states=[*open_states, RESULT_READY, *CLOSED],
                                initial=AWAITING_DOCUMENTS, transitions=t, auto_transitions=False,
                                send_event=True, model_attribute="state")
@@ -126,6 +132,12 @@ class Lifecycle:
             raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) may not {action} "
                             f"dossier {dossier.code} at {dossier.state}")
         _validate_payload(dossier, action, payload)
+        if action == "request_supplement":
+            payload["override"] = guidance.check_request(dossier, actor, payload["missing"],
+                                                         payload.get("override_reason"))
+        if action == "postpone":
+            payload["new_due_at"] = postponement.new_appointment(
+                dossier, payload.get("new_due_at"), now, calendar)
         before = dossier.state
         fired = self.machine.events[action].trigger(
             dossier, actor=actor, now=now, calendar=calendar, before=before, **payload)
@@ -153,7 +165,8 @@ def authorise_intake(actor: Actor, procedure: Procedure) -> None:
 
 
 def open_dossier(procedure: Procedure, code: str, applicant: Applicant, documents: list[str],
-                 channel: str, actor: Actor, now: datetime, calendar) -> Dossier:
+                 channel: str, actor: Actor, now: datetime, calendar,
+                 defects: dict[str, str] | None = None) -> Dossier:
     """Take in a dossier (tiếp nhận): complete → received with its appointment; else
     awaiting_documents with EVERY missing required document listed at once."""
     authorise_intake(actor, procedure)
@@ -163,17 +176,24 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
         raise InvalidInput(f"procedure {procedure.code} is not offered through '{channel}' "
                            f"(offered: {', '.join(procedure.channels)})", field="channel")
     _check_document_codes(procedure, documents, "documents")
+    defects = defects or {}
+    _check_document_codes(procedure, list(defects), "defects")
+    presented = [c for c in dict.fromkeys(documents) if c not in defects]
     dossier = Dossier(code=code, procedure=procedure, applicant=applicant, channel=channel,
-                      documents=list(dict.fromkeys(documents)), created_at=now)
-    dossier.visits = 1 if channel == "in_person" else 0
-    dossier.missing_documents = procedure.missing(dossier.documents)
-    if dossier.missing_documents:
+                      documents=presented, created_at=now, received_by=actor.username)
+    guidance.record_visit(dossier, now, "submission", channel, actor)
+    missing = procedure.missing(dossier.documents)
+    missing += [c for c in defects if c not in missing]
+    dossier.missing_documents = missing
+    if missing:
         dossier.status = AWAITING_DOCUMENTS
-        dossier.record(now, actor.username, "intake", None, missing=dossier.missing_documents,
-                       channel=channel)
-        dossier.emit("dossier.supplement_notice", missing=dossier.missing_documents)
+        guidance.give(dossier, "intake", now, actor, missing, defects)
+        dossier.record(now, actor.username, "intake", None, missing=missing, channel=channel,
+                       defects=defects or None)
+        dossier.emit("dossier.supplement_notice", missing=missing)
     else:
         _receive(dossier, now, calendar)
+        guidance.give(dossier, "receipt", now, actor, [])
         dossier.record(now, actor.username, "intake", None, channel=channel,
                        due_at=dossier.due_at.isoformat())
         dossier.emit("dossier.received", due_at=dossier.due_at.isoformat())
@@ -247,9 +267,7 @@ def _now_complete(ev) -> bool:
 
 def _count_trip(d: Dossier, kw) -> str:
     channel = kw.get("channel") or d.channel
-    if channel == "in_person":
-        d.visits += 1
-        d.supplement_trips += 1
+    guidance.record_visit(d, kw["now"], "supplement", channel, kw["actor"])
     return channel
 
 
@@ -265,6 +283,7 @@ def _on_complete_intake(ev) -> None:
     channel = _count_trip(d, kw)
     added = _add_documents(d, kw.get("documents", []))
     _receive(d, kw["now"], kw["calendar"])
+    guidance.give(d, "receipt", kw["now"], kw["actor"], [])
     d.record(kw["now"], kw["actor"].username, "supplement", kw["before"], kw.get("note"),
              documents=added, channel=channel, due_at=d.due_at.isoformat())
     d.emit("dossier.received", due_at=d.due_at.isoformat())
@@ -275,9 +294,10 @@ def _on_still_incomplete(ev) -> None:
     kw = _kw(ev)
     channel = _count_trip(d, kw)
     added = _add_documents(d, kw.get("documents", []))
-    d.missing_documents = d.procedure.missing(d.documents)
+    d.missing_documents = [c for c in d.missing_documents if c not in d.documents]
     d.record(kw["now"], kw["actor"].username, "supplement", kw["before"], kw.get("note"),
-             documents=added, channel=channel, missing=d.missing_documents)
+             documents=added, channel=channel, missing=d.missing_documents,
+             not_brought=guidance.not_brought(d))
 
 
 def _step_clock(d: Dossier, now: datetime, calendar) -> None:
@@ -322,8 +342,12 @@ def _on_request_supplement(ev) -> None:
     d.due_at = None
     d.step_due_at = None
     d.missing_documents = list(dict.fromkeys(kw["missing"]))
+    failures = guidance.blame(d, now, d.missing_documents, kw["override"])
+    guidance.give(d, "processing", now, kw["actor"], d.missing_documents,
+                  {c: kw.get("reason") for c in d.missing_documents})
     d.record(now, kw["actor"].username, "request_supplement", kw["before"], kw.get("reason"),
-             missing=d.missing_documents, override_reason=kw.get("override_reason"))
+             missing=d.missing_documents, override_reason=kw.get("override_reason"),
+             guidance_failures=[{"clerk": f.clerk, "document": f.document} for f in failures] or None)
     d.emit("dossier.supplement_requested", missing=d.missing_documents)
 
 
@@ -342,6 +366,8 @@ def _on_supplemented(ev) -> None:
         d.clock.start(start)
         d.step_clock.start(start)
     d.due_at = d.clock.due_at(cal)
+    if d.postponed_to is not None:
+        d.due_at = max(d.due_at, d.postponed_to)
     d.step_due_at = d.step_clock.due_at(cal)
     d.appointment_at = d.due_at
     d.record(now, kw["actor"].username, "supplement", kw["before"], kw.get("note"),
@@ -377,3 +403,15 @@ def _on_closed(ev) -> None:
     note = kw.get("reason") if action in ("reject", "withdraw") else kw.get("note")
     d.record(now, kw["actor"].username, action, kw["before"], note)
     d.emit("dossier.closed", status=d.status)
+
+
+def _on_postponed(ev) -> None:
+    """The agency that will be late apologises and gives one new date (form 04)."""
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    d.postponed_to = kw["new_due_at"]
+    d.postponed_reason = kw["reason"].strip()
+    d.due_at = d.postponed_to
+    d.record(kw["now"], kw["actor"].username, "postpone", kw["before"], d.postponed_reason,
+             appointment_at=d.appointment_at.isoformat(), new_due_at=d.postponed_to.isoformat())
+    d.emit("dossier.postponed", new_due_at=d.postponed_to.isoformat(), reason=d.postponed_reason)

@@ -18,8 +18,8 @@ from .unit_of_work import UnitOfWork
 
 
 def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
-           documents: list[str], channel: str, idempotency_key: str | None = None
-           ) -> tuple[Dossier, bool]:
+           documents: list[str], channel: str, idempotency_key: str | None = None,
+           defects: dict[str, str] | None = None) -> tuple[Dossier, bool]:
     """Returns (dossier, replayed): replayed is True when the key was seen before."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
@@ -36,7 +36,8 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         day = now.astimezone(ctx.calendar.tz).date()
         seq = uow.dossiers.next_sequence(procedure.agency, day)
         code = dossier_code(procedure.agency, day, seq, ctx.code_format)
-        dossier = open_dossier(procedure, code, applicant, documents, channel, actor, now, ctx.calendar)
+        dossier = open_dossier(procedure, code, applicant, documents, channel, actor, now,
+                               ctx.calendar, defects)
         try:
             uow.dossiers.add(dossier, procedure_id, key)
             uow.commit()

@@ -1,0 +1,95 @@
+"""One-time complete guidance (hướng dẫn một lần, đầy đủ) and repeat-visit rules.
+
+Decree 61/2018/NĐ-CP Art. 18 (as amended by Decree 107/2021/NĐ-CP) asks the one-stop
+unit to guide the citizen once, completely, in writing (form 02 of Circular
+01/2018/TT-VPCP: request to supplement or complete the dossier), and Hanoi's Plan
+143/KH-UBND asks that nobody comes back more than once to supplement a dossier. This
+module keeps the record of every guidance given (notices and the receipt), decides when
+a new supplement request would be a second comeback, and finds whose guidance was
+incomplete when a document is asked for that was already missing but not listed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from .dossier import Actor, Dossier, GuidanceFailure, REPEAT_VISIT, Visit
+from .errors import DomainError
+
+NOT_PRESENTED = "Chưa nộp"
+
+
+class SecondComebackRefused(DomainError):
+    """A supplement request that would bring the citizen back a second time."""
+
+    code = "repeat_visit_refused"
+    status = 409
+
+
+def record_visit(d: Dossier, at: datetime, kind: str, channel: str, actor: Actor) -> Visit:
+    visit = Visit(at, kind, channel, actor.username)
+    if visit.is_trip:
+        d.visits += 1
+        if kind == "supplement":
+            d.supplement_trips += 1
+    d.pending_visits.append(visit)
+    return visit
+
+
+def _absent(d: Dossier) -> list[str]:
+    have = set(d.documents)
+    return [doc.code for doc in d.procedure.documents if doc.code not in have]
+
+
+def give(d: Dossier, stage: str, at: datetime, actor: Actor, listed: list[str],
+         reasons: dict[str, str] | None = None) -> dict:
+    """Record one guidance point: a notice listing `listed`, or the receipt (listing none)."""
+    entry = {"n": len(d.guidance) + 1, "stage": stage, "at": at.isoformat(), "by": actor.username,
+             "listed": list(listed), "absent": _absent(d),
+             "reasons": {c: (reasons or {}).get(c) or NOT_PRESENTED for c in listed}}
+    d.guidance.append(entry)
+    return entry
+
+
+def check_request(d: Dossier, actor: Actor, missing: list[str], override_reason: str | None) -> bool:
+    """Allow a supplement request during processing, or refuse it with 409.
+
+    The first comeback is the citizen's right to be guided; once a notice has been given
+    (at the counter or during processing), another request would bring them back a
+    second time: only a supervisor of the step's agency may order it, with a written
+    reason. Returns True when the request is such an override."""
+    if not d.notices():
+        return False
+    step = d.current_step
+    if actor.role == "supervisor" and step is not None and actor.agency == step.agency \
+            and (override_reason or "").strip():
+        return True
+    raise SecondComebackRefused(
+        f"dossier {d.code} already had {len(d.notices())} supplement notice(s): a new request would "
+        f"bring the citizen back again; a supervisor of {step.agency if step else '-'} may override "
+        f"with a written reason (override_reason)", field="override_reason")
+
+
+def blame(d: Dossier, at: datetime, missing: list[str], override: bool) -> list[GuidanceFailure]:
+    """Flag the dossier and record whose guidance left off a document it should have listed.
+
+    A document on an earlier notice that the citizen did not bring is the citizen's
+    doing, not a failure; one absent at an earlier guidance but not listed on it is."""
+    failures = []
+    for code in missing:
+        for g in d.guidance:
+            if code in g["absent"] and code not in g["listed"]:
+                failures.append(GuidanceFailure(at, g["by"], code, g["stage"]))
+                break
+    if failures or override:
+        d.flag(REPEAT_VISIT)
+    d.pending_failures.extend(failures)
+    return failures
+
+
+def not_brought(d: Dossier) -> list[str]:
+    """Items of the latest notice still missing: the citizen did not bring them."""
+    notices = d.notices()
+    if not notices:
+        return []
+    have = set(d.documents)
+    return [c for c in notices[-1]["listed"] if c not in have]
