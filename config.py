@@ -43,6 +43,8 @@ class Base:
     DOSSIER_CODE_FORMAT = _env("DOSSIER_CODE_FORMAT", "{agency}-{day:%y%m%d}-{seq:04d}")
     OUTBOX_BATCH = int(_env("OUTBOX_BATCH", 100))
     OUTBOX_INTERVAL_SECONDS = float(_env("OUTBOX_INTERVAL_SECONDS", 10))
+    DEADLINE_SWEEP_SECONDS = float(_env("DEADLINE_SWEEP_SECONDS", 300))
+    DEADLINE_WARNING_DAYS = float(_env("DEADLINE_WARNING_DAYS", 1))
     JSON_MAX_BYTES = int(_env("JSON_MAX_BYTES", 1_000_000))
     TESTING = False
     DEBUG = False

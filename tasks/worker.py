@@ -14,7 +14,7 @@ from kombu import Queue
 from config import get_config
 from workflow.adapters.mail import SmtpSender
 from workflow.bootstrap import build_context
-from workflow.services import outbox
+from workflow.services import deadlines, outbox
 from workflow.services.notifications import mail_handlers
 
 log = logging.getLogger("motcua.tasks")
@@ -30,12 +30,16 @@ app.conf.update(
     timezone=settings["TIMEZONE"],
     # separate queues so a mail backlog never delays deadline work; a worker started
     # without -Q consumes all of them
-    task_queues=(Queue("default"), Queue("notifications")),
+    task_queues=(Queue("default"), Queue("notifications"), Queue("sweeps")),
     task_default_queue="default",
-    task_routes={"motcua.outbox.*": {"queue": "notifications"}},
+    task_routes={"motcua.outbox.*": {"queue": "notifications"},
+                 "motcua.deadlines.*": {"queue": "sweeps"}},
     beat_schedule={
         "relay-outbox": {"task": "motcua.outbox.relay",
                          "schedule": settings["OUTBOX_INTERVAL_SECONDS"]},
+        "deadline-sweep": {"task": "motcua.deadlines.sweep",
+                           "schedule": settings["DEADLINE_SWEEP_SECONDS"],
+                           "options": {"expires": settings["DEADLINE_SWEEP_SECONDS"]}},
     },
 )
 
@@ -69,4 +73,12 @@ def relay_outbox(batch: int | None = None) -> dict:
     counts = outbox.relay(ctx, handlers(ctx), batch or settings["OUTBOX_BATCH"])
     if counts["sent"] or counts["failed"]:
         log.info("outbox relay: %s", counts)
+    return counts
+
+
+@app.task(name="motcua.deadlines.sweep")
+def sweep_deadlines() -> dict:
+    counts = deadlines.sweep(context(), settings["DEADLINE_WARNING_DAYS"])
+    if any(counts.values()):
+        log.info("deadline sweep: %s", counts)
     return counts

@@ -25,9 +25,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.json.ensure_ascii = False
     app.extensions["motcua"] = context or build_context(app.config)
 
+    from .api.followup import bp as api_followup_bp
     from .api.views import bp as api_bp
     from .pages import bp as pages_bp
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_followup_bp)
     app.register_blueprint(pages_bp)
     _register_errors(app)
 

@@ -16,6 +16,7 @@ db = AppGroup("db", help="Database schema migrations (Alembic).")
 catalog = AppGroup("catalog", help="Procedure catalog.")
 users = AppGroup("users", help="Staff accounts and API tokens.")
 demo = AppGroup("demo", help="Demo data.")
+deadlines = AppGroup("deadlines", help="Deadline sweep and escalations.")
 
 
 def _engine():
@@ -120,6 +121,15 @@ def demo_load(password):
             click.echo(f"user {username} ({role}, {agency or '-'})")
 
 
+@deadlines.command("sweep")
+@click.option("--warning-days", default=1.0, show_default=True, help="working days before due")
+def deadlines_sweep(warning_days):
+    """Run one deadline sweep now (the scheduler runs the same function)."""
+    from workflow.services.deadlines import sweep
+    counts = sweep(current_app.extensions["motcua"], warning_days)
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 def register(app):
-    for group in (db, catalog, users, demo):
+    for group in (db, catalog, users, demo, deadlines):
         app.cli.add_command(group)

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("due_at", TS, nullable=False),
         sa.Column("agency", sa.String(32), nullable=False),
         sa.Column("created_at", TS, nullable=False),
+        sa.Column("sweep", sa.String(32), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_escalations"),
         sa.UniqueConstraint("dossier_id", "scope", "threshold", "due_at",
                             name="uq_escalations_dossier_id_scope_threshold_due_at"),
@@ -78,6 +79,8 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("dossier_code", sa.String(64), nullable=True),
+        sa.Column("escalation_id", ID, sa.ForeignKey(
+            "escalations.id", name="fk_notifications_escalation_id_escalations"), nullable=True),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("read_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_notifications"),

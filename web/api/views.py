@@ -1,6 +1,8 @@
 """The REST API under /api/v1: catalog (public) and dossiers (staff, bearer token)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, g, jsonify, request
 
 from workflow.adapters.queries import list_dossiers, list_procedures
@@ -69,8 +71,19 @@ def dossier_row(r, now) -> dict:
                 overdue=bool(open_ and r.due_at and r.due_at < now), version=r.version)
 
 
+def local_times(value):
+    """Every moment in a response is shown in the calendar's time zone (+07:00)."""
+    if isinstance(value, datetime):
+        return value.astimezone(ctx().calendar.tz)
+    if isinstance(value, dict):
+        return {k: local_times(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [local_times(v) for v in value]
+    return value
+
+
 def respond(model, data: dict, status: int = 200, **headers):
-    body = model.model_validate(data).model_dump(mode="json")
+    body = model.model_validate(local_times(data)).model_dump(mode="json")
     resp = jsonify(body)
     resp.status_code = status
     resp.headers.update(headers)
@@ -138,6 +151,7 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
            query={"status": ({"type": "string", "enum": list(s.Status.__args__)}, "filter by status"),
                   "agency": ({"type": "string"}, "receiving agency or holder of the current step"),
                   "overdue": ({"type": "boolean"}, "only (not) overdue"),
+                  "flag": ({"type": "string", "enum": ["repeat_visit"]}, "only flagged dossiers"),
                   "page": ({"type": "integer", "minimum": 1}, "page number, from 1"),
                   "per_page": ({"type": "integer", "minimum": 1, "maximum": 200}, "items per page")})
 def list_dossiers_view():
@@ -150,10 +164,13 @@ def list_dossiers_view():
     overdue = None if overdue_raw in (None, "") else overdue_raw in ("true", "1")
     page = _int_arg("page", 1, 1, 1_000_000)
     per_page = _int_arg("per_page", 50, 1, 200)
+    flag = request.args.get("flag") or None
+    if flag not in (None, "repeat_visit"):
+        raise InvalidInput(f"unknown flag '{flag}'", field="flag")
     now = ctx().now()
     with ctx().engine.connect() as conn:
         rows, total = list_dossiers(conn, now, status, request.args.get("agency") or None,
-                                    overdue, page, per_page)
+                                    overdue, page, per_page, flag)
     return respond(s.DossierList, dict(items=[dossier_row(r, now) for r in rows], page=page,
                                        per_page=per_page, total=total))
 

@@ -17,8 +17,10 @@ LIST_COLUMNS = (dossiers.c.code, dossiers.c.procedure_code, dossiers.c.agency, d
 
 def list_dossiers(conn: Connection, now: datetime, status: str | None = None,
                   agency: str | None = None, overdue: bool | None = None,
-                  page: int = 1, per_page: int = 50) -> tuple[list, int]:
+                  page: int = 1, per_page: int = 50, flag: str | None = None) -> tuple[list, int]:
     where = []
+    if flag == "repeat_visit":
+        where.append(dossiers.c.repeat_visit.is_(True))
     if status:
         where.append(dossiers.c.status == status)
     if agency:

@@ -141,6 +141,7 @@ dossiers = Table(
     Index("ix_dossiers_received", "agency", "received_at"),
     Index("ix_dossiers_repeat_visit", "repeat_visit", "received_at"),
     Index("ix_dossiers_status_step_due", "status", "step_due_at"),
+    Index("ix_dossiers_status_step_due", "status", "step_due_at"),
 )
 
 dossier_events = Table(

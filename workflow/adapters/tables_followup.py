@@ -47,6 +47,7 @@ escalations = Table(
     Column("due_at", TS, nullable=False),
     Column("agency", String(32), nullable=False),      # who must act
     Column("created_at", TS, nullable=False),
+    Column("sweep", String(32), nullable=False),       # the sweep that found the crossing
     UniqueConstraint("dossier_id", "scope", "threshold", "due_at"),
 )
 
@@ -57,6 +58,7 @@ notifications = Table(
     Column("created_at", TS, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("dossier_code", String(64)),
+    Column("escalation_id", ID, ForeignKey(escalations.c.id)),   # the crossing that caused it
     Column("message", Text, nullable=False),
     Column("read_at", TS),
     Index("ix_notifications_user", "user_id", "read_at", "id"),

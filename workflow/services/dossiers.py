@@ -14,6 +14,7 @@ from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersio
 from workflow.domain.lifecycle import authorise_intake, lifecycle_for, open_dossier
 
 from .context import Context
+from .inbox import notify_agency
 from .unit_of_work import UnitOfWork
 
 
@@ -70,6 +71,11 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
         read_version = dossier.version
         lifecycle_for(dossier.procedure).fire(dossier, action, actor, now, ctx.calendar, **payload)
         uow.dossiers.save(dossier, read_version)
+        if action == "postpone":  # the one-stop unit is told in the same commit
+            new_date = dossier.postponed_to.astimezone(ctx.calendar.tz)
+            notify_agency(uow.conn, dossier.receiving_agency, "postponed", dossier.code,
+                          f"Hồ sơ {dossier.code} được hẹn lại ngày trả kết quả: "
+                          f"{new_date:%H:%M %d/%m/%Y}. Lý do: {dossier.postponed_reason}", now)
         uow.commit()
     return dossier
 

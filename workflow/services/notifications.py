@@ -25,6 +25,15 @@ def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | No
                 f"Thời hạn giải quyết: {d.procedure.processing_days:g} ngày làm việc.\n"
                 f"Ngày hẹn trả kết quả: {_fmt(d.appointment_at, tz)}.\n\n"
                 f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.postponed":
+        return (f"Thư xin lỗi và hẹn lại ngày trả kết quả hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") được hẹn trả kết quả vào "
+                f"{_fmt(d.appointment_at, tz)}. Do {d.postponed_reason}, cơ quan giải quyết chưa thể "
+                f"trả kết quả đúng hẹn. Chúng tôi thành thật xin lỗi Ông/Bà vì sự chậm trễ này.\n"
+                f"Thời gian hẹn trả kết quả mới: {_fmt(d.postponed_to, tz)}.\n\n"
+                f"(Phiếu xin lỗi và hẹn lại ngày trả kết quả, mẫu số 04 Thông tư 01/2018/TT-VPCP)\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
     if topic == "dossier.result_ready":
         return (f"Hồ sơ {d.code} đã có kết quả",
                 f"Kính gửi {d.applicant.name},\n\n"
@@ -33,7 +42,7 @@ def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | No
     return None
 
 
-MAIL_TOPICS = ("dossier.received", "dossier.result_ready")
+MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed")
 
 
 def mail_handlers(ctx: Context, sender, public_url: str) -> dict:
