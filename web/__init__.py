@@ -30,6 +30,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     from .pages import bp as pages_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(api_followup_bp)
+    from .selfcheck import bp as selfcheck_bp
+    app.register_blueprint(selfcheck_bp)
     app.register_blueprint(pages_bp)
     _register_errors(app)
 

@@ -8,6 +8,7 @@ from workflow.adapters.users import create_user, issue_token
 
 STAFF = {  # username: (role, agency)
     "clerk": ("counter", "T1"),
+    "clerk2": ("counter", "T1"),
     "kt": ("officer", "T1.KT"),
     "tax": ("officer", "TAX"),
     "ld": ("officer", "T1.LD"),
