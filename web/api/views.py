@@ -197,8 +197,7 @@ def act(code, action):
         except ValueError:
             raise InvalidInput("If-Match must be the dossier's version number", field="If-Match") from None
     payload = g.body.model_dump(exclude_none=True)
-    dossier = use_cases.act(ctx(), g.actor, code, action, payload, expected)
-    _, events = use_cases.get(ctx(), code)
+    dossier, events = use_cases.act(ctx(), g.actor, code, action, payload, expected, with_events=True)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now()), ETag=f'"{dossier.version}"')
 
 

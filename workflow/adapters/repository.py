@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -22,6 +22,13 @@ from workflow.domain.procedure import Procedure
 from .tables import dossier_events, dossier_sequences, dossiers, outbox, procedures
 from .tables_followup import guidance_failures, visits
 
+# statements built once: a transition is on the hot path, and rebuilding a statement with
+# inline values each time costs more CPU than the round trip it sends
+_INSERT_DOSSIER = insert(dossiers).returning(dossiers.c.id)
+_SAVE_DOSSIER = update(dossiers).where(dossiers.c.id == bindparam("b_id"),
+                                       dossiers.c.version == bindparam("b_version"))
+_INSERT_EVENTS = insert(dossier_events)
+_INSERT_OUTBOX = insert(outbox)
 _PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
 _CACHE_LOCK = threading.Lock()
 
@@ -147,31 +154,31 @@ class DossierRepository:
 
     def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None) -> None:
         a = d.applicant
-        d.id = self.conn.execute(insert(dossiers).values(
+        d.id = self.conn.execute(_INSERT_DOSSIER, dict(
             code=d.code, procedure_id=procedure_id, procedure_code=d.procedure.code,
             agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
             applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
             created_at=d.created_at, idempotency_key=idempotency_key, **self._values(d),
-        ).returning(dossiers.c.id)).scalar_one()
+        )).scalar_one()
         self._flush_side_rows(d)
 
     def save(self, d: Dossier, expected_version: int) -> None:
         """Write the new state only if nobody else wrote since we read it."""
-        result = self.conn.execute(update(dossiers).where(
-            dossiers.c.id == d.id, dossiers.c.version == expected_version).values(**self._values(d)))
+        result = self.conn.execute(_SAVE_DOSSIER, dict(self._values(d), b_id=d.id,
+                                                       b_version=expected_version))
         if result.rowcount != 1:
             raise Conflict(f"dossier {d.code} was changed by someone else; reload and retry")
         self._flush_side_rows(d)
 
     def _flush_side_rows(self, d: Dossier) -> None:
         if d.pending_events:
-            self.conn.execute(insert(dossier_events), [
+            self.conn.execute(_INSERT_EVENTS, [
                 dict(dossier_id=d.id, seq=e.seq, at=e.at, actor=e.actor, action=e.action,
                      from_state=e.from_state, to_state=e.to_state, step=e.step, note=e.note,
                      data=e.data) for e in d.pending_events])
         if d.pending_messages:
             now = datetime.now(timezone.utc)
-            self.conn.execute(insert(outbox), [
+            self.conn.execute(_INSERT_OUTBOX, [
                 dict(topic=m.topic, payload=m.payload, created_at=now, available_at=now, attempts=0)
                 for m in d.pending_messages])
         where = dict(dossier_id=d.id, agency=d.receiving_agency, procedure_code=d.procedure.code)

@@ -59,7 +59,9 @@ def _replay(ctx: Context, key: str) -> Dossier:
 
 
 def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
-        if_match: int | None = None) -> Dossier:
+        if_match: int | None = None, with_events: bool = False):
+    """Apply one action; with_events=True returns (dossier, history) read in the same
+    transaction, sparing the caller a second round of connection and reads."""
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
         dossier = uow.dossiers.get(code)
@@ -76,8 +78,9 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
             notify_agency(uow.conn, dossier.receiving_agency, "postponed", dossier.code,
                           f"Hồ sơ {dossier.code} được hẹn lại ngày trả kết quả: "
                           f"{new_date:%H:%M %d/%m/%Y}. Lý do: {dossier.postponed_reason}", now)
+        events = uow.dossiers.events(dossier.id) if with_events else None
         uow.commit()
-    return dossier
+    return (dossier, events) if with_events else dossier
 
 
 def get(ctx: Context, code: str) -> tuple[Dossier, list[Event]]:
