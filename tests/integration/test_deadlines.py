@@ -62,6 +62,18 @@ def test_concurrent_sweeps_notify_once(api, ctx, clock, engine):
     assert n_rows(engine, notifications) == 20
 
 
+def test_a_step_sent_back_is_a_new_deadline(api, ctx, clock):
+    code = start(api)
+    api("kt", "POST", f"/api/v1/dossiers/{code}/actions/forward", json={})
+    clock.at = vn(2026, 3, 3, 15, 0)  # step THUE (half a day from Monday 09:00) is overdue
+    assert sweep(ctx)["step_overdue"] == 1
+    r = api("tax", "POST", f"/api/v1/dossiers/{code}/actions/send_back", json={"note": "bổ sung thẩm định"})
+    assert r.status_code == 200
+    clock.at = vn(2026, 3, 5, 16, 0)  # TD again, 1.5 days from Tuesday 15:00: overdue again
+    assert sweep(ctx)["step_overdue"] == 1
+    assert sweep(ctx)["step_overdue"] == 0
+
+
 def test_a_closed_or_ready_dossier_is_not_swept(api, ctx, clock):
     code = start(api)
     for user in ("kt", "tax", "ld"):
@@ -89,6 +101,8 @@ def test_postpone_once_notifies_the_desk_and_mails_the_apology(api, ctx, clock, 
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "postponement_refused"
     clock.at = vn(2026, 3, 6, 10, 0)  # past the first appointment, before the new one
     assert sweep(ctx)["dossier_overdue"] == 0
+    clock.at = vn(2026, 3, 11, 9, 0)  # past the new date: a new crossing of the new deadline
+    assert sweep(ctx)["dossier_overdue"] == 1 and sweep(ctx)["dossier_overdue"] == 0
 
 
 def test_postpone_refusals(api, clock):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -25,8 +25,13 @@ from .tables_followup import guidance_failures, visits
 # statements built once: a transition is on the hot path, and rebuilding a statement with
 # inline values each time costs more CPU than the round trip it sends
 _INSERT_DOSSIER = insert(dossiers).returning(dossiers.c.id)
-_SAVE_DOSSIER = update(dossiers).where(dossiers.c.id == bindparam("b_id"),
-                                       dossiers.c.version == bindparam("b_version"))
+_SAVE_DOSSIER = update(dossiers).where(
+    dossiers.c.id == bindparam("b_id"), dossiers.c.version == bindparam("b_version")
+).values(  # a new due moment is a new deadline: the sweep may escalate it afresh
+    due_level=case((dossiers.c.due_at.is_distinct_from(bindparam("b_due_at")), 0),
+                   else_=dossiers.c.due_level),
+    step_due_level=case((dossiers.c.step_due_at.is_distinct_from(bindparam("b_step_due_at")), 0),
+                        else_=dossiers.c.step_due_level))
 _INSERT_EVENTS = insert(dossier_events)
 _INSERT_OUTBOX = insert(outbox)
 _PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
@@ -164,8 +169,9 @@ class DossierRepository:
 
     def save(self, d: Dossier, expected_version: int) -> None:
         """Write the new state only if nobody else wrote since we read it."""
-        result = self.conn.execute(_SAVE_DOSSIER, dict(self._values(d), b_id=d.id,
-                                                       b_version=expected_version))
+        result = self.conn.execute(_SAVE_DOSSIER, dict(
+            self._values(d), b_id=d.id, b_version=expected_version, b_due_at=d.due_at,
+            b_step_due_at=d.step_due_at))
         if result.rowcount != 1:
             raise Conflict(f"dossier {d.code} was changed by someone else; reload and retry")
         self._flush_side_rows(d)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, TypeDecorator, UniqueConstraint)
+                        MetaData, SmallInteger, String, Table, Text, TypeDecorator,
+                        UniqueConstraint)
 
 
 class UTCDateTime(TypeDecorator):
@@ -132,6 +133,10 @@ dossiers = Table(
     Column("guidance", JSON, nullable=False, default=list),  # notices and receipt given
     Column("postponed_to", TS),                             # the one new appointment
     Column("postponed_reason", Text),
+    # deadline thresholds already escalated for the current due moments: 0 none,
+    # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
+    Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("step_due_level", SmallInteger, nullable=False, default=0, server_default="0"),
     Column("last_seq", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False, default=1),
     Column("idempotency_key", String(200), unique=True),
@@ -141,7 +146,8 @@ dossiers = Table(
     Index("ix_dossiers_received", "agency", "received_at"),
     Index("ix_dossiers_repeat_visit", "repeat_visit", "received_at"),
     Index("ix_dossiers_status_step_due", "status", "step_due_at"),
-    Index("ix_dossiers_status_step_due", "status", "step_due_at"),
+    Index("ix_dossiers_sweep_due", "status", "due_level", "due_at"),
+    Index("ix_dossiers_sweep_step_due", "status", "step_due_level", "step_due_at"),
 )
 
 dossier_events = Table(

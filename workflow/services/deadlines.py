@@ -7,13 +7,14 @@ crossing fire exactly once even when sweeps overlap; one more INSERT .. SELECT t
 the escalations this sweep created (tagged with its token) into in-app notifications for the officers and
 supervisors of the responsible agency. A sweep that dies rolls back whole, and the next
 one does the work. A changed due moment (a restarted clock, a postponement) is a new
-crossing.
+crossing: saving a dossier resets its level when a due moment changes. The level
+columns only spare the sweep rows it has already escalated; the unique key decides.
 """
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.adapters.tables import dossiers, users
@@ -42,18 +43,26 @@ def sweep(ctx: Context, warning_days: float = 1.0) -> dict[str, int]:
     d = dossiers.c
     token = uuid.uuid4().hex
     with ctx.engine.begin() as conn:
-        for scope, due, holder, scope_value in (
-                ("dossier", d.due_at, _holder(), literal("dossier")),
-                ("step", d.step_due_at, d.step_agency, literal("step:") + d.step_code)):
-            for threshold, window in (("overdue", due < now),
-                                      ("due_soon", and_(due >= now, due <= soon))):
-                source = select(d.id, scope_value, literal(threshold), due, holder, literal(now),
-                                literal(token)).where(d.status.in_(OPEN), due.is_not(None), window)
+        for scope, due, level, holder, scope_value in (
+                ("dossier", d.due_at, d.due_level, _holder(), literal("dossier")),
+                ("step", d.step_due_at, d.step_due_level, d.step_agency,
+                 literal("step:") + d.step_code)):
+            for threshold, mark, window in (("overdue", 2, due < now),
+                                            ("due_soon", 1, and_(due >= now, due <= soon))):
+                # only rows whose level is below this threshold: a crossing already
+                # recorded is skipped by the index, not re-tried against the unique key
+                where = [d.status.in_(OPEN), level < mark, window]
                 if scope == "dossier":
-                    source = source.where(d.result_ready_at.is_(None))
+                    where.append(d.result_ready_at.is_(None))
+                source = select(d.id, scope_value, literal(threshold), due, holder, literal(now),
+                                literal(token)).where(*where)
                 conn.execute(_insert(conn, escalations).from_select(
                     ["dossier_id", "scope", "threshold", "due_at", "agency", "created_at", "sweep"],
                     source).on_conflict_do_nothing())
+                e = escalations.c
+                recorded = select(e.id).where(e.dossier_id == d.id, e.scope == scope_value,
+                                              e.threshold == threshold, e.due_at == due).exists()
+                conn.execute(update(dossiers).where(*where, recorded).values({level.name: mark}))
         _notify(conn, now, token)
         return _counts(conn, token)
 

@@ -1,0 +1,37 @@
+"""Deadline levels on dossiers, so a sweep skips crossings it already recorded.
+
+Revision ID: 0006
+Revises: 0002
+Create Date: 2026-11-28
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0006"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("dossiers") as batch:
+        batch.add_column(sa.Column("due_level", sa.SmallInteger(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("step_due_level", sa.SmallInteger(), nullable=False,
+                                   server_default="0"))
+        batch.create_index("ix_dossiers_sweep_due", ["status", "due_level", "due_at"])
+        batch.create_index("ix_dossiers_sweep_step_due", ["status", "step_due_level", "step_due_at"])
+    # crossings recorded before this revision keep their levels
+    op.execute("UPDATE dossiers SET due_level = 2 WHERE EXISTS (SELECT 1 FROM escalations e WHERE "
+               "e.dossier_id = dossiers.id AND e.scope = 'dossier' AND e.threshold = 'overdue' "
+               "AND e.due_at = dossiers.due_at)")
+    op.execute("UPDATE dossiers SET due_level = 1 WHERE due_level = 0 AND EXISTS (SELECT 1 FROM "
+               "escalations e WHERE e.dossier_id = dossiers.id AND e.scope = 'dossier' "
+               "AND e.threshold = 'due_soon' AND e.due_at = dossiers.due_at)")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("dossiers") as batch:
+        batch.drop_index("ix_dossiers_sweep_step_due")
+        batch.drop_index("ix_dossiers_sweep_due")
+        batch.drop_column("step_due_level")
+        batch.drop_column("due_level")
