@@ -1,4 +1,5 @@
-"""Deadline levels on dossiers, so a sweep skips crossings it already recorded.
+"""Deadline levels on dossiers, so a sweep skips crossings it already recorded, and an
+index to find the crossings of one sweep.
 
 Revision ID: 0006
 Revises: 0002
@@ -20,6 +21,7 @@ def upgrade() -> None:
                                    server_default="0"))
         batch.create_index("ix_dossiers_sweep_due", ["status", "due_level", "due_at"])
         batch.create_index("ix_dossiers_sweep_step_due", ["status", "step_due_level", "step_due_at"])
+    op.create_index("ix_escalations_sweep", "escalations", ["sweep"])
     # crossings recorded before this revision keep their levels
     op.execute("UPDATE dossiers SET due_level = 2 WHERE EXISTS (SELECT 1 FROM escalations e WHERE "
                "e.dossier_id = dossiers.id AND e.scope = 'dossier' AND e.threshold = 'overdue' "
@@ -30,6 +32,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_escalations_sweep", "escalations")
     with op.batch_alter_table("dossiers") as batch:
         batch.drop_index("ix_dossiers_sweep_step_due")
         batch.drop_index("ix_dossiers_sweep_due")

@@ -49,6 +49,7 @@ escalations = Table(
     Column("created_at", TS, nullable=False),
     Column("sweep", String(32), nullable=False),       # the sweep that found the crossing
     UniqueConstraint("dossier_id", "scope", "threshold", "due_at"),
+    Index("ix_escalations_sweep", "sweep"),
 )
 
 notifications = Table(
