@@ -90,7 +90,7 @@ def main() -> None:
             "EXTRA_DAYS_OFF": (), "EXTRA_WORKING_DAYS": ()}), now=lambda: clock["at"])
         first, first_counts = timed(ctx, 1)
         with ctx.engine.connect() as conn:  # what autovacuum does after a mass update
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE dossiers"))
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         steady, _ = timed(ctx, 5)
         clock["at"] = now + timedelta(minutes=5)
         later, later_counts = timed(ctx, 1)

@@ -19,8 +19,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("due_level", sa.SmallInteger(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("step_due_level", sa.SmallInteger(), nullable=False,
                                    server_default="0"))
-        batch.create_index("ix_dossiers_sweep_due", ["status", "due_level", "due_at"])
-        batch.create_index("ix_dossiers_sweep_step_due", ["status", "step_due_level", "step_due_at"])
+    for col, level in (("due_at", "due_level"), ("step_due_at", "step_due_level")):
+        for name, mark in (("overdue", 2), ("soon", 1)):
+            where = sa.text(f"{level} < {mark}")
+            op.create_index(f"ix_dossiers_sweep_{col}_{name}", "dossiers", [col],
+                            postgresql_where=where, sqlite_where=where)
     op.create_index("ix_escalations_sweep", "escalations", ["sweep"])
     # crossings recorded before this revision keep their levels
     op.execute("UPDATE dossiers SET due_level = 2 WHERE EXISTS (SELECT 1 FROM escalations e WHERE "
@@ -33,8 +36,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_escalations_sweep", "escalations")
+    for col in ("due_at", "step_due_at"):
+        for name in ("overdue", "soon"):
+            op.drop_index(f"ix_dossiers_sweep_{col}_{name}", "dossiers")
     with op.batch_alter_table("dossiers") as batch:
-        batch.drop_index("ix_dossiers_sweep_step_due")
-        batch.drop_index("ix_dossiers_sweep_due")
         batch.drop_column("step_due_level")
         batch.drop_column("due_level")

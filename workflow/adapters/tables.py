@@ -9,7 +9,7 @@ from datetime import timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
                         MetaData, SmallInteger, String, Table, Text, TypeDecorator,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 
 
 class UTCDateTime(TypeDecorator):
@@ -146,8 +146,12 @@ dossiers = Table(
     Index("ix_dossiers_received", "agency", "received_at"),
     Index("ix_dossiers_repeat_visit", "repeat_visit", "received_at"),
     Index("ix_dossiers_status_step_due", "status", "step_due_at"),
-    Index("ix_dossiers_sweep_due", "status", "due_level", "due_at"),
-    Index("ix_dossiers_sweep_step_due", "status", "step_due_level", "step_due_at"),
+    # partial indexes holding only deadlines not yet escalated to that threshold: a sweep
+    # reads just the new crossings, however many dossiers are already overdue
+    *[Index(f"ix_dossiers_sweep_{col}_{name}", col,
+            postgresql_where=text(f"{level} < {mark}"), sqlite_where=text(f"{level} < {mark}"))
+      for col, level in (("due_at", "due_level"), ("step_due_at", "step_due_level"))
+      for name, mark in (("overdue", 2), ("soon", 1))],
 )
 
 dossier_events = Table(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.adapters.tables import dossiers, users
@@ -51,7 +51,9 @@ def sweep(ctx: Context, warning_days: float = 1.0) -> dict[str, int]:
                                             ("due_soon", 1, and_(due >= now, due <= soon))):
                 # only rows whose level is below this threshold: a crossing already
                 # recorded is skipped by the index, not re-tried against the unique key
-                where = [d.status.in_(OPEN), level < mark, window]
+                # the level is inlined (not a bound parameter) so the planner can match
+                # the partial index "level < mark"
+                where = [d.status.in_(OPEN), level < literal_column(str(mark)), window]
                 if scope == "dossier":
                     where.append(d.result_ready_at.is_(None))
                 source = select(d.id, scope_value, literal(threshold), due, holder, literal(now),
