@@ -1,0 +1,299 @@
+"""Reports API for supervisors and administrators (bearer token): the dashboard, its
+drill-down lists, the bottleneck view and the form II.06a statistics report, which also
+exports as XLSX or CSV, streamed (see workflow.adapters.export)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflow.adapters.export import csv_stream, local_value, stream_rows, xlsx_stream
+from workflow.domain.errors import InvalidInput
+from workflow.services import dashboard, reports
+
+from .registry import api_route
+from .views import _int_arg
+
+bp = Blueprint("api_reports", __name__, url_prefix="/api/v1")
+LABELS = {  # form II.06a columns, in the words of the form
+    "agency": "Mã cơ quan", "agency_name": "Cơ quan tiếp nhận", "procedure_code": "Mã thủ tục",
+    "procedure_name": "Tên thủ tục", "received_total": "Tổng số hồ sơ nhận giải quyết",
+    "carried": "Từ kỳ trước chuyển qua", "new_total": "Mới tiếp nhận trong kỳ",
+    "new_online": "Trực tuyến", "new_in_person": "Trực tiếp, qua bưu chính",
+    "resolved_total": "Đã giải quyết", "early": "Trước hạn", "on_time": "Đúng hạn",
+    "late": "Quá hạn", "pending_total": "Đang giải quyết", "pending_within": "Trong hạn",
+    "pending_overdue": "Quá hạn (đang giải quyết)", "returned": "Đã trả kết quả",
+    "rejected": "Từ chối giải quyết", "withdrawn": "Rút hồ sơ",
+}
+LOG_LABELS = ("Mã hồ sơ", "Cơ quan tiếp nhận", "Mã thủ tục", "Hình thức nộp", "Trạng thái",
+              "Ngày tiếp nhận", "Ngày hẹn trả", "Hạn hiện tại", "Ngày có kết quả", "Ngày kết thúc",
+              "Tiếp nhận", "Kết quả", "Tồn cuối kỳ", "Kết thúc trong kỳ")
+KEYS = ("agency", "agency_name", "procedure_code", "procedure_name", *reports.COLUMNS)
+
+
+def ctx():
+    return current_app.extensions["motcua"]
+
+
+# -- schemas -----------------------------------------------------------------------------
+class Figures(BaseModel):
+    received_total: int
+    carried: int
+    new_total: int
+    new_online: int
+    new_in_person: int
+    resolved_total: int
+    early: int
+    on_time: int
+    late: int
+    pending_total: int
+    pending_within: int
+    pending_overdue: int
+    returned: int
+    rejected: int
+    withdrawn: int
+
+
+class SummaryRow(Figures):
+    agency: str
+    agency_name: str
+    procedure_code: str
+    procedure_name: str
+
+
+class SummaryOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+    agency: str | None
+    generated_at: datetime
+    rows: list[SummaryRow]
+    total: Figures
+
+
+class Buckets(BaseModel):
+    total: int
+    overdue: int
+    today: int
+    soon: int
+    on_track: int
+    paused: int
+    awaiting: int
+    ready: int
+
+
+class AgencyBuckets(Buckets):
+    agency: str
+
+
+class StepBuckets(Buckets):
+    procedure_code: str
+    step: str | None
+
+
+class OfficerBuckets(Buckets):
+    agency: str
+    officer: str
+
+
+class Week(BaseModel):
+    week: str
+    monday: date
+    early: int
+    on_time: int
+    late: int
+    total: int
+    rate: float | None
+
+
+class DashboardOut(BaseModel):
+    now: datetime
+    end_of_today: datetime
+    soon: datetime
+    agency: str | None
+    total: Buckets
+    by_agency: list[AgencyBuckets]
+    by_step: list[StepBuckets]
+    by_officer: list[OfficerBuckets]
+    on_time_by_week: list[Week]
+
+
+class OpenDossier(BaseModel):
+    code: str
+    procedure_code: str
+    status: str
+    agency: str
+    holder: str
+    step: str | None
+    officer: str
+    bucket: str
+    due_at: datetime | None
+    step_due_at: datetime | None
+    received_at: datetime | None
+
+
+class OpenDossierList(BaseModel):
+    items: list[OpenDossier]
+    page: int
+    per_page: int
+    total: int
+
+
+class StepTime(BaseModel):
+    procedure_code: str
+    procedure_name: str
+    step: str
+    step_name: str
+    agency: str | None
+    visits: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    budget_minutes: int | None
+    over_budget: int
+
+
+class BottlenecksOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+    agency: str | None
+    procedure: str | None
+    minutes_per_day: int
+    sample: int
+    sampled: bool
+    dossiers: int
+    every: int
+    items: list[StepTime]
+
+
+def _json(model, data: dict):
+    return jsonify(model.model_validate(data).model_dump(mode="json", by_alias=True))
+
+
+# -- arguments ---------------------------------------------------------------------------
+def date_arg(name: str, default: date) -> date:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a date YYYY-MM-DD", field=name) from None
+
+
+def period_args(default_days: int | None = None, max_days: int = reports.MAX_DAYS) -> reports.Period:
+    """from/to (inclusive local dates); by default this month, or the last N days."""
+    today = ctx().now().astimezone(ctx().calendar.tz).date()
+    first = today - timedelta(days=default_days - 1) if default_days else today.replace(day=1)
+    return reports.period(date_arg("from", first), date_arg("to", today), ctx().calendar.tz, max_days)
+
+
+def scope_arg(conn, actor):
+    return reports.scope_for(conn, actor, request.args.get("agency"))
+
+
+AGENCY_Q = {"agency": ({"type": "string"}, "an agency and those under it (default: the supervisor's own)")}
+PERIOD_Q = {"from": ({"type": "string", "format": "date"}, "first day, inclusive"),
+            "to": ({"type": "string", "format": "date"}, "last day, inclusive")}
+
+
+# -- export ------------------------------------------------------------------------------
+def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows: str = "summary"):
+    """The report as a streamed XLSX (sheets: summary and log book) or CSV (`rows`:
+    'summary' or 'dossiers', the log book)."""
+    if fmt not in ("xlsx", "csv"):
+        raise InvalidInput("format must be json, csv or xlsx", field="format")
+    c = ctx()
+    now, tz = c.now(), c.calendar.tz
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, actor, agency)
+        data = reports.summary(conn, p, scope, now, tz)
+    table = [[row[k] for k in KEYS] for row in data["rows"]]
+    table.append(["", "Tổng cộng", "", "", *(data["total"][k] for k in reports.COLUMNS)])
+    header = [LABELS[k] for k in KEYS]
+    log = stream_rows(c.engine, reports.log_rows(p, scope, now, tz)) if fmt == "xlsx" or rows == "dossiers" else None
+    stem = f"bao-cao-II06a_{p.first}_{p.last}" + ("" if rows == "summary" or fmt == "xlsx" else "_ho-so")
+    if fmt == "xlsx":
+        body = xlsx_stream([("Tổng hợp II.06a", header, table), ("Sổ theo dõi hồ sơ", LOG_LABELS, log)],
+                           local_value(tz))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = csv_stream(LOG_LABELS, log, local_value(tz)) if rows == "dossiers" else csv_stream(header, table)
+        mimetype = "text/csv; charset=utf-8"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{stem}.{fmt}"', "Cache-Control": "no-store"})
+
+
+# -- routes ------------------------------------------------------------------------------
+@api_route(bp, "/reports/summary", "GET",
+           "Statistics report, form II.06a, per receiving agency and procedure (format=json|xlsx|csv)",
+           response=SummaryOut, errors=(401, 403, 422), query={
+               **PERIOD_Q, **AGENCY_Q,
+               "format": ({"type": "string", "enum": ["json", "xlsx", "csv"]}, "xlsx and csv are streamed"),
+               "rows": ({"type": "string", "enum": ["summary", "dossiers"]},
+                        "csv only: the summary, or one line per dossier counted (log book)")})
+def report_summary():
+    p = period_args()
+    fmt = (request.args.get("format") or "json").lower()
+    rows = request.args.get("rows") or "summary"
+    if rows not in ("summary", "dossiers"):
+        raise InvalidInput("rows must be summary or dossiers", field="rows")
+    if fmt != "json":
+        return export_response(g.actor, p, request.args.get("agency"), fmt, rows)
+    with ctx().engine.connect() as conn:
+        data = reports.summary(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
+    return _json(SummaryOut, data)
+
+
+@api_route(bp, "/reports/dashboard", "GET",
+           "Open dossiers due today, due soon (one working day) and overdue, by agency, step and "
+           "officer; on-time rate by week", response=DashboardOut, errors=(401, 403, 422),
+           query={**AGENCY_Q, "weeks": ({"type": "integer", "minimum": 1, "maximum": 104},
+                                        "weeks of on-time rate (default 12)")})
+def report_dashboard():
+    c = ctx()
+    weeks = _int_arg("weeks", 12, 1, 104)
+    m = dashboard.moments(c.now(), c.calendar)
+    with c.engine.connect() as conn:
+        scope = scope_arg(conn, g.actor)
+        data = dashboard.counts(conn, scope, m)
+        data["on_time_by_week"] = dashboard.on_time_by_week(conn, scope, m.now, c.calendar.tz, weeks)
+    return _json(DashboardOut, data)
+
+
+@api_route(bp, "/reports/dashboard/dossiers", "GET",
+           "The open dossiers behind a dashboard count, earliest deadline first",
+           response=OpenDossierList, errors=(401, 403, 422), query={
+               **AGENCY_Q, "bucket": ({"type": "string", "enum": list(dashboard.BUCKETS)}, "urgency"),
+               "holder": ({"type": "string"}, "agency holding the dossier now"),
+               "procedure": ({"type": "string"}, "procedure code"),
+               "step": ({"type": "string"}, "current step code; '-': not at a step (at the desk)"),
+               "officer": ({"type": "string"}, f"username, or '{dashboard.UNASSIGNED}'"),
+               "page": ({"type": "integer", "minimum": 1}, "from 1"),
+               "per_page": ({"type": "integer", "minimum": 1, "maximum": 200}, "default 50")})
+def report_dashboard_dossiers():
+    c = ctx()
+    bucket = request.args.get("bucket") or None
+    if bucket and bucket not in dashboard.BUCKETS:
+        raise InvalidInput(f"bucket must be one of {', '.join(dashboard.BUCKETS)}", field="bucket")
+    page, per_page = _int_arg("page", 1, 1, 1_000_000), _int_arg("per_page", 50, 1, 200)
+    with c.engine.connect() as conn:
+        items, total = dashboard.drill_down(
+            conn, scope_arg(conn, g.actor), dashboard.moments(c.now(), c.calendar), bucket,
+            *(request.args.get(k) or None for k in ("holder", "procedure", "step", "officer")),
+            page=page, per_page=per_page)
+    return _json(OpenDossierList, dict(items=items, page=page, per_page=per_page, total=total))
+
+
+@api_route(bp, "/reports/bottlenecks", "GET",
+           "Median and 90th percentile working time per step of each procedure (default: last 30 days)",
+           response=BottlenecksOut, errors=(401, 403, 422),
+           query={**PERIOD_Q, **AGENCY_Q, "procedure": ({"type": "string"}, "procedure code")})
+def report_bottlenecks():
+    c = ctx()
+    p = period_args(default_days=30, max_days=366)
+    with c.engine.connect() as conn:
+        data = dashboard.bottlenecks(conn, scope_arg(conn, g.actor), p, c.calendar,
+                                     request.args.get("procedure") or None)
+    return _json(BottlenecksOut, data)

@@ -1,0 +1,224 @@
+"""The supervisor's dashboard (bảng theo dõi của lãnh đạo): what is due today, due soon or
+overdue, where it sits, at which step and with whom; the on-time rate by week; and where
+the time goes step by step (the bottleneck view that shows the city where to cut time).
+
+Why this shape: every figure is one grouped query over indexed columns; Python only
+folds the aggregated rows (at most agencies x procedures x steps x officers x buckets)
+or, for the bottleneck percentiles, a bounded sample of dossiers' step visits (`MAX_DOSSIERS`),
+because working minutes need the business calendar, which SQL does not have.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case, func, literal, or_, select, true
+from sqlalchemy.engine import Connection
+
+from workflow.adapters.repository import ProcedureRepository
+from workflow.adapters.tables import dossier_events, dossiers
+
+from .reports import Period, Scope, slices, local_date, outcome, quick, tz_literal
+
+OPEN = ("awaiting_documents", "received", "in_progress", "supplement_requested", "result_ready")
+AT_STEP = ("in_progress", "supplement_requested")
+BUCKETS = ("overdue", "today", "soon", "on_track", "paused", "awaiting", "ready")
+UNASSIGNED = "chưa phân công"
+LEAVING = ("forward", "send_back", "complete", "reject", "withdraw")
+ENTERING = ("forward", "send_back")
+MAX_DOSSIERS = 5_000
+d = dossiers.c
+
+
+@dataclass(frozen=True)
+class Moments:
+    """now; the end of today; 'soon': one working day from now (the calendar decides)."""
+
+    now: datetime
+    end_of_today: datetime
+    soon: datetime
+
+
+def moments(now: datetime, calendar) -> Moments:
+    today = now.astimezone(calendar.tz).date()
+    return Moments(now, datetime.combine(today + timedelta(days=1), time(0), tzinfo=calendar.tz),
+                   calendar.add_working_minutes(now, calendar.minutes_per_day))
+
+
+def _open_dossiers(scope: Scope, m: Moments):
+    """One row per open dossier: who holds it, at which step, with whom, how urgent.
+    The officer is whoever last acted on the current step while holding it (a supplement
+    request, a postponement); nobody yet: 'chưa phân công'."""
+    e = dossier_events.c
+    officer = (select(e.actor).where(e.dossier_id == d.id, e.step == d.step_code,
+                                     e.from_state == literal("in_progress@") + d.step_code)
+               .order_by(e.seq.desc()).limit(1).scalar_subquery())
+    at_step = d.status.in_(AT_STEP)
+    bucket = case(
+        (d.status == "awaiting_documents", "awaiting"), (d.status == "result_ready", "ready"),
+        (or_(d.status == "supplement_requested", d.due_at.is_(None)), "paused"),
+        (d.due_at < m.now, "overdue"), (d.due_at < m.end_of_today, "today"),
+        (d.due_at <= m.soon, "soon"), else_="on_track")
+    visible = true() if scope.everything else or_(d.agency.in_(scope.codes), d.step_agency.in_(scope.codes))
+    return select(
+        d.id, d.code, d.procedure_code, d.status, d.agency, d.due_at, d.step_due_at, d.received_at,
+        case((at_step, d.step_agency), else_=d.agency).label("holder"),
+        case((at_step, d.step_code), else_=None).label("step"),
+        func.coalesce(case((at_step, officer), else_=None), UNASSIGNED).label("officer"),
+        bucket.label("bucket"),
+    ).where(d.status.in_(OPEN), visible).subquery("open_dossiers")
+
+
+def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
+    """Counts by bucket, folded three ways: by agency, by step, by officer."""
+    quick(conn)
+    o = _open_dossiers(scope, m)
+    rows = conn.execute(select(o.c.holder, o.c.procedure_code, o.c.step, o.c.officer, o.c.bucket,
+                               func.count().label("n"))
+                        .group_by(o.c.holder, o.c.procedure_code, o.c.step, o.c.officer, o.c.bucket)).all()
+    views = {"by_agency": defaultdict(_zero), "by_step": defaultdict(_zero),
+             "by_officer": defaultdict(_zero)}
+    total = _zero()
+    for r in rows:
+        for view, key in (("by_agency", (r.holder,)), ("by_step", (r.procedure_code, r.step)),
+                          ("by_officer", (r.holder, r.officer))):
+            _add(views[view][key], r.bucket, r.n)
+        _add(total, r.bucket, r.n)
+    out = {"now": m.now, "end_of_today": m.end_of_today, "soon": m.soon,
+           "agency": scope.root, "total": total}
+    names = {"by_agency": ("agency",), "by_step": ("procedure_code", "step"),
+             "by_officer": ("agency", "officer")}
+    for view, groups in views.items():
+        items = [dict(zip(names[view], key), **c) for key, c in groups.items()]
+        items.sort(key=lambda i: (-i["overdue"], -i["today"], -i["soon"], -i["total"],
+                                  [str(i[k]) for k in names[view]]))
+        out[view] = items
+    return out
+
+
+def _zero() -> dict:
+    return dict.fromkeys(("total", *BUCKETS), 0)
+
+
+def _add(c: dict, bucket: str, n: int) -> None:
+    c[bucket] += n
+    c["total"] += n
+
+
+def drill_down(conn: Connection, scope: Scope, m: Moments, bucket: str | None = None,
+               holder: str | None = None, procedure: str | None = None, step: str | None = None,
+               officer: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list, int]:
+    """The dossiers behind a count, most urgent (earliest deadline) first."""
+    quick(conn)
+    o = _open_dossiers(scope, m)
+    where = [c == v for c, v in ((o.c.bucket, bucket), (o.c.holder, holder), (o.c.procedure_code, procedure),
+                                 (o.c.step, step if step != "-" else None), (o.c.officer, officer)) if v]
+    if step == "-":  # not at a step: at the one-stop desk (received, awaiting, ready)
+        where.append(o.c.step.is_(None))
+    total = conn.execute(select(func.count()).select_from(o).where(*where)).scalar_one()
+    rows = conn.execute(select(o).where(*where)
+                        .order_by(o.c.due_at.is_(None), o.c.due_at, o.c.id)
+                        .limit(per_page).offset((page - 1) * per_page)).all()
+    return [dict(r._mapping) for r in rows], total
+
+
+def on_time_by_week(conn: Connection, scope: Scope, now: datetime, tz, weeks: int = 12) -> list[dict]:
+    """Share of results ready on or before the appointment, by ISO week of readiness
+    (grouped by local day in SQL, folded into weeks here)."""
+    quick(conn)
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    start = datetime.combine(first, time(0), tzinfo=tz)
+    early, on_time, late = outcome(d.result_ready_at, d.appointment_at, tz)
+    day = local_date(d.result_ready_at, tz_literal(tz))
+    rows = conn.execute(
+        select(day.label("day"), func.count().filter(early).label("early"),
+               func.count().filter(on_time).label("on_time"),
+               func.count().filter(late).label("late"))
+        .where(d.result_ready_at >= start, d.result_ready_at <= now, scope.where(d.agency))
+        .group_by(day)).all()
+    out = {}
+    for i in range(weeks):
+        monday = first + timedelta(days=7 * i)
+        year, week, _ = monday.isocalendar()
+        out[(year, week)] = dict(week=f"{year}-W{week:02d}", monday=monday, early=0, on_time=0, late=0)
+    for r in rows:
+        day_ = r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day))
+        w = out.get(day_.isocalendar()[:2])
+        if w is not None:
+            for k in ("early", "on_time", "late"):
+                w[k] += r._mapping[k]
+    for w in out.values():
+        w["total"] = w["early"] + w["on_time"] + w["late"]
+        w["rate"] = round((w["early"] + w["on_time"]) / w["total"], 4) if w["total"] else None
+    return list(out.values())
+
+
+def bottlenecks(conn: Connection, scope: Scope, p: Period, calendar, procedure: str | None = None,
+                max_dossiers: int = MAX_DOSSIERS) -> dict:
+    """Median and 90th percentile of the working minutes each step visit took, per
+    procedure and step, over visits that ended in the period.
+
+    A visit runs from the event entering the step (forward, send_back) to the event
+    leaving it; a wait for the citizen's supplement inside the step is part of it. The
+    dossiers that can have one are found like the report's (indexed by agency and time);
+    beyond `max_dossiers` of them, every m-th by id is taken (a systematic sample, even
+    over time and steps), then their history is read by dossier. The time allowed is the
+    step's in the version of the procedure in force on the period's last day."""
+    quick(conn)
+    active = slices(p, scope, (d.id,), returned_before=False)
+    chosen = [active.c.procedure_code == procedure] if procedure else []
+    found = conn.execute(select(func.count()).select_from(active).where(*chosen)).scalar_one()
+    every = max(1, -(-found // max_dossiers))
+    if every > 1:
+        chosen.append(active.c.id % every == 0)
+    left, prior = dossier_events.alias("left_step"), dossier_events.alias("prior")
+    visits = (select(left.c.dossier_id, left.c.seq, left.c.at.label("left_at"), active.c.procedure_code)
+              .join_from(active, left, left.c.dossier_id == active.c.id)
+              .where(*chosen, left.c.at >= p.start, left.c.at < p.end, left.c.action.in_(LEAVING),
+                     left.c.from_state.like("%@%")).subquery("visits"))
+
+    def entry(column):  # the event that entered the step: the latest forward / send_back before
+        return (select(column).where(prior.c.dossier_id == visits.c.dossier_id, prior.c.seq < visits.c.seq,
+                                     prior.c.action.in_(ENTERING))
+                .order_by(prior.c.seq.desc()).limit(1).scalar_subquery())
+    stmt = select(visits.c.procedure_code, entry(prior.c.step).label("step"),
+                  entry(prior.c.at).label("entered_at"), visits.c.left_at)
+    minutes: dict[tuple[str, str], list[int]] = defaultdict(list)
+    n = 0
+    for r in conn.execute(stmt):
+        if r.entered_at is not None:
+            n += 1
+            minutes[(r.procedure_code, r.step)].append(
+                calendar.working_minutes_between(r.entered_at, r.left_at))
+    repo, versions = ProcedureRepository(conn), {}
+    items = []
+    for (code, step_code), values in minutes.items():
+        if code not in versions:
+            versions[code] = (repo.current(code, p.last) or (None, None))[1]
+        proc = versions[code]
+        idx = proc.step_index(step_code) if proc else None
+        step = proc.steps[idx] if idx is not None else None
+        budget = round(step.days * calendar.minutes_per_day) if step else None
+        values.sort()
+        items.append(dict(procedure_code=code, procedure_name=proc.name if proc else code, step=step_code,
+                          step_name=step.name if step else step_code,
+                          agency=step.agency if step else None, order=idx if idx is not None else 99,
+                          visits=len(values), median_minutes=percentile(values, 0.5),
+                          p90_minutes=percentile(values, 0.9), budget_minutes=budget,
+                          over_budget=sum(v > budget for v in values) if budget is not None else 0))
+    items.sort(key=lambda i: (i["procedure_code"], i["order"]))
+    return {"from": p.first, "to": p.last, "agency": scope.root, "procedure": procedure,
+            "minutes_per_day": calendar.minutes_per_day, "sample": n, "sampled": every > 1,
+            "dossiers": found, "every": every, "items": items}
+
+
+def percentile(values: list[int], q: float) -> float | None:
+    """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    pos = q * (len(values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(values) - 1)
+    return round(values[lo] + (values[hi] - values[lo]) * (pos - lo), 1)

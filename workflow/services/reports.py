@@ -1,0 +1,255 @@
+"""The standard statistics report (form II.06a) per receiving agency and procedure, and
+the log book rows behind it (sổ theo dõi hồ sơ, form 06 of Circular 01/2018/TT-VPCP).
+
+Why set-based: a city's year is millions of dossiers, so the figures are one GROUP BY
+over the union of four index-friendly slices of `dossiers` (see `slices`), each read
+through an index of migration 0003; Python only adds up the aggregated rows.
+
+Definitions, for a period [first, last] of dates in the calendar's time zone, S = first
+00:00 and E = the day after last, 00:00 (only dossiers logged as received count: one
+turned away at the counter before it was received is not in the log book):
+- carried over: received before S, result not ready and not closed before S;
+- new: received in [S, E), online vs in person or by post (channel);
+- resolved: result ready (result_ready_at) in [S, E). A rejection is NOT a resolution
+  here: it is counted in `rejected`, so that received = resolved + rejected + withdrawn
+  + pending holds for every agency and procedure;
+  early: ready on a day before the appointment's day; on time: ready on the
+  appointment's day, not after the appointment moment; late: ready after the
+  appointment (appointment_at: the FIRST appointment, even if it was moved later);
+- pending at E: received, not resolved and not closed before E; overdue when its
+  deadline (due_at, which a postponement moves and a supplement request clears) is
+  before E, or before now while the period is not over; the others, including those
+  waiting for a supplement, are within the deadline. The deadline is the one the
+  dossier has now: for a past period, a clock restarted since then is not undone;
+- returned / rejected / withdrawn: closed in [S, E) with that status.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import Date
+
+from workflow.adapters.tables import agencies, dossiers, procedures
+from workflow.domain.dossier import Actor
+from workflow.domain.errors import Forbidden, InvalidInput
+
+REPORT_ROLES = ("supervisor", "admin")
+COLUMNS = ("received_total", "carried", "new_total", "new_online", "new_in_person",
+           "resolved_total", "early", "on_time", "late", "pending_total", "pending_within",
+           "pending_overdue", "returned", "rejected", "withdrawn")
+MAX_DAYS = 3 * 366
+
+
+# -- who sees what -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """The receiving agencies a reader may see. An admin's scope lists every agency
+    (`everything`), so that every query is a range per agency on an index."""
+
+    root: str | None
+    codes: tuple[str, ...]
+    everything: bool = False
+
+    def where(self, column):
+        return column.in_(self.codes)
+
+
+def _under(code: str, root: str) -> bool:
+    return code == root or code.startswith(root + ".")
+
+
+def scope_for(conn: Connection, actor: Actor, agency: str | None = None) -> Scope:
+    """A supervisor sees their agency and those whose code starts with theirs + '.';
+    an admin sees all. `agency` narrows to that agency and the agencies under it."""
+    if actor.role not in REPORT_ROLES:
+        raise Forbidden(f"{actor.username} ({actor.role}) may not read reports: supervisors and admins only")
+    agency = (agency or "").strip() or None
+    if actor.role == "supervisor":
+        if not actor.agency:
+            raise Forbidden("a supervisor without an agency sees no reports")
+        if agency and not _under(agency, actor.agency):
+            raise Forbidden(f"{actor.username} supervises {actor.agency}, not {agency}", field="agency")
+        agency = agency or actor.agency
+    known = conn.execute(select(agencies.c.code)).scalars().all()
+    if agency is None:
+        return Scope(None, tuple(sorted(known)), everything=True)
+    return Scope(agency, tuple(sorted({agency, *(c for c in known if _under(c, agency))})))
+
+
+def quick(conn: Connection) -> None:
+    """These are short queries over indexes, but the planner's estimate of their
+    correlated subqueries can pass PostgreSQL's JIT threshold, and compiling then costs
+    more (~1-2 s) than running: no JIT for this transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
+# -- periods and local days --------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+
+
+def period(first: date, last: date, tz, max_days: int = MAX_DAYS) -> Period:
+    if last < first:
+        raise InvalidInput("'to' is before 'from'", field="to")
+    if (last - first).days >= max_days:
+        raise InvalidInput(f"the period may span at most {max_days} days", field="to")
+    start = datetime.combine(first, time(0), tzinfo=tz)
+    return Period(first, last, start, datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
+
+
+class local_date(GenericFunction):
+    """The calendar date of a moment in a time zone: local_date(col, 'Asia/Ho_Chi_Minh')."""
+
+    type = Date()
+    inherit_cache = True
+
+
+def tz_literal(tz) -> object:
+    name = getattr(tz, "key", str(tz))
+    if not re.fullmatch(r"[A-Za-z0-9_/+-]+", name):
+        raise ValueError(f"unexpected time zone name {name!r}")
+    return literal_column(f"'{name}'")
+
+
+@compiles(local_date, "postgresql")
+def _local_date_pg(element, compiler, **kw):
+    moment, zone = list(element.clauses)
+    return f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    """SQLite stores naive UTC: shift by the zone's offset (fixed for Asia/Ho_Chi_Minh)."""
+    from zoneinfo import ZoneInfo
+    moment, zone = list(element.clauses)
+    offset = ZoneInfo(zone.name.strip("'")).utcoffset(datetime(2000, 1, 1))
+    minutes = int(offset.total_seconds() // 60)
+    return f"date({compiler.process(moment, **kw)}, '{minutes:+d} minutes')"
+
+
+def outcome(ready, appointment, tz):
+    """(early, on time, late) conditions for a result ready at `ready` (see module doc)."""
+    day = tz_literal(tz)
+    early = local_date(ready, day) < local_date(appointment, day)
+    late = ready > appointment
+    on_time = or_(appointment.is_(None), and_(local_date(ready, day) >= local_date(appointment, day),
+                                                ready <= appointment))
+    return early, on_time, late
+
+
+# -- the report --------------------------------------------------------------------------
+_COUNTED = (dossiers.c.agency, dossiers.c.procedure_code, dossiers.c.channel, dossiers.c.status,
+            dossiers.c.received_at, dossiers.c.appointment_at, dossiers.c.due_at,
+            dossiers.c.result_ready_at, dossiers.c.closed_at)
+
+
+def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True):
+    """Every dossier the report counts, in four disjoint slices that each use an index
+    of migration 0003 (index-only on PostgreSQL for the columns in `_COUNTED`):
+    unresolved now; ready since S; closed without a result since S; returned in the
+    period with a result ready before it (counted only as returned)."""
+    d = dossiers.c
+    cols = (*extra, *_COUNTED)
+    base = (d.received_at < p.end, scope.where(d.agency))
+    return union_all(
+        select(*cols).where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)),
+        select(*cols).where(*base, d.result_ready_at >= p.start),
+        select(*cols).where(*base, d.result_ready_at.is_(None), d.closed_at.is_not(None),
+                            d.closed_at >= p.start),
+        *([select(*cols).where(*base, d.result_ready_at < p.start, d.closed_at >= p.start,
+                               d.closed_at < p.end)] if returned_before else []),
+    ).subquery("counted")
+
+
+def _measures(r, p: Period, ref: datetime, tz) -> dict:
+    S, E = p.start, p.end
+    resolved = and_(r.c.result_ready_at >= S, r.c.result_ready_at < E)
+    early, on_time, late = outcome(r.c.result_ready_at, r.c.appointment_at, tz)
+    carried = and_(r.c.received_at < S, or_(r.c.result_ready_at.is_(None), r.c.result_ready_at >= S))
+    new = r.c.received_at >= S
+    pending = and_(or_(r.c.result_ready_at.is_(None), r.c.result_ready_at >= E),
+                   or_(r.c.closed_at.is_(None), r.c.closed_at >= E))
+    overdue = and_(pending, r.c.due_at.is_not(None), r.c.due_at < ref)
+
+    def closed(status):
+        return and_(r.c.status == status, r.c.closed_at >= S, r.c.closed_at < E)
+    return {
+        "received_total": or_(carried, new), "carried": carried, "new_total": new,
+        "new_online": and_(new, r.c.channel == "online"),
+        "new_in_person": and_(new, r.c.channel != "online"),
+        "resolved_total": resolved, "early": and_(resolved, early),
+        "on_time": and_(resolved, on_time), "late": and_(resolved, late),
+        "pending_total": pending, "pending_within": and_(pending, ~overdue),
+        "pending_overdue": overdue, "returned": closed("returned"),
+        "rejected": closed("rejected"), "withdrawn": closed("withdrawn"),
+    }
+
+
+def _reference(p: Period, now: datetime) -> datetime:
+    """Pending dossiers are judged at the period's end, or now while it is not over."""
+    return min(p.end, now)
+
+
+def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
+    """Form II.06a figures: one row per (receiving agency, procedure) and the total."""
+    quick(conn)
+    r = slices(p, scope)
+    m = _measures(r, p, _reference(p, now), tz)
+    stmt = (select(r.c.agency, r.c.procedure_code,
+                   *(func.count().filter(m[k]).label(k) for k in COLUMNS))
+            .group_by(r.c.agency, r.c.procedure_code).order_by(r.c.agency, r.c.procedure_code))
+    rows = [dict(row._mapping) for row in conn.execute(stmt)]
+    rows = [row for row in rows if any(row[k] for k in COLUMNS)]
+    names = _names(conn, {row["agency"] for row in rows}, {row["procedure_code"] for row in rows})
+    for row in rows:
+        row["agency_name"] = names[0].get(row["agency"], row["agency"])
+        row["procedure_name"] = names[1].get(row["procedure_code"], row["procedure_code"])
+    total = {k: sum(row[k] for row in rows) for k in COLUMNS}
+    return {"from": p.first, "to": p.last, "agency": scope.root, "generated_at": now,
+            "rows": rows, "total": total}
+
+
+def _names(conn: Connection, codes: set, procedure_codes: set) -> tuple[dict, dict]:
+    agency_names = dict(conn.execute(select(agencies.c.code, agencies.c.name)
+                                     .where(agencies.c.code.in_(codes))).all()) if codes else {}
+    proc = {}
+    if procedure_codes:
+        for code, name in conn.execute(select(procedures.c.code, procedures.c.name)
+                                       .where(procedures.c.code.in_(procedure_codes))
+                                       .order_by(procedures.c.effective_from, procedures.c.version)):
+            proc[code] = name  # the latest version's name wins
+    return agency_names, proc
+
+
+LOG_COLUMNS = ("code", "agency", "procedure_code", "channel", "status", "received_at",
+               "appointment_at", "due_at", "result_ready_at", "closed_at", "intake", "result",
+               "pending", "closing")
+
+
+def log_rows(p: Period, scope: Scope, now: datetime, tz):
+    """The statement listing each dossier the report counts, with how it counts
+    (stream it: a city's year is millions of rows)."""
+    r = slices(p, scope, (dossiers.c.id, dossiers.c.code))
+    m = _measures(r, p, _reference(p, now), tz)
+    return select(
+        r.c.code, r.c.agency, r.c.procedure_code, r.c.channel, r.c.status, r.c.received_at,
+        r.c.appointment_at, r.c.due_at, r.c.result_ready_at, r.c.closed_at,
+        case((m["carried"], "carried"), (m["new_total"], "new"), else_=None).label("intake"),
+        case((m["early"], "early"), (m["on_time"], "on_time"), (m["late"], "late"),
+             else_=None).label("result"),
+        case((m["pending_overdue"], "overdue"), (m["pending_total"], "within"),
+             else_=None).label("pending"),
+        case((or_(m["returned"], m["rejected"], m["withdrawn"]), r.c.status),
+             else_=None).label("closing"),
+    ).order_by(r.c.received_at, r.c.id)
