@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export FLASK_APP = web
 
-.PHONY: run test setup setup-dev bench clean
+.PHONY: run test setup setup-dev bench clean translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,7 @@ setup: $(BIN)/activate
 
 setup-dev: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	bash scripts/install-browser.sh
 
 run: setup
 	$(BIN)/flask --app web db upgrade
@@ -26,6 +27,15 @@ test: setup-dev
 
 bench: setup-dev
 	$(BIN)/python bench/lifecycle.py
+
+# after changing page texts: extract (Vietnamese is the source), merge into the English
+# catalog, fill the new msgstr in web/translations/en/LC_MESSAGES/messages.po, run again
+translations: setup
+	$(BIN)/pybabel extract -F web/babel.cfg --no-default-keywords -k _ -k _l -k ngettext:1,2 \
+	  --no-location --sort-output \
+	  -o web/translations/messages.pot web
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d web/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

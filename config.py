@@ -46,6 +46,34 @@ class Base:
     DEADLINE_SWEEP_SECONDS = float(_env("DEADLINE_SWEEP_SECONDS", 300))
     DEADLINE_WARNING_DAYS = float(_env("DEADLINE_WARNING_DAYS", 1))
     JSON_MAX_BYTES = int(_env("JSON_MAX_BYTES", 1_000_000))
+    # satisfaction survey (SIPAS) on closing: link lifetime, one reminder, one open
+    # invitation per citizen at a time, the feedback deadline in working days, SMS sender
+    SURVEY_TTL_DAYS = float(_env("SURVEY_TTL_DAYS", 30))
+    SURVEY_REMINDER_DAYS = float(_env("SURVEY_REMINDER_DAYS", 7))     # 0: no reminder
+    SURVEY_MIN_INTERVAL_DAYS = float(_env("SURVEY_MIN_INTERVAL_DAYS", 7))  # 0: no throttle
+    SURVEY_FEEDBACK_DAYS = float(_env("SURVEY_FEEDBACK_DAYS", 5))    # to answer an unhappy citizen
+    SURVEY_QUESTIONNAIRE = _env("SURVEY_QUESTIONNAIRE", "sipas")
+    SURVEY_QUESTIONNAIRE_DIR = _env("SURVEY_QUESTIONNAIRE_DIR",
+                                    str(ROOT / "workflow" / "catalog" / "questionnaires"))
+    SURVEY_SWEEP_SECONDS = float(_env("SURVEY_SWEEP_SECONDS", 60))
+    SIPAS_TARGETS = _env("SIPAS_TARGETS", "2023:85,2025:90-95")    # Hanoi Plan 143/KH-UBND
+    SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
+    SMS_GATEWAY_KEY = _env("SMS_GATEWAY_KEY")
+    SMS_FILE = _env("SMS_FILE")                                      # default sender: JSON lines
+    # staff pages: session cookies, CSRF, lock-out after repeated failed logins
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = int(_env("SESSION_HOURS", 10)) * 3600  # one working day
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session (forms stay open all day)
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
+    LOGIN_LOCK_MINUTES = int(_env("LOGIN_LOCK_MINUTES", 15))
+    DUE_SOON_HOURS = float(_env("DUE_SOON_HOURS", 4))  # queue marks a step due within this
+    # pages load scripts and styles from /static only (inline style attributes allowed)
+    CONTENT_SECURITY_POLICY = _env("CONTENT_SECURITY_POLICY", (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"))
+    BABEL_DEFAULT_LOCALE = "vi"
     TESTING = False
     DEBUG = False
 
@@ -60,6 +88,9 @@ class Testing(Base):
 
 
 class Production(Base):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start with settings that are only safe on a developer's machine."""

@@ -16,6 +16,9 @@ from workflow.adapters.mail import SmtpSender
 from workflow.bootstrap import build_context
 from workflow.services import deadlines, outbox
 from workflow.services.notifications import mail_handlers
+from workflow.services import survey_delivery
+from workflow.services.survey_config import survey_config
+from workflow.services.surveys import survey_handlers
 
 log = logging.getLogger("motcua.tasks")
 settings = {k: getattr(get_config(), k) for k in dir(get_config()) if k.isupper()}
@@ -33,13 +36,15 @@ app.conf.update(
     task_queues=(Queue("default"), Queue("notifications"), Queue("sweeps")),
     task_default_queue="default",
     task_routes={"motcua.outbox.*": {"queue": "notifications"},
-                 "motcua.deadlines.*": {"queue": "sweeps"}},
+                 "motcua.deadlines.*": {"queue": "sweeps"}, "motcua.surveys.*": {"queue": "sweeps"}},
     beat_schedule={
         "relay-outbox": {"task": "motcua.outbox.relay",
                          "schedule": settings["OUTBOX_INTERVAL_SECONDS"]},
         "deadline-sweep": {"task": "motcua.deadlines.sweep",
                            "schedule": settings["DEADLINE_SWEEP_SECONDS"],
                            "options": {"expires": settings["DEADLINE_SWEEP_SECONDS"]}},
+        "survey-sweep": {"task": "motcua.surveys.sweep", "schedule": settings["SURVEY_SWEEP_SECONDS"],
+                         "options": {"expires": settings["SURVEY_SWEEP_SECONDS"]}},
     },
 )
 
@@ -64,7 +69,8 @@ def _after_fork(**_):
 
 def handlers(ctx) -> dict:
     sender = SmtpSender(settings["SMTP_HOST"], settings["SMTP_PORT"], settings["MAIL_FROM"])
-    return mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"])
+    return {**mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"]),
+            **survey_handlers(ctx, settings, sender)}
 
 
 @app.task(name="motcua.outbox.relay")
@@ -81,4 +87,13 @@ def sweep_deadlines() -> dict:
     counts = deadlines.sweep(context(), settings["DEADLINE_WARNING_DAYS"])
     if any(counts.values()):
         log.info("deadline sweep: %s", counts)
+    return counts
+
+
+@app.task(name="motcua.surveys.sweep")
+def sweep_surveys() -> dict:
+    """Queue the invitations that waited their turn and the one reminder (SIPAS survey)."""
+    counts = survey_delivery.sweep(context(), survey_config(settings))
+    if any(counts.values()):
+        log.info("survey sweep: %s", counts)
     return counts

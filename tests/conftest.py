@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from workflow.adapters.database import make_engine
 from workflow.adapters.migrations import upgrade
+from workflow.adapters.repository import _PROCEDURE_CACHE
 from workflow.adapters.tables import metadata
 from workflow.catalog.loader import load
 from workflow.domain.calendar import BusinessCalendar
@@ -92,6 +93,8 @@ def engine(db_url):
         _ENGINES[db_url] = make_engine(db_url)
     eng = _ENGINES[db_url]
     _empty(eng)
+    # procedure ids restart in every emptied database: drop versions cached under old ids
+    _PROCEDURE_CACHE.clear()
     yield eng
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from config import get_config
 from workflow.bootstrap import build_context
 from workflow.domain.errors import DomainError
+
+from .error_pages import html_error
 
 log = logging.getLogger("motcua.web")
 
@@ -35,6 +37,19 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.register_blueprint(pages_bp)
     _register_errors(app)
 
+    from . import i18n, public, staff
+    i18n.init_app(app)
+    staff.init_app(app)
+    app.register_blueprint(public.bp)
+
+    from .api.reports import bp as api_reports_bp
+    app.register_blueprint(api_reports_bp)
+    from .supervisor import bp as supervisor_bp
+    app.register_blueprint(supervisor_bp)
+    from .api.surveys import bp as api_surveys_bp
+    app.register_blueprint(api_surveys_bp)
+    from . import survey_pages
+    survey_pages.init_app(app)
     from .cli import register
     register(app)
     return app
@@ -57,10 +72,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not request.path.startswith("/api/"):
-            return exc
+            return html_error(exc)
         return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if not request.path.startswith("/api/"):
+            return html_error(InternalServerError())
         return error_response(500, "internal", "unexpected error; it has been logged")

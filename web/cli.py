@@ -133,3 +133,5 @@ def deadlines_sweep(warning_days):
 def register(app):
     for group in (db, catalog, users, demo, deadlines):
         app.cli.add_command(group)
+    from .dossiers_cli import dossiers as dossier_commands  # import from a previous system
+    app.cli.add_command(dossier_commands)

@@ -76,6 +76,10 @@ users = Table(
     Column("password_hash", Text),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", TS, nullable=False),
+    # staff login (migration 0005): lock-out after repeated failures
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", TS),
+    Column("last_login_at", TS),
 )
 
 api_tokens = Table(

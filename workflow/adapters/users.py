@@ -1,17 +1,18 @@
 """Staff accounts (cán bộ, công chức) and their API tokens.
 
 Passwords are stored as salted scrypt hashes (werkzeug.security); API tokens as SHA-256
-digests, so a leaked database does not leak usable credentials.
+digests, so a leaked database does not leak usable credentials. Page logins count
+failures in the users table, so a lock-out holds across every web process.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.domain.dossier import Actor
 from workflow.domain.errors import InvalidInput, NotFound
@@ -19,6 +20,9 @@ from workflow.domain.errors import InvalidInput, NotFound
 from .tables import agencies, api_tokens, users
 
 ROLES = ("counter", "officer", "supervisor", "admin")
+MIN_PASSWORD = 8
+# checked when the username is unknown, so a miss costs as long as a wrong password
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def _digest(token: str) -> str:
@@ -65,3 +69,79 @@ def actor_for_token(conn: Connection, token: str) -> Actor | None:
         .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None),
                users.c.active.is_(True))).first()
     return Actor(row.username, row.role, row.agency) if row else None
+
+
+# -- page logins and administration --------------------------------------------------
+USER_COLUMNS = (users.c.id, users.c.username, users.c.full_name, users.c.role, users.c.agency,
+                users.c.password_hash, users.c.active, users.c.failed_logins, users.c.locked_until,
+                users.c.last_login_at, users.c.created_at)
+
+
+def authenticate(conn: Connection, username: str, password: str, now: datetime,
+                 max_failures: int = 5, lock_minutes: int = 15):
+    """Returns (row, outcome) with outcome 'ok' | 'invalid' | 'locked'. The failure count
+    grows in SQL, so two processes guessing at once still reach the lock."""
+    row = conn.execute(select(*USER_COLUMNS).where(users.c.username == username)).first()
+    if row is None or not row.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return None, "invalid"
+    if row.locked_until is not None and row.locked_until > now:
+        return None, "locked"
+    if not check_password_hash(row.password_hash, password) or not row.active:
+        failures = conn.execute(update(users).where(users.c.id == row.id)
+                                .values(failed_logins=users.c.failed_logins + 1)
+                                .returning(users.c.failed_logins)).scalar_one()
+        if failures >= max_failures:
+            conn.execute(update(users).where(users.c.id == row.id).values(
+                failed_logins=0, locked_until=now + timedelta(minutes=lock_minutes)))
+            return None, "locked"
+        return None, "invalid"
+    conn.execute(update(users).where(users.c.id == row.id).values(
+        failed_logins=0, locked_until=None, last_login_at=now))
+    return row, "ok"
+
+
+def user_by_id(conn: Connection, user_id: int):
+    return conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id)).first()
+
+
+def list_users(conn: Connection) -> list:
+    return conn.execute(select(*USER_COLUMNS).order_by(users.c.agency, users.c.username)).all()
+
+
+def display_names(conn: Connection, usernames) -> dict[str, str]:
+    """username -> full name (or the username), for timelines and printed forms."""
+    names = set(usernames)
+    if not names:
+        return {}
+    rows = conn.execute(select(users.c.username, users.c.full_name).where(users.c.username.in_(names)))
+    found = {r.username: r.full_name or r.username for r in rows}
+    return {n: found.get(n, n) for n in names}
+
+
+def update_user(conn: Connection, user_id: int, role: str, agency: str | None,
+                full_name: str | None, active: bool) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if role != "admin" and not agency:
+        raise InvalidInput("staff other than admins belong to an agency", field="agency")
+    if agency and conn.execute(select(agencies.c.code).where(agencies.c.code == agency)).first() is None:
+        raise InvalidInput(f"unknown agency '{agency}'", field="agency")
+    done = conn.execute(update(users).where(users.c.id == user_id).values(
+        role=role, agency=agency or None, full_name=full_name or None, active=active)).rowcount
+    if not done:
+        raise NotFound(f"no user {user_id}", field="user")
+
+
+def set_password(conn: Connection, user_id: int, password: str) -> None:
+    """A new password also ends the lock-out (and, through the session check, old logins)."""
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
+    done = conn.execute(update(users).where(users.c.id == user_id).values(
+        password_hash=generate_password_hash(password), failed_logins=0, locked_until=None)).rowcount
+    if not done:
+        raise NotFound(f"no user {user_id}", field="user")
+
+
+def unlock(conn: Connection, user_id: int) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))

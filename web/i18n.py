@@ -1,0 +1,98 @@
+"""Languages of the pages: Vietnamese by default (the source language written in every
+template), English on request. The choice is kept in the session; the labels of domain
+values (statuses, actions, channels, roles) live here so every page names them alike."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_babel import Babel, get_locale, lazy_gettext as _l
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+STATUS = {
+    "awaiting_documents": _l("Chờ bổ sung hồ sơ"), "received": _l("Đã tiếp nhận"),
+    "in_progress": _l("Đang xử lý"), "supplement_requested": _l("Yêu cầu bổ sung"),
+    "result_ready": _l("Có kết quả, chờ trả"), "returned": _l("Đã trả kết quả"),
+    "rejected": _l("Từ chối giải quyết"), "withdrawn": _l("Đã rút hồ sơ"),
+}
+ACTION = {
+    "intake": _l("Tiếp nhận hồ sơ"), "supplement": _l("Bổ sung hồ sơ"),
+    "request_supplement": _l("Yêu cầu bổ sung"), "forward": _l("Chuyển bước tiếp theo"),
+    "send_back": _l("Trả lại bước trước"), "complete": _l("Hoàn thành, có kết quả"),
+    "return_result": _l("Trả kết quả"), "reject": _l("Từ chối giải quyết"),
+    "withdraw": _l("Rút hồ sơ"), "postpone": _l("Xin lỗi, hẹn lại ngày trả"),
+}
+CHANNEL = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "post": _l("Bưu chính")}
+ROLE = {"counter": _l("Cán bộ một cửa"), "officer": _l("Cán bộ xử lý"),
+        "supervisor": _l("Lãnh đạo, giám sát"), "admin": _l("Quản trị hệ thống")}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no '//host'): a login link cannot send a
+    person elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "vi"
+
+
+@bp.get("/ngon-ngu/<lang>")
+def switch(lang):
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(safe_next(request.args.get("next")) or "/")
+
+
+def local_time(value: datetime | str | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    """A moment as people at the desk read it: local time, day first (ISO text accepted,
+    as event data stores it)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    return value.astimezone(tz).strftime(fmt)
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, so 'dang ky khai sinh' finds 'Đăng ký khai sinh'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower())
+                   if unicodedata.category(c) != "Mn")
+
+
+def search_procedures(procedures: list, query: str) -> list:
+    """Procedures whose code, name or field hold every word typed (accents optional)."""
+    words = fold(query or "").split()
+    return [p for p in procedures if all(w in fold(f"{p.code} {p.name} {p.field}") for w in words)]
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   timezone_selector=lambda: app.config["TIMEZONE"])
+    app.register_blueprint(bp)
+    app.jinja_env.filters.update(local_time=local_time, money=money)
+    app.jinja_env.globals.update(STATUS=STATUS, ACTION=ACTION, CHANNEL=CHANNEL, ROLE=ROLE,
+                                 LANGUAGES=LANGUAGES)
+
+    @app.context_processor
+    def language():
+        # other public areas (e.g. the survey) add (label, endpoint) pairs to
+        # app.extensions["public_links"] to appear in the header of every page
+        links = [(label, url_for(endpoint))
+                 for label, endpoint in current_app.extensions.get("public_links", [])]
+        return {"lang": str(get_locale() or "vi"), "public_links": links,
+                "has_endpoint": current_app.view_functions.__contains__}

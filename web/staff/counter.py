@@ -1,0 +1,169 @@
+"""The counter (quầy tiếp nhận và trả kết quả): find a procedure, take in a dossier
+against its checklist, print the receipt or the one-time supplement notice, and hand
+results over in two clicks (list → confirm).
+
+Intake goes through the same use case as the REST API; a hidden idempotency key makes a
+double-clicked or re-sent form return the dossier already created.
+"""
+from __future__ import annotations
+
+import uuid
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from pydantic import ValidationError
+
+from web.api.schemas import ApplicantIn
+from workflow.adapters.agencies import agency_names
+from workflow.adapters.queries import list_procedures
+from workflow.adapters.repository import ProcedureRepository
+from workflow.adapters.users import display_names
+from workflow.adapters.work_queues import desk_list
+from workflow.domain.dossier import Applicant
+from workflow.domain.errors import DomainError, Forbidden
+from workflow.services import dossiers as use_cases
+
+from ..i18n import search_procedures
+from . import pdf, printed
+from .access import DESK_ROLES, actor, ctx, domain_error_page, load_visible, today
+from .auth import staff_required
+
+bp = Blueprint("counter", __name__, url_prefix="/quay")
+bp.register_error_handler(DomainError, domain_error_page)
+APPLICANT_FIELDS = {"name": "applicant_name", "id_number": "applicant_id_number",
+                    "phone": "applicant_phone", "email": "applicant_email"}
+
+
+def desk_procedures(conn, agency: str) -> list:
+    """The procedures in force that this desk receives."""
+    repo = ProcedureRepository(conn)
+    return [p for p in (repo.by_id(i) for i in list_procedures(conn, today())) if p.agency == agency]
+
+
+def _render_home(procedure=None, values=None, errors=None, status=200):
+    agency = actor().agency
+    query = request.args.get("q", "").strip()
+    with ctx().engine.connect() as conn:
+        procedures = desk_procedures(conn, agency)
+        if procedure is None and request.values.get("thu_tuc"):
+            code = request.values["thu_tuc"]
+            procedure = next((p for p in procedures if p.code == code), None)
+        ready = desk_list(conn, agency, "result_ready")
+        waiting = desk_list(conn, agency, "awaiting_documents")
+        agency_name = agency_names(conn).get(agency, agency)
+    results = search_procedures(procedures, query)
+    if request.headers.get("X-Partial") == "procedures":
+        return render_template("staff/_procedure_results.html", results=results, query=query)
+    values = values or {"channel": "in_person", "idem": uuid.uuid4().hex}
+    return render_template("staff/counter.html", results=results, query=query,
+                           procedure=procedure, values=values, errors=errors or {}, ready=ready,
+                           waiting=waiting, agency_name=agency_name), status
+
+
+@bp.get("")
+@staff_required(*DESK_ROLES)
+def home():
+    code = request.args.get("ma", "").strip()
+    if code:
+        return redirect(url_for("dossier.show", code=code))
+    return _render_home()
+
+
+def _applicant(form) -> tuple[Applicant | None, dict]:
+    raw = {k: (form.get(f) or "").strip() or None for k, f in APPLICANT_FIELDS.items()}
+    try:
+        a = ApplicantIn.model_validate(raw)
+    except ValidationError as exc:
+        labels = {"name": _("Họ và tên người nộp là bắt buộc."),
+                  "id_number": _("Số giấy tờ tùy thân gồm 6–20 chữ số hoặc chữ in hoa."),
+                  "phone": _("Số điện thoại chưa đúng (8–20 chữ số)."),
+                  "email": _("Thư điện tử chưa đúng.")}
+        return None, {APPLICANT_FIELDS[e["loc"][0]]: labels[e["loc"][0]] for e in exc.errors()
+                      if e["loc"] and e["loc"][0] in labels}
+    return Applicant(a.name.strip(), a.id_number, a.phone, str(a.email) if a.email else None), {}
+
+
+@bp.post("/ho-so")
+@staff_required(*DESK_ROLES)
+def intake():
+    form = request.form
+    values = {k: form.get(k, "") for k in (*APPLICANT_FIELDS.values(), "channel", "idem")}
+    values["documents"] = form.getlist("documents")
+    with ctx().engine.connect() as conn:
+        found = ProcedureRepository(conn).current(form.get("procedure_code", ""), today())
+    if found is None:
+        abort(404)
+    procedure = found[1]
+    applicant, errors = _applicant(form)
+    key = values["idem"] if 0 < len(values["idem"]) <= 100 else None
+    # a document handed in but not acceptable (wrong form, not certified...): listed on
+    # the notice with the clerk's reason
+    defects = {d.code: form[f"defect_{d.code}"].strip() for d in procedure.documents
+               if (form.get(f"defect_{d.code}") or "").strip()}
+    values["defects"] = defects
+    if not errors:
+        try:
+            dossier, _replayed = use_cases.intake(
+                ctx(), actor(), procedure.code, applicant, values["documents"],
+                values["channel"] or "in_person", key, defects=defects or None)
+        except Forbidden:
+            abort(403)
+        except DomainError as exc:
+            errors = {exc.field or "form": exc.message}
+        else:
+            if dossier.status == "awaiting_documents":
+                flash(_("Hồ sơ chưa đủ: đã lập phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."), "warning")
+                return redirect(url_for("counter.notice", code=dossier.code), 303)
+            flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+            return redirect(url_for("counter.receipt", code=dossier.code), 303)
+    return _render_home(procedure, values, errors, 422)
+
+
+def _slip_context(code: str):
+    dossier, events = load_visible(code, desk=True)
+    people = {e.actor for e in events} | {g["by"] for g in dossier.guidance}
+    with ctx().engine.connect() as conn:
+        names = display_names(conn, people)
+        agencies = agency_names(conn)
+    return dossier, events, names, agencies
+
+
+def _pdf_response(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+@bp.get("/ho-so/<code>/bien-nhan")
+@staff_required(*DESK_ROLES)
+def receipt(code):
+    dossier, events, names, agencies = _slip_context(code)
+    if dossier.received_at is None:
+        return redirect(url_for("counter.notice", code=code))
+    model = printed.receipt(dossier, events, names, agencies, current_app.config["PUBLIC_BASE_URL"])
+    if request.args.get("format") == "pdf":
+        return _pdf_response(pdf.receipt_pdf(model, current_app.config["TIMEZONE"]), f"bien-nhan-{code}")
+    return render_template("staff/receipt.html", m=model, dossier=dossier)
+
+
+@bp.get("/ho-so/<code>/phieu-bo-sung")
+@staff_required(*DESK_ROLES)
+def notice(code):
+    dossier, events, names, agencies = _slip_context(code)
+    model = printed.notice(dossier, events, names, agencies)
+    if model is None:
+        abort(404)
+    if request.args.get("format") == "pdf":
+        return _pdf_response(pdf.notice_pdf(model, current_app.config["TIMEZONE"]), f"phieu-bo-sung-{code}")
+    return render_template("staff/notice.html", m=model, dossier=dossier)
+
+
+@bp.get("/tra-ket-qua/<code>")
+@staff_required(*DESK_ROLES)
+def return_confirm(code):
+    """Second click of the hand-over: check the person and the result, then confirm."""
+    dossier, _events = load_visible(code, desk=True)
+    if dossier.status != "result_ready":
+        flash(_("Hồ sơ %(code)s chưa có kết quả để trả.", code=code), "warning")
+        return redirect(url_for("dossier.show", code=code))
+    return render_template("staff/return_confirm.html", dossier=dossier)

@@ -1,0 +1,119 @@
+"""The dossier page (hồ sơ): documents against the checklist, a timeline of every event,
+and exactly the actions this person may take now, each a small form posting to
+/ho-so/<code>/<action>. Actions go through the same use case as the REST API; the form
+carries the version read, so a stale page cannot overwrite a newer change."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from pydantic import ValidationError
+
+from web.api.schemas import ACTION_BODIES
+from workflow.adapters.agencies import agency_names
+from workflow.adapters.users import display_names
+from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, Forbidden,
+                                    StaleVersion)
+from workflow.domain.lifecycle import ACTIONS, lifecycle_for, may_act
+from workflow.services import dossiers as use_cases
+
+from ..i18n import ACTION, safe_next
+from .access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
+from .auth import staff_required
+
+bp = Blueprint("dossier", __name__, url_prefix="/ho-so")
+bp.register_error_handler(DomainError, domain_error_page)
+FIELDS = {  # action -> form fields read (lists end in [])
+    "supplement": ("documents[]", "channel", "note"),
+    "request_supplement": ("missing[]", "reason", "override_reason"),
+    "forward": ("note",), "complete": ("note",), "return_result": ("note",),
+    "send_back": ("note", "to_step"), "reject": ("reason",), "withdraw": ("reason",),
+    "postpone": ("reason", "new_due_at"),
+}
+FIELD_LABELS = {"documents": _l("Giấy tờ bổ sung"), "missing": _l("Giấy tờ cần bổ sung"),
+                "reason": _l("Lý do"), "note": _l("Ghi chú"), "to_step": _l("Bước trả lại"),
+                "channel": _l("Hình thức"), "override_reason": _l("Lý do yêu cầu thêm lần nữa"),
+                "new_due_at": _l("Ngày hẹn trả mới")}
+
+
+def allowed_now(dossier) -> list[str]:
+    who = actor()
+    return [a for a in lifecycle_for(dossier.procedure).allowed_actions(dossier)
+            if may_act(who, a, dossier)]
+
+
+@bp.get("/<code>")
+@staff_required(*DOSSIER_ROLES)
+def show(code):
+    dossier, events = load_visible(code)
+    with ctx().engine.connect() as conn:
+        names = display_names(conn, {e.actor for e in events})
+        agencies = agency_names(conn)
+    p = dossier.procedure
+    step_index = dossier.step_index if dossier.step_index is not None else -1
+    missing = [m["code"] if isinstance(m, dict) else m for m in dossier.missing_documents or []]
+    return render_template(
+        "staff/dossier.html", d=dossier, events=list(reversed(events)), names=names,
+        docs={doc.code: doc for doc in p.documents}, steps={s.code: s for s in p.steps},
+        missing_codes=missing,
+        agencies=agencies, actions=allowed_now(dossier), desk=at_desk(actor(), dossier),
+        earlier_steps=p.steps[:max(step_index, 0)],
+        next_step=p.steps[step_index + 1] if step_index + 1 < len(p.steps) else None,
+        asked_before=bool(dossier.notices()),
+        overdue=dossier.is_overdue(ctx().now()), now=ctx().now())
+
+
+def payload_from(action: str, form) -> dict:
+    data = {}
+    for name in FIELDS.get(action, ("note", "reason")):
+        if name.endswith("[]"):
+            data[name[:-2]] = [v for v in form.getlist(name[:-2]) if v]
+        elif (form.get(name) or "").strip():
+            data[name] = form[name].strip()
+    body = ACTION_BODIES.get(action)
+    return body.model_validate(data).model_dump(exclude_none=True) if body else data
+
+
+def _problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    return _("Vui lòng kiểm tra trường “%(field)s”.", field=FIELD_LABELS.get(field, field))
+
+
+@bp.post("/<code>/<action>")
+@staff_required(*DOSSIER_ROLES)
+def act(code, action):
+    if action not in ACTIONS:
+        abort(404)
+    load_visible(code)
+    back = url_for("dossier.show", code=code)
+    target = safe_next(request.form.get("next")) or back
+    try:
+        payload = payload_from(action, request.form)
+        version = request.form.get("version", type=int)
+        dossier = use_cases.act(ctx(), actor(), code, action, payload, version)
+    except ValidationError as exc:
+        flash(_problem(exc), "error")
+        return redirect(back, 303)
+    except Forbidden:
+        abort(403)
+    except (StaleVersion, Conflict):
+        flash(_("Hồ sơ vừa được người khác cập nhật. Trang đã được tải lại, vui lòng kiểm tra "
+                "trước khi thao tác."), "warning")
+        return redirect(back, 303)
+    except ActionNotAllowed:
+        flash(_("Thao tác “%(action)s” không còn phù hợp với trạng thái hiện tại của hồ sơ.",
+                action=ACTION.get(action, action)), "warning")
+        return redirect(back, 303)
+    except DomainError as exc:
+        if exc.code == "repeat_visit_refused":
+            flash(_("Hồ sơ đã có phiếu hướng dẫn bổ sung: yêu cầu thêm sẽ buộc người dân đi lại "
+                    "lần nữa. Chỉ lãnh đạo đơn vị đang xử lý được yêu cầu, kèm lý do."), "error")
+        elif exc.code == "postponement_refused":
+            flash(_("Không hẹn lại được: chỉ được hẹn lại một lần, và phải báo trước ít nhất một "
+                    "ngày làm việc so với ngày hẹn (%(detail)s).", detail=exc.message), "error")
+        else:
+            flash(_("Chưa thực hiện được: %(message)s", message=exc.message), "error")
+        return redirect(back, 303)
+    flash(_("Đã thực hiện “%(action)s” cho hồ sơ %(code)s.", action=ACTION.get(action, action),
+            code=dossier.code), "success")
+    return redirect(target, 303)

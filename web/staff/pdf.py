@@ -1,0 +1,162 @@
+"""PDF of the counter's slips with fpdf2 and the Roboto font from the `font-roboto`
+package (full Vietnamese coverage, installed by pip: no system fonts needed).
+
+The layout follows the print page: agency and national motto, title, body, documents
+table, signatures; the receipt carries the QR code of the public status page, drawn as
+squares so no image library is involved.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from font_roboto import font_directory
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from .printed import qr_matrix
+
+FONTS = Path(font_directory)
+NL = dict(new_x="LMARGIN", new_y="NEXT")  # each block starts on a new line at the margin
+MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+
+
+def _when(value, tz: str, fmt: str = "%H giờ %M phút, ngày %d/%m/%Y") -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt) if value else "—"
+
+
+def _pdf(title: str) -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_title(title)
+    pdf.set_author("motcua")
+    pdf.set_margins(18, 15, 18)
+    pdf.set_auto_page_break(True, 18)
+    pdf.add_font("Roboto", "", str(FONTS / "Roboto-Regular.ttf"))
+    pdf.add_font("Roboto", "B", str(FONTS / "Roboto-Bold.ttf"))
+    pdf.add_font("Roboto", "I", str(FONTS / "Roboto-Italic.ttf"))
+    pdf.add_page()
+    return pdf
+
+
+def _header(pdf: FPDF, model: dict, title: str, day_line: str) -> None:
+    left, top = pdf.l_margin, pdf.get_y()
+    pdf.set_font("Roboto", "B", 10)
+    pdf.multi_cell(75, 5, model["agency"].upper(), align="C", **NL)
+    pdf.set_font("Roboto", "", 10)
+    pdf.multi_cell(75, 5, f"Mã hồ sơ: {model['code']}", align="C", **NL)
+    bottom = pdf.get_y()
+    pdf.set_xy(left + 80, top)
+    pdf.set_font("Roboto", "B", 10)
+    pdf.multi_cell(94, 5, MOTTO[0], align="C", **NL)
+    pdf.set_x(left + 80)
+    pdf.multi_cell(94, 5, MOTTO[1], align="C", **NL)
+    pdf.set_x(left + 80)
+    pdf.set_font("Roboto", "I", 10)
+    pdf.multi_cell(94, 6, day_line, align="C", **NL)
+    pdf.set_y(max(bottom, pdf.get_y()) + 6)
+    pdf.set_font("Roboto", "B", 13)
+    pdf.multi_cell(0, 7, title, align="C", **NL)
+    pdf.ln(3)
+
+
+def _line(pdf: FPDF, label: str, value: str) -> None:
+    pdf.set_font("Roboto", "", 11)
+    pdf.multi_cell(0, 6, f"{label}{value}", markdown=False, **NL)
+
+
+def _signatures(pdf: FPDF, left: tuple[str, str], right: tuple[str, str]) -> None:
+    pdf.ln(6)
+    y = pdf.get_y()
+    for i, (role, name) in enumerate((left, right)):
+        pdf.set_xy(pdf.l_margin + i * 87, y)
+        pdf.set_font("Roboto", "B", 11)
+        pdf.multi_cell(87, 6, role, align="C", **NL)
+        pdf.set_x(pdf.l_margin + i * 87)
+        pdf.set_font("Roboto", "I", 9)
+        pdf.multi_cell(87, 5, "(Ký và ghi rõ họ tên)", align="C", **NL)
+        pdf.set_x(pdf.l_margin + i * 87)
+        pdf.ln(16)
+        pdf.set_x(pdf.l_margin + i * 87)
+        pdf.set_font("Roboto", "", 11)
+        pdf.multi_cell(87, 6, name, align="C", **NL)
+
+
+def _table(pdf: FPDF, headings, rows, widths) -> None:
+    pdf.set_font("Roboto", "", 10)
+    with pdf.table(col_widths=widths, line_height=6, first_row_as_headings=True, text_align="LEFT",
+                   headings_style=FontFace(emphasis="BOLD")) as table:
+        for cells in [headings, *rows]:
+            row = table.row()
+            for cell in cells:
+                row.cell(str(cell))
+
+
+def _qr(pdf: FPDF, url: str, size: float = 30) -> None:
+    matrix = qr_matrix(url)
+    cell = size / len(matrix)
+    if pdf.get_y() + size + 12 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    x0, y0 = pdf.l_margin, pdf.get_y() + 4
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                pdf.rect(x0 + x * cell, y0 + y * cell, cell, cell, style="F")
+    pdf.set_xy(x0 + size + 5, y0)
+    pdf.set_font("Roboto", "", 9)
+    pdf.multi_cell(0, 5, "Quét mã để tra cứu tình trạng hồ sơ (cần 4 số cuối điện thoại "
+                         f"đã khai khi nộp):\n{url}", **NL)
+    pdf.set_y(y0 + size + 2)
+
+
+def receipt_pdf(model: dict, tz: str) -> bytes:
+    """Form 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    title = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+    pdf = _pdf(f"{title} {model['code']}")
+    _header(pdf, model, title, _when(model["received_at"], tz, "Ngày %d tháng %m năm %Y"))
+    a, p = model["applicant"], model["procedure"]
+    _line(pdf, "Bộ phận tiếp nhận và trả kết quả: ", model["agency"])
+    _line(pdf, "Tiếp nhận hồ sơ của: ", a.name)
+    if a.phone or a.email:
+        _line(pdf, "Số điện thoại / thư điện tử: ", " / ".join(x for x in (a.phone, a.email) if x))
+    _line(pdf, "Nội dung yêu cầu giải quyết: ", f"{p.name} (mã thủ tục {p.code})")
+    pdf.ln(2)
+    _line(pdf, "1. Thành phần hồ sơ nộp gồm:", "")
+    _table(pdf, ("TT", "Tên giấy tờ", "Hình thức", "Số lượng"),
+           [(i, d["name"], d["form"], d["copies"]) for i, d in enumerate(model["documents"], 1)],
+           (10, 110, 34, 20))
+    pdf.ln(2)
+    _line(pdf, "2. Số lượng hồ sơ: ", "01 bộ")
+    _line(pdf, "3. Thời gian giải quyết hồ sơ theo quy định: ",
+          f"{model['processing_days']:g} ngày làm việc")
+    _line(pdf, "4. Thời gian nhận hồ sơ: ", _when(model["received_at"], tz))
+    _line(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ: ", _when(model["appointment_at"], tz))
+    _line(pdf, "6. Đăng ký nhận kết quả tại: ", model["agency"])
+    _signatures(pdf, ("NGƯỜI NỘP HỒ SƠ", a.name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", model["clerk"]))
+    _qr(pdf, model["qr_url"])
+    return bytes(pdf.output())
+
+
+def notice_pdf(model: dict, tz: str) -> bytes:
+    """Form 02: phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (one notice listing everything)."""
+    title = "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
+    pdf = _pdf(f"{title} {model['code']}")
+    _header(pdf, model, title, _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
+    a, p = model["applicant"], model["procedure"]
+    _line(pdf, "Hồ sơ của: ", a.name)
+    _line(pdf, "Nội dung yêu cầu giải quyết: ", f"{p.name} (mã thủ tục {p.code})")
+    _line(pdf, "Ngày hướng dẫn: ", _when(model["issued_at"], tz))
+    pdf.ln(2)
+    _line(pdf, "Yêu cầu hoàn thiện hồ sơ gồm những nội dung sau:", "")
+    _table(pdf, ("TT", "Giấy tờ cần bổ sung, hoàn thiện", "Lý do", "Căn cứ pháp lý"),
+           [(i, f"{it['name']}" + (f" ({it['form']})" if it["form"] else ""), it["reason"],
+             it["legal_basis"]) for i, it in enumerate(model["items"], 1)],
+           (10, 64, 50, 50))
+    pdf.ln(3)
+    _line(pdf, "", "Phiếu này liệt kê đầy đủ, một lần tất cả nội dung cần bổ sung, hoàn thiện. "
+                   "Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, ông/bà liên hệ "
+                   f"{model['agency']} để được hướng dẫn.")
+    if p.legal_basis:
+        pdf.set_font("Roboto", "I", 9)
+        pdf.multi_cell(0, 5, "Căn cứ pháp lý của thủ tục: " + "; ".join(p.legal_basis), **NL)
+    _signatures(pdf, ("NGƯỜI NỘP HỒ SƠ", a.name), ("NGƯỜI HƯỚNG DẪN", model["clerk"]))
+    return bytes(pdf.output())

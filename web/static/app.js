@@ -1,0 +1,28 @@
+// Progressive enhancement only: every page works without this file.
+// [data-live] search boxes refresh their results as the clerk types (no page reload).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[data-live]").forEach((input) => {
+    const form = input.form;
+    const target = document.getElementById(input.dataset.live);
+    if (!form || !target) return;
+    let timer = null;
+    let seq = 0;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++seq;
+        const url = form.action + "?" + new URLSearchParams(new FormData(form));
+        try {
+          const resp = await fetch(url, {headers: {"X-Partial": input.dataset.partial}});
+          if (resp.ok && mine === seq) {
+            target.innerHTML = await resp.text();
+          }
+        } catch (e) { /* keep the last results; the form still submits normally */ }
+      }, 200);
+    });
+  });
+});
+// Print buttons on the receipt and the supplement notice.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
+});
