@@ -26,7 +26,7 @@ from workflow.services import dossiers as use_cases
 
 from ..i18n import search_procedures
 from . import pdf, printed
-from .access import DESK_ROLES, actor, ctx, domain_error_page, load_visible, today
+from .access import DESK_ROLES, DOSSIER_ROLES, actor, ctx, domain_error_page, load_visible, today
 from .auth import staff_required
 
 bp = Blueprint("counter", __name__, url_prefix="/quay")
@@ -120,8 +120,8 @@ def intake():
     return _render_home(procedure, values, errors, 422)
 
 
-def _slip_context(code: str):
-    dossier, events = load_visible(code, desk=True)
+def _slip_context(code: str, desk: bool = True):
+    dossier, events = load_visible(code, desk=desk)
     people = {e.actor for e in events} | {g["by"] for g in dossier.guidance}
     with ctx().engine.connect() as conn:
         names = display_names(conn, people)
@@ -156,6 +156,19 @@ def notice(code):
     if request.args.get("format") == "pdf":
         return _pdf_response(pdf.notice_pdf(model, current_app.config["TIMEZONE"]), f"phieu-bo-sung-{code}")
     return render_template("staff/notice.html", m=model, dossier=dossier)
+
+
+@bp.get("/ho-so/<code>/phieu-xin-loi")
+@staff_required(*DOSSIER_ROLES)
+def apology(code):
+    """Form 04, printed by the late agency or at the counter (Decree 61/2018 Art. 19)."""
+    dossier, events, names, agencies = _slip_context(code, desk=False)
+    model = printed.apology(dossier, events, names, agencies)
+    if model is None:
+        abort(404)
+    if request.args.get("format") == "pdf":
+        return _pdf_response(pdf.apology_pdf(model, current_app.config["TIMEZONE"]), f"phieu-xin-loi-{code}")
+    return render_template("staff/apology.html", m=model, dossier=dossier)
 
 
 @bp.get("/tra-ket-qua/<code>")

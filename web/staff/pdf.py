@@ -160,3 +160,25 @@ def notice_pdf(model: dict, tz: str) -> bytes:
         pdf.multi_cell(0, 5, "Căn cứ pháp lý của thủ tục: " + "; ".join(p.legal_basis), **NL)
     _signatures(pdf, ("NGƯỜI NỘP HỒ SƠ", a.name), ("NGƯỜI HƯỚNG DẪN", model["clerk"]))
     return bytes(pdf.output())
+
+
+def apology_pdf(model: dict, tz: str) -> bytes:
+    """Form 04: phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    title = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
+    pdf = _pdf(f"{title} {model['code']}")
+    _header(pdf, {**model, "agency": model["late_agency"]}, title,
+            _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
+    a, p = model["applicant"], model["procedure"]
+    _line(pdf, "Kính gửi: ", a.name)
+    _line(pdf, "", f"Ngày {_when(model['received_at'], tz, '%d/%m/%Y')}, {model['agency']} tiếp nhận "
+                   f"hồ sơ đề nghị giải quyết thủ tục {p.name} (mã thủ tục {p.code}) của Ông/Bà, "
+                   f"mã hồ sơ {model['code']}.")
+    _line(pdf, "Thời gian hẹn trả kết quả giải quyết hồ sơ: ", _when(model["appointment_at"], tz))
+    _line(pdf, "", f"Tuy nhiên đến nay, {model['late_agency']} chưa trả kết quả giải quyết hồ sơ "
+                   f"của Ông/Bà. Lý do: {model['reason']}")
+    _line(pdf, "", f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {model['late_agency']} xin lỗi "
+                   "Ông/Bà và sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào:")
+    _line(pdf, "Thời gian hẹn trả kết quả mới: ", _when(model["postponed_to"], tz))
+    _line(pdf, "", "Mong nhận được sự thông cảm của Ông/Bà.")
+    _signatures(pdf, ("NGƯỜI NHẬN PHIẾU", a.name), ("ĐẠI DIỆN CƠ QUAN", model["officer"]))
+    return bytes(pdf.output())

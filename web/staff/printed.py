@@ -110,3 +110,21 @@ def notice(dossier: Dossier, events: list[Event], names: dict, agencies: dict) -
     return dict(_common(dossier, agencies), items=items, issued_at=latest["at"],
                 clerk=names.get(latest["by"], latest["by"]), clerk_username=latest["by"],
                 stage=latest["stage"])
+
+
+def apology(dossier: Dossier, events: list[Event], names: dict, agencies: dict) -> dict | None:
+    """Form 04: phiếu xin lỗi và hẹn lại ngày trả kết quả (Decree 61/2018/NĐ-CP Art. 19).
+
+    Signed by the agency that will be late (the holder of the step when the date was
+    moved). None when the appointment was never moved."""
+    if dossier.postponed_to is None:
+        return None
+    moved = next((e for e in reversed(events) if e.action == "postpone"), None)
+    steps = {s.code: s for s in dossier.procedure.steps}
+    step = steps.get(moved.step) if moved and moved.step else None
+    late_agency = step.agency if step else dossier.procedure.agency
+    return dict(_common(dossier, agencies), received_at=dossier.received_at,
+                appointment_at=dossier.appointment_at, postponed_to=dossier.postponed_to,
+                reason=dossier.postponed_reason or "", issued_at=moved.at if moved else dossier.postponed_to,
+                late_agency=agencies.get(late_agency, late_agency),
+                officer=names.get(moved.actor, moved.actor) if moved else "")

@@ -42,21 +42,34 @@ def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | No
     return None
 
 
+def compose_sms(topic: str, d: Dossier, tz, public_url: str) -> str | None:
+    """The short text sent to the applicant's phone; only the apology goes by SMS too,
+    as Decree 61/2018 Art. 19 wants the citizen told before the date is missed."""
+    if topic != "dossier.postponed":
+        return None
+    return (f"Ho so {d.code}: co quan giai quyet xin loi vi chua tra ket qua dung hen. "
+            f"Hen tra moi: {_fmt(d.postponed_to, tz)}. Ly do: {d.postponed_reason}. "
+            f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
+
+
 MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed")
 
 
-def mail_handlers(ctx: Context, sender, public_url: str) -> dict:
-    """Outbox handlers (one per topic) that mail the applicant."""
-    return {topic: _mail_handler(ctx, sender, public_url, topic) for topic in MAIL_TOPICS}
+def mail_handlers(ctx: Context, sender, public_url: str, sms=None) -> dict:
+    """Outbox handlers (one per topic) that mail the applicant (and text them the apology)."""
+    return {topic: _mail_handler(ctx, sender, public_url, topic, sms) for topic in MAIL_TOPICS}
 
 
-def _mail_handler(ctx: Context, sender, public_url: str, topic: str):
+def _mail_handler(ctx: Context, sender, public_url: str, topic: str, sms):
     def handle(message_id: int, payload: dict) -> None:
         with UnitOfWork(ctx.engine) as uow:
             d = uow.dossiers.get(payload["dossier"])
-        if d is None or not d.applicant.email:
+        if d is None:
             return
-        mail = compose(topic, d, ctx.calendar.tz, public_url)
+        mail = compose(topic, d, ctx.calendar.tz, public_url) if d.applicant.email else None
         if mail:
             sender.send(d.applicant.email, mail[0], mail[1], f"<outbox-{message_id}@motcua>")
+        text = compose_sms(topic, d, ctx.calendar.tz, public_url) if sms and d.applicant.phone else None
+        if text:
+            sms.send(d.applicant.phone, text, f"outbox-{message_id}-sms")
     return handle
