@@ -13,6 +13,7 @@ from kombu import Queue
 
 from config import get_config
 from workflow.adapters.mail import SmtpSender
+from workflow.adapters.sms import sms_sender
 from workflow.bootstrap import build_context
 from workflow.services import deadlines, outbox
 from workflow.services.notifications import mail_handlers
@@ -69,8 +70,9 @@ def _after_fork(**_):
 
 def handlers(ctx) -> dict:
     sender = SmtpSender(settings["SMTP_HOST"], settings["SMTP_PORT"], settings["MAIL_FROM"])
-    return {**mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"]),
-            **survey_handlers(ctx, settings, sender)}
+    sms = sms_sender(settings)
+    return {**mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"], sms),
+            **survey_handlers(ctx, settings, sender, sms)}
 
 
 @app.task(name="motcua.outbox.relay")
