@@ -4,6 +4,8 @@ walking `app.url_map` makes a new route without an entry fail here, and CSRF is 
 on every form post outside the bearer-token API."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,8 @@ from tests.integration.conftest import STAFF
 from web import create_app
 from workflow.adapters.tables import users
 from workflow.adapters.users import create_user
+from workflow.domain.dossier import Actor
+from workflow.services import dossiers as use_cases
 
 ALL = {"counter", "officer", "supervisor", "admin"}
 DESK = {"counter", "supervisor"}
@@ -35,6 +39,7 @@ STAFF_ROUTES = {
     ("/quay/ho-so/<code>/bien-nhan", "GET"): (DESK, "desk", "complete", None),
     ("/quay/ho-so/<code>/phieu-bo-sung", "GET"): (DESK, "desk", "incomplete", None),
     ("/quay/tra-ket-qua/<code>", "GET"): (DESK, "desk", "complete", None),
+    ("/quay/ho-so/<code>/phieu-xin-loi", "GET"): (WORK, "dossier", "postponed", None),
     ("/xu-ly", "GET"): (WORK, None, None, None),
     ("/ho-so/<code>", "GET"): (WORK, "dossier", "complete", None),
     ("/ho-so/<code>/<action>", "POST"): (WORK, "dossier", "complete", {"version": "1"}),
@@ -108,6 +113,12 @@ def world(open_app, tokens, engine):
         r = clerk.post("/quay/ho-so", data={**INTAKE_FORM, "documents": docs, "idem": name})
         assert r.status_code == 303, r.get_data(as_text=True)
         made[name] = r.headers["Location"].split("/")[3]
+    r = clerk.post("/quay/ho-so", data={**INTAKE_FORM, "idem": "late"})
+    made["postponed"] = code = r.headers["Location"].split("/")[3]
+    ctx = open_app.extensions["motcua"]  # the step agency moves the date once, at once
+    use_cases.act(ctx, Actor("clerk", "counter", "T1"), code, "forward", {})
+    use_cases.act(ctx, Actor("kt", "officer", "T1.KT"), code, "postpone",
+                  {"reason": "chờ xác minh", "new_due_at": date(2026, 3, 10)})
     with engine.begin() as conn:
         create_user(conn, "kt_boss", "supervisor", "T1.KT")
         made["user_id"] = conn.execute(select(users.c.id).where(users.c.username == "kt")).scalar_one()
