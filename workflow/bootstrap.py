@@ -31,6 +31,8 @@ def build_calendar(settings) -> BusinessCalendar:
 
 def build_context(settings, engine=None) -> Context:
     engine = engine or make_engine(settings["DATABASE_URL"], settings["DB_POOL_SIZE"],
-                                   settings["DB_MAX_OVERFLOW"])
+                                   settings["DB_MAX_OVERFLOW"],
+                                   pool_timeout=settings.get("DB_POOL_TIMEOUT", 30),
+                                   pool_recycle=settings.get("DB_POOL_RECYCLE", -1))
     return Context(engine=engine, calendar=build_calendar(settings),
                    code_format=settings["DOSSIER_CODE_FORMAT"])
