@@ -25,8 +25,9 @@ run: setup
 test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# every benchmark beside its reference, one table (BENCH_ARGS=--quick for a smoke run)
 bench: setup-dev
-	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # after changing page texts: extract (Vietnamese is the source), merge into the English
 # catalog, fill the new msgstr in web/translations/en/LC_MESSAGES/messages.po, run again

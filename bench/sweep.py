@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from lifecycle import PGBENCH_DB, db_url, prepare_bench_db, recreate_db, run_pgbench  # noqa: E402
+from lifecycle import PGBENCH_DB, RUN, db_url, prepare_bench_db, recreate_db, run_pgbench  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.bootstrap import build_calendar  # noqa: E402
 from workflow.services.context import Context  # noqa: E402
 from workflow.services.deadlines import sweep  # noqa: E402
 
-DB = "motcua_bench_sweep"
+DB = f"{RUN}_sweep"
 STEPS = [("TD", "T1.KT"), ("THUE", "TAX"), ("PD", "T1.LD"), ("TKQ", "T1")]
 COLUMNS = ("code", "procedure_id", "procedure_code", "agency", "status", "step_code", "step_agency",
            "channel", "applicant_name", "documents", "missing_documents", "flags", "visits",
@@ -69,21 +69,16 @@ def timed(ctx: Context, runs: int) -> tuple[float, dict]:
     return statistics.median(times), counts
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--seconds", type=int, default=10, help="pgbench duration")
-    ap.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    args = ap.parse_args()
-    admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-    url = db_url(args.pg_admin_url, DB)
+def measure(admin_url: str, rows: int, log=print) -> dict:
+    """Load `rows` open dossiers into a fresh database, time the sweeps, drop it."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    url = db_url(admin_url, DB)
     try:
-        recreate_db(admin, PGBENCH_DB)
-        tps = run_pgbench(args.pg_admin_url, args.seconds, 4)
         recreate_db(admin, DB)
         prepare_bench_db(url)
         now = datetime.now(timezone.utc)
-        load_s = load(url, args.rows, now)
+        log(f"      loading {rows:,} open dossiers with COPY ...")
+        load_s = load(url, rows, now)
         clock = {"at": now}
         ctx = Context(engine=make_engine(url, 2, 0), calendar=build_calendar({
             "TIMEZONE": "Asia/Ho_Chi_Minh", "OFFICE_HOURS": "08:00-12:00,13:00-17:00",
@@ -100,17 +95,34 @@ def main() -> None:
                 "'supplement_requested') AND step_due_level < 2 AND step_due_at < now() "
                 "AND step_due_at IS NOT NULL")).scalars().all()
         ctx.engine.dispose()
-        print(f"\n{args.rows:,} open dossiers loaded with COPY in {load_s:.1f} s\n")
-        print("| measure | value | note |\n|---|---|---|")
-        print(f"| pgbench tpcb-like TPS (reference) | {tps:.0f} | 4 clients, {args.seconds} s |")
-        print(f"| first sweep (catch-up) | {first:.2f} s | {first_counts} |")
-        print(f"| steady sweep, no new crossing (median of 5) | {steady:.2f} s | target < 3 s |")
-        print(f"| sweep 5 minutes later | {later:.2f} s | {later_counts} |")
-        print("\nplan of the steady step-overdue scan:\n  " + "\n  ".join(plan[:6]))
+        return dict(rows=rows, load_s=load_s, first=first, first_counts=first_counts, steady=steady,
+                    later=later, later_counts=later_counts, plan=plan)
     finally:
         recreate_db(admin, DB, create=False)
+        admin.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--seconds", type=int, default=10, help="pgbench duration")
+    ap.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = ap.parse_args()
+    admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        recreate_db(admin, PGBENCH_DB)
+        tps = run_pgbench(args.pg_admin_url, args.seconds, 4)
+    finally:
         recreate_db(admin, PGBENCH_DB, create=False)
         admin.dispose()
+    r = measure(args.pg_admin_url, args.rows)
+    print(f"\n{args.rows:,} open dossiers loaded with COPY in {r['load_s']:.1f} s\n")
+    print("| measure | value | note |\n|---|---|---|")
+    print(f"| pgbench tpcb-like TPS (reference) | {tps:.0f} | 4 clients, {args.seconds} s |")
+    print(f"| first sweep (catch-up) | {r['first']:.2f} s | {r['first_counts']} |")
+    print(f"| steady sweep, no new crossing (median of 5) | {r['steady']:.2f} s | target < 3 s |")
+    print(f"| sweep 5 minutes later | {r['later']:.2f} s | {r['later_counts']} |")
+    print("\nplan of the steady step-overdue scan:\n  " + "\n  ".join(r["plan"][:6]))
 
 
 if __name__ == "__main__":

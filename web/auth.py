@@ -15,6 +15,8 @@ def require_actor() -> Actor:
         raise Unauthenticated("send 'Authorization: Bearer <token>' (flask --app web users token NAME)",
                               field="Authorization")
     with current_app.extensions["motcua"].engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # one read: no BEGIN/ROLLBACK round trips
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         actor = actor_for_token(conn, token.strip())
     if actor is None:
         raise Unauthenticated("the token is unknown or revoked", field="Authorization")

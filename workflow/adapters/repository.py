@@ -34,6 +34,21 @@ _SAVE_DOSSIER = update(dossiers).where(
                         else_=dossiers.c.step_due_level))
 _INSERT_EVENTS = insert(dossier_events)
 _INSERT_OUTBOX = insert(outbox)
+_GET_DOSSIER = select(dossiers).where(dossiers.c.code == bindparam("code"))
+_ID_FOR_KEY = select(dossiers.c.code).where(dossiers.c.idempotency_key == bindparam("key"))
+_EVENTS = select(dossier_events).where(
+    dossier_events.c.dossier_id == bindparam("dossier_id")).order_by(dossier_events.c.seq)
+_CURRENT_PROCEDURE = select(procedures.c.id).where(
+    procedures.c.code == bindparam("code"), procedures.c.is_current.is_(True),
+    procedures.c.effective_from <= bindparam("on"),
+    procedures.c.effective_to.is_(None) | (procedures.c.effective_to >= bindparam("on"))
+).order_by(procedures.c.effective_from.desc()).limit(1)
+_NEXT_SEQUENCE = {  # per dialect: the upsert is spelled alike, compiled apart
+    name: dialect.insert(dossier_sequences).values(
+        agency=bindparam("agency"), day=bindparam("day"), last=1).on_conflict_do_update(
+        index_elements=["agency", "day"], set_={"last": dossier_sequences.c.last + 1}
+    ).returning(dossier_sequences.c.last)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
 _CACHE_LOCK = threading.Lock()
 
@@ -58,12 +73,7 @@ class ProcedureRepository:
 
     def current(self, code: str, on: date) -> tuple[int, Procedure] | None:
         """The version of `code` in force on a day (latest effective_from <= day)."""
-        row = self.conn.execute(
-            select(procedures.c.id).where(
-                procedures.c.code == code, procedures.c.is_current.is_(True),
-                procedures.c.effective_from <= on,
-                (procedures.c.effective_to.is_(None)) | (procedures.c.effective_to >= on))
-            .order_by(procedures.c.effective_from.desc()).limit(1)).first()
+        row = self.conn.execute(_CURRENT_PROCEDURE, dict(code=code, on=on)).first()
         return (row.id, self.by_id(row.id)) if row else None
 
     def store(self, parsed: ProcedureIn, now: datetime) -> tuple[str, int]:
@@ -97,24 +107,19 @@ class DossierRepository:
     def next_sequence(self, agency: str, day: date) -> int:
         """Next number in the agency's daily sequence; the row lock held until commit
         makes concurrent intakes queue, so a code is never handed out twice."""
-        ins = _upsert(self.conn)(dossier_sequences).values(agency=agency, day=day, last=1)
-        stmt = ins.on_conflict_do_update(
-            index_elements=["agency", "day"], set_={"last": dossier_sequences.c.last + 1}
-        ).returning(dossier_sequences.c.last)
-        return self.conn.execute(stmt).scalar_one()
+        return self.conn.execute(_NEXT_SEQUENCE[self.conn.dialect.name],
+                                 dict(agency=agency, day=day)).scalar_one()
 
     # -- reading -----------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
-        row = self.conn.execute(select(dossiers).where(dossiers.c.code == code)).first()
+        row = self.conn.execute(_GET_DOSSIER, dict(code=code)).first()
         return self._to_domain(row) if row else None
 
     def id_for_key(self, idempotency_key: str) -> str | None:
-        return self.conn.execute(select(dossiers.c.code).where(
-            dossiers.c.idempotency_key == idempotency_key)).scalar()
+        return self.conn.execute(_ID_FOR_KEY, dict(key=idempotency_key)).scalar()
 
     def events(self, dossier_id: int) -> list[Event]:
-        rows = self.conn.execute(select(dossier_events).where(
-            dossier_events.c.dossier_id == dossier_id).order_by(dossier_events.c.seq))
+        rows = self.conn.execute(_EVENTS, dict(dossier_id=dossier_id))
         return [Event(r.seq, r.at, r.actor, r.action, r.from_state, r.to_state, r.step, r.note,
                       r.data or {}) for r in rows]
 

@@ -20,13 +20,16 @@ from .unit_of_work import UnitOfWork
 
 def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
            documents: list[str], channel: str, idempotency_key: str | None = None,
-           defects: dict[str, str] | None = None) -> tuple[Dossier, bool]:
-    """Returns (dossier, replayed): replayed is True when the key was seen before."""
+           defects: dict[str, str] | None = None, with_events: bool = False):
+    """Returns (dossier, replayed): replayed is True when the key was seen before.
+    with_events=True returns (dossier, replayed, history), the history read in the same
+    transaction (as `act` does), sparing the caller a second connection and reads."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
         if key and (existing := uow.dossiers.id_for_key(key)):
-            return uow.dossiers.get(existing), True
+            dossier = uow.dossiers.get(existing)
+            return (dossier, True, uow.dossiers.events(dossier.id)) if with_events else (dossier, True)
         found = uow.procedures.current(procedure_code, now.astimezone(ctx.calendar.tz).date())
         if found is None:
             raise NotFound(f"no procedure '{procedure_code}' in force", field="procedure_code")
@@ -41,21 +44,23 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
                                ctx.calendar, defects)
         try:
             uow.dossiers.add(dossier, procedure_id, key)
+            events = uow.dossiers.events(dossier.id) if with_events else None
             uow.commit()
         except IntegrityError:
             if not key:
                 raise
             uow.rollback()
-            return _replay(ctx, key), True
-    return dossier, False
+            return _replay(ctx, key, with_events)
+    return (dossier, False, events) if with_events else (dossier, False)
 
 
-def _replay(ctx: Context, key: str) -> Dossier:
+def _replay(ctx: Context, key: str, with_events: bool):
     with UnitOfWork(ctx.engine) as uow:
         code = uow.dossiers.id_for_key(key)
         if code is None:
             raise Conflict("a concurrent request with the same Idempotency-Key failed; retry")
-        return uow.dossiers.get(code)
+        dossier = uow.dossiers.get(code)
+        return (dossier, True, uow.dossiers.events(dossier.id)) if with_events else (dossier, True)
 
 
 def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
