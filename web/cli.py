@@ -17,6 +17,7 @@ catalog = AppGroup("catalog", help="Procedure catalog.")
 users = AppGroup("users", help="Staff accounts and API tokens.")
 demo = AppGroup("demo", help="Demo data.")
 deadlines = AppGroup("deadlines", help="Deadline sweep and escalations.")
+reports_cli = AppGroup("reports", help="Statistics report (II.06a) daily rollup.")
 
 
 def _engine():
@@ -130,8 +131,16 @@ def deadlines_sweep(warning_days):
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
+@reports_cli.command("rollup")
+def reports_rollup():
+    """Roll up the dossiers closed before today now (the scheduler runs it hourly)."""
+    from workflow.services.report_rollup import refresh_now
+    done = refresh_now(current_app.extensions["motcua"])
+    click.echo(f"rows={done['rows']} through={done['through']}")
+
+
 def register(app):
-    for group in (db, catalog, users, demo, deadlines):
+    for group in (db, catalog, users, demo, deadlines, reports_cli):
         app.cli.add_command(group)
     from .dossiers_cli import dossiers as dossier_commands  # import from a previous system
     app.cli.add_command(dossier_commands)

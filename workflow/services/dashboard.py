@@ -13,12 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, literal, or_, select, true
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables import dossier_events, dossiers
 
+from . import report_rollup
 from .reports import Period, Scope, slices, local_date, outcome, quick, tz_literal
 
 OPEN = ("awaiting_documents", "received", "in_progress", "supplement_requested", "result_ready")
@@ -46,10 +47,23 @@ def moments(now: datetime, calendar) -> Moments:
                    calendar.add_working_minutes(now, calendar.minutes_per_day))
 
 
-def _open_dossiers(scope: Scope, m: Moments):
+def _bucket_rows(bucket: str, m: Moments):
+    """The rows of one bucket as plain conditions on indexed columns (the same as the
+    CASE in `_open_dossiers`, taken in its order), so a drill-down reads only them."""
+    running = d.status.in_(("received", "in_progress"))
+    return {"awaiting": d.status == "awaiting_documents", "ready": d.status == "result_ready",
+            "paused": or_(d.status == "supplement_requested", and_(running, d.due_at.is_(None))),
+            "overdue": and_(running, d.due_at < m.now),
+            "today": and_(running, d.due_at >= m.now, d.due_at < m.end_of_today),
+            "soon": and_(running, d.due_at >= m.end_of_today, d.due_at <= m.soon),
+            "on_track": and_(running, d.due_at > m.soon)}.get(bucket)
+
+
+def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
     """One row per open dossier: who holds it, at which step, with whom, how urgent.
     The officer is whoever last acted on the current step while holding it (a supplement
-    request, a postponement); nobody yet: 'chưa phân công'."""
+    request, a postponement); nobody yet: 'chưa phân công'. `only`: the rows of one
+    bucket, selected by `_bucket_rows` so that an index range finds them."""
     e = dossier_events.c
     officer = (select(e.actor).where(e.dossier_id == d.id, e.step == d.step_code,
                                      e.from_state == literal("in_progress@") + d.step_code)
@@ -67,7 +81,8 @@ def _open_dossiers(scope: Scope, m: Moments):
         case((at_step, d.step_code), else_=None).label("step"),
         func.coalesce(case((at_step, officer), else_=None), UNASSIGNED).label("officer"),
         bucket.label("bucket"),
-    ).where(d.status.in_(OPEN), visible).subquery("open_dossiers")
+    ).where(visible, d.status.in_(OPEN) if _bucket_rows(only, m) is None else _bucket_rows(only, m)
+            ).subquery("open_dossiers")
 
 
 def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
@@ -111,7 +126,7 @@ def drill_down(conn: Connection, scope: Scope, m: Moments, bucket: str | None = 
                officer: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list, int]:
     """The dossiers behind a count, most urgent (earliest deadline) first."""
     quick(conn)
-    o = _open_dossiers(scope, m)
+    o = _open_dossiers(scope, m, bucket)
     where = [c == v for c, v in ((o.c.bucket, bucket), (o.c.holder, holder), (o.c.procedure_code, procedure),
                                  (o.c.step, step if step != "-" else None), (o.c.officer, officer)) if v]
     if step == "-":  # not at a step: at the one-stop desk (received, awaiting, ready)
@@ -132,12 +147,26 @@ def on_time_by_week(conn: Connection, scope: Scope, now: datetime, tz, weeks: in
     start = datetime.combine(first, time(0), tzinfo=tz)
     early, on_time, late = outcome(d.result_ready_at, d.appointment_at, tz)
     day = local_date(d.result_ready_at, tz_literal(tz))
-    rows = conn.execute(
-        select(day.label("day"), func.count().filter(early).label("early"),
-               func.count().filter(on_time).label("on_time"),
+    counted = (func.count().filter(early).label("early"), func.count().filter(on_time).label("on_time"),
                func.count().filter(late).label("late"))
-        .where(d.result_ready_at >= start, d.result_ready_at <= now, scope.where(d.agency))
-        .group_by(day)).all()
+    where = (d.result_ready_at >= start, d.result_ready_at <= now)
+    through = report_rollup.watermark(conn)
+    if through is None:
+        rows = conn.execute(select(day.label("day"), *counted).where(*where, scope.where(d.agency))
+                            .group_by(day)).all()
+    else:  # closed before the watermark: from the daily rollup; the others live
+        since = datetime.combine(through, time(0), tzinfo=tz)
+        hot = union_all(
+            select(d.result_ready_at, d.appointment_at).where(*where, scope.where_any(d.agency),
+                                                              d.result_ready_at.is_not(None), d.closed_at.is_(None)),
+            select(d.result_ready_at, d.appointment_at).where(*where, scope.where_any(d.agency),
+                                                              d.closed_at >= since)).subquery("hot")
+        h_early, h_on_time, h_late = outcome(hot.c.result_ready_at, hot.c.appointment_at, tz)
+        h_day = local_date(hot.c.result_ready_at, tz_literal(tz))
+        rows = conn.execute(select(h_day.label("day"), func.count().filter(h_early).label("early"),
+                                   func.count().filter(h_on_time).label("on_time"),
+                                   func.count().filter(h_late).label("late")).group_by(h_day)).all()
+        rows += report_rollup.outcomes_by_day(conn, first, scope)
     out = {}
     for i in range(weeks):
         monday = first + timedelta(days=7 * i)

@@ -31,6 +31,7 @@ from workflow.domain.dossier import (CLOSED, IN_PROGRESS, RECEIVED, RESULT_READY
 from workflow.domain.errors import DomainError
 from workflow.domain.lifecycle import clock_start
 
+from . import report_rollup
 from .context import Context
 from .unit_of_work import UnitOfWork
 
@@ -139,6 +140,10 @@ def import_dossiers(ctx: Context, lines: Iterable[str], importer: str = "import"
                 raise ImportFailed([LineError(n, "code", f"'{code}' was written meanwhile; retry")]) from None
             report.imported += 1
             report.by_status[item.status] = report.by_status.get(item.status, 0) + 1
+        through = report_rollup.watermark(uow.conn)
+        if through and any(item.closed_at and item.closed_at.astimezone(cal.tz).date() < through
+                           for _, item, *_ in resolved):
+            report_rollup.invalidate(uow.conn)  # closed before the watermark: not in the rollup
         uow.commit()
     return report
 

@@ -1,0 +1,501 @@
+"""A city-year of dossiers (hồ sơ) for the benchmarks: generated from a seed, written with
+COPY into a migrated PostgreSQL database, consistent enough that the dashboard, the II.06a
+statistics report, the repeat-visit report and the SIPAS report read it as real data.
+
+Why a generator and not a dump: the report targets are stated at 1M / 5M / 10M dossiers,
+which no real extract gives us; the same seed gives the same rows (checked by a test
+through `checksum`), so two runs compare like with like.
+
+The city. The demo catalog (workflow/catalog/demo) is loaded with the catalog loader. It
+describes one ward of the two-tier era, phường Hà Đông (H26.HD and its units); the city
+repeats that ward `WARDS` times (H26.HD, then H26.P002...), each ward's units under its
+own code, so scopes and agency breakdowns have a realistic fan-out. Procedures received
+at city level (H26.PVHCC, H26.STC, H26.CA) stay shared; their steps at a ward's unit
+(land registry branch, tax) go to the unit of a ward drawn at random.
+
+Time runs in working minutes (minute t of the working timeline maps to a local time by
+two table look-ups): converting every moment through the business calendar would
+dominate the load time; the working days themselves come from the real calendar
+(holidays and make-up days included). Intake happens in office hours on working days,
+uniformly over `DAYS` days before "now" (a fixed moment, so the data is reproducible).
+
+The mix, and why (shares are of dossiers unless stated):
+- PROCEDURE_MIX: civil status (birth 22 %, marriage 10 %) and the judicial record (15 %)
+  dominate the volume of a Hanoi ward and city one-stop unit; business households (12 %)
+  and land transfers (12 %) next; building permits and first land certificates are rarer
+  but long (15-27 working days) and carry the inter-agency hops (land registry, tax,
+  police, social insurance); the linked birth/residence/health-insurance procedure moves
+  online-only (3.000722) once it exists (2026-09-12).
+- ONLINE 45 %, POST 3 %, the rest in person (where the procedure offers the channel):
+  Hanoi reported roughly half of its dossiers online in 2025.
+- INCOMPLETE_FIRST_VISIT 12 % of in-person intakes: the counter issues the one-time
+  notice (form 02, Circular 01/2018/TT-VPCP); 85 % come back within 1-10 working days
+  (a second trip), the others are withdrawn after ABANDON_AFTER working days unreceived.
+- SUPPLEMENT_REQUESTED 5 % during processing (the clock restarts: on_supplement=restart);
+  a third of these are for a document the counter's notice left off: the dossier is
+  flagged repeat_visit and a guidance failure charged to the clerk (Decree 61/2018 Art. 18).
+- Step durations are log-normal with a long tail (median STEP_MEDIAN of the step's time
+  budget, sigma STEP_SIGMA); a step at another agency (an inter-agency hop, liên thông)
+  takes INTER_AGENCY_FACTOR longer. This gives some 5-8 % late results, which is what
+  Hanoi's published on-time rates (92-99 % by unit) imply.
+- REJECTED 2 %, WITHDRAWN 1 % during processing; NEVER_COLLECTED 2 % of results stay at
+  the desk; the others are collected after 30 minutes to 10 working days.
+- Surveys (SIPAS): one per dossier closed with a result or a rejection; REACHABLE 90 %
+  (a phone or e-mail), RESPONSE 25 % of those answer (ANSWER_LEVELS, worse when late);
+  an answer below "satisfied" opens a feedback item (phản ánh, kiến nghị).
+
+Usage (normally through bench/city.py):
+    python bench/workload.py --rows 20000 --seed 7 --db motcua_bench_city_try
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import random
+import sys
+import time
+from collections import deque
+from contextlib import ExitStack
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent)]
+
+from sqlalchemy import create_engine, make_url, select, text  # noqa: E402
+
+from workflow.adapters.database import make_engine  # noqa: E402
+from workflow.adapters.migrations import upgrade  # noqa: E402
+from workflow.adapters.tables import procedures  # noqa: E402
+from workflow.catalog.loader import DEMO_DIR, load  # noqa: E402
+from workflow.domain import sipas  # noqa: E402
+from workflow.domain.calendar import BusinessCalendar  # noqa: E402
+from workflow.services.survey_config import load_versions, stored_id  # noqa: E402
+
+QUESTIONNAIRES = HERE.parent / "workflow" / "catalog" / "questionnaires"
+DAY = 480                      # working minutes in a day (08:00-12:00, 13:00-17:00)
+DAYS = 365                     # a city-year of intake
+WARDS = 126                    # Hanoi's communes and wards from 2025-07-01
+WARD_UNITS = ("", ".LD", ".TP", ".KT", ".CA", ".VPDK", ".THUE")
+PROCEDURE_MIX = {"1.001193": 22, "1.000894": 10, "3.000333": 15, "1.001612": 12, "1.013831": 12,
+                 "2.001583": 9, "2.000986": 8, "3.000722": 4, "1.013225": 5, "1.013978": 3}
+ONLINE, POST = 0.45, 0.03
+INCOMPLETE_FIRST_VISIT, COME_BACK, ABANDON_AFTER = 0.12, 0.85, 30 * DAY
+SUPPLEMENT_REQUESTED, GUIDANCE_FAILURE = 0.05, 1 / 3
+STEP_MEDIAN, STEP_SIGMA, INTER_AGENCY_FACTOR = 0.33, 0.7, 1.25
+REJECTED, WITHDRAWN, NEVER_COLLECTED = 0.02, 0.01, 0.02
+REACHABLE, RESPONSE = 0.90, 0.25
+ANSWER_LEVELS = ((5, 0.46), (4, 0.38), (3, 0.10), (2, 0.04), (1, 0.02))
+OFFICERS_PER_UNIT, CLERKS_PER_DESK = 3, 2
+N = "\\N"
+
+TABLES = {  # table -> COPY columns, in the order the generator writes them
+    "dossiers": tuple("""id code procedure_id procedure_code agency status step_code step_agency channel
+        applicant_name applicant_phone documents missing_documents flags visits supplement_trips created_at
+        received_at due_at appointment_at result_ready_at closed_at clock_budget clock_used clock_since
+        step_budget step_used step_since step_started_at step_due_at received_by repeat_visit guidance
+        due_level step_due_level last_seq version""".split()),
+    "dossier_events": tuple("dossier_id seq at actor action from_state to_state step data".split()),
+    "visits": tuple("dossier_id at kind channel trip served_by agency procedure_code".split()),
+    "guidance_failures": tuple("dossier_id at clerk document stage agency procedure_code".split()),
+    "surveys": tuple("""id dossier_id dossier_code agency procedure_code outcome closed_at period
+        questionnaire_id nonce channels reachable created_at invite_queued_at expires_at invited_at
+        answered_at""".split()),
+    "survey_responses": tuple("""id survey_id questionnaire_id answered_at lang answers complaint unhappy
+        evaluation evaluation_points evaluation_max""".split()),
+    "survey_scores": tuple("response_id element satisfied answered points".split()),
+    "survey_feedback": tuple("id survey_id agency dossier_code opened_at due_at reason elements".split()),
+}
+
+
+# -- the city: catalog, agencies, plans ----------------------------------------------------
+def ward_codes(n: int = WARDS) -> list[str]:
+    return ["H26.HD"] + [f"H26.P{i:03d}" for i in range(2, n + 1)]
+
+
+def in_ward(agency: str, ward: str) -> str:
+    """The unit of `ward` that does what the demo ward's `agency` does."""
+    return ward + agency[len("H26.HD"):] if agency == "H26.HD" or agency.startswith("H26.HD.") else agency
+
+
+def prepare(url: str, wards: int = WARDS) -> dict:
+    """Migrate; load the demo catalog and the questionnaire; add the city's wards.
+    Returns what the generator needs (plain data, picklable for the worker processes)."""
+    upgrade(url)
+    engine = make_engine(url, 1, 0)
+    report = load(engine, [DEMO_DIR])
+    if report.errors:
+        raise SystemExit(f"demo catalog: {report.errors}")
+    now = datetime.now(timezone.utc)
+    codes = ward_codes(wards)
+    with engine.begin() as conn:
+        demo = conn.execute(text("SELECT code, name, level, parent_code FROM agencies "
+                                 "WHERE code = 'H26.HD' OR code LIKE 'H26.HD.%'")).all()
+        rows = [dict(c=in_ward(c, w), n=f"{n} ({w})", l=lv, p=in_ward(p, w) if p else None)
+                for w in codes[1:] for c, n, lv, p in demo]
+        if rows:
+            conn.execute(text("INSERT INTO agencies (code, name, level, parent_code) VALUES (:c, :n, :l, :p) "
+                              "ON CONFLICT (code) DO NOTHING"), rows)
+        version = max(load_versions(str(QUESTIONNAIRES)), key=lambda v: v.questionnaire.effective_from)
+        qid = stored_id(conn, version, now)
+        versions = conn.execute(select(procedures.c.id, procedures.c.code, procedures.c.agency,
+                                       procedures.c.effective_from, procedures.c.effective_to,
+                                       procedures.c.definition)
+                                .where(procedures.c.code.in_(list(PROCEDURE_MIX)))
+                                .order_by(procedures.c.code, procedures.c.effective_from)).all()
+    engine.dispose()
+    plans = []
+    for v in versions:
+        d = v.definition
+        plans.append(dict(
+            id=v.id, code=v.code, agency=v.agency, first=v.effective_from, last=v.effective_to,
+            budget=round(float(d["processing_days"]) * DAY), channels=list(d["channels"]),
+            required=[x["code"] for x in d["documents"] if not x.get("optional")],
+            steps=[(s["code"], s["agency"], round(float(s["days"]) * DAY)) for s in d["steps"]]))
+    return dict(wards=codes, plans=plans, questionnaire_id=qid,
+                questionnaire=version.definition)
+
+
+class Timeline:
+    """Working-minute coordinates: minute t of the working timeline -> local text."""
+
+    def __init__(self, cal: BusinessCalendar, now: datetime, back_days: int = DAYS + 60):
+        today = now.astimezone(cal.tz).date()
+        days = [d for d in (today + timedelta(days=k) for k in range(-back_days, 200)) if cal.is_working_day(d)]
+        self.days = days
+        self.day_text = [x.isoformat() + " " for x in days]
+        self.day_code = [f"{x:%y%m%d}" for x in days]
+        self.hhmm = [f"{8 + (m + (60 if m >= 240 else 0)) // 60:02d}:{m % 60:02d}:00+07" for m in range(DAY)]
+        i = days.index(today) if today in days else next(j for j, x in enumerate(days) if x > today)
+        local = now.astimezone(cal.tz)
+        minute = (local.hour - 8) * 60 + local.minute - (60 if local.hour >= 13 else 0)
+        self.now = i * DAY + max(0, min(DAY - 1, minute if days[i] == today else 0))
+        first = today - timedelta(days=DAYS)
+        self.start = next(j for j, x in enumerate(days) if x >= first) * DAY
+        self.end = len(days) * DAY - 1
+
+    def text(self, t: int) -> str:
+        i, m = divmod(min(t, self.end), DAY)
+        return self.day_text[i] + self.hhmm[m]
+
+    def day(self, t: int) -> date:
+        return self.days[min(t, self.end) // DAY]
+
+
+# -- one dossier ---------------------------------------------------------------------------
+class Maker:
+    """Turns (dossier id, random stream) into COPY lines for every table."""
+
+    def __init__(self, city: dict, tl: Timeline):
+        self.tl, self.city, self.wards = tl, city, city["wards"]
+        self.qid = city["questionnaire_id"]
+        q = sipas.parse_questionnaire(city["questionnaire"], "bench")
+        self.elements = [e.code for e in q.elements]
+        self.answer_pool = self._answers(q, random.Random(1))
+        # per working day: cumulative weights of the procedure versions in force
+        self.by_day: dict[date, tuple[list, list]] = {}
+        for day in set(tl.days):
+            found = [(PROCEDURE_MIX[p["code"]], p) for p in city["plans"]
+                     if p["first"] <= day and (p["last"] is None or day <= p["last"])]
+            acc, total = [], 0
+            for w, _ in found:
+                total += w
+                acc.append(total)
+            self.by_day[day] = (acc, [p for _, p in found])
+
+    @staticmethod
+    def _answers(q, rnd: random.Random, size: int = 512) -> tuple[list, list]:
+        """Pools of answer sheets (answers, tallies, unhappy elements): each sheet's answers
+        scatter around one overall mood drawn from ANSWER_LEVELS. Split happy / unhappy."""
+        levels, weights = zip(*ANSWER_LEVELS)
+        happy, unhappy = [], []
+        for _ in range(size):
+            mood = rnd.choices(levels, weights)[0]
+            answers = {x.code: min(5, max(1, mood + rnd.choice((0, 0, 0, 1) if mood >= 4 else (-1, 0, 0, 1))))
+                       for e in q.elements for x in e.questions if not x.optional or rnd.random() < .5}
+            low = sipas.below_satisfied(q, answers)
+            (unhappy if low else happy).append((json.dumps(answers), [
+                (c, t.satisfied, t.answered, t.points) for c, t in sipas.tallies(q, answers).items()], low))
+        return happy, unhappy
+
+    def plan(self, rnd: random.Random, t: int) -> dict:
+        acc, plans = self.by_day[self.tl.day(t)]
+        return plans[bisect.bisect_right(acc, rnd.random() * acc[-1])]
+
+    def make(self, i: int, rnd: random.Random) -> dict[str, list[str]]:
+        tl, tx = self.tl, self.tl.text
+        out: dict[str, list[str]] = {k: [] for k in TABLES}
+        first = rnd.randrange(tl.start, tl.now)
+        p = self.plan(rnd, first)
+        ward = rnd.choice(self.wards)
+        desk = in_ward(p["agency"], ward)
+        steps = [(c, in_ward(a, ward), b) for c, a, b in p["steps"]]
+        clerk = f"{desk.lower()}.motcua{rnd.randrange(CLERKS_PER_DESK) + 1}"
+        r = rnd.random()
+        channel = ("online" if r < ONLINE else "post" if r < ONLINE + POST else "in_person")
+        if channel not in p["channels"]:
+            channel = p["channels"][0] if len(p["channels"]) == 1 else "in_person"
+        ev: list[tuple] = []  # (t, actor, action, from, to, step)
+        visits: list[tuple] = [(first, "submission", channel, clerk)]
+        failures: list[tuple] = []
+        trips = int(channel == "in_person")
+        supplement_trips = 0
+        t0 = first
+        if channel == "in_person" and rnd.random() < INCOMPLETE_FIRST_VISIT:
+            ev.append((first, clerk, "intake", None, "awaiting_documents", None))
+            if rnd.random() < COME_BACK:
+                t0 = first + rnd.randint(DAY, 10 * DAY)
+                ev.append((t0, clerk, "supplement", "awaiting_documents", "received", None))
+                visits.append((t0, "supplement", "in_person", clerk))
+                trips, supplement_trips = trips + 1, 1
+            else:
+                ev.append((first + ABANDON_AFTER, clerk, "withdraw", "awaiting_documents", "withdrawn", None))
+                t0 = None
+        else:
+            ev.append((first, clerk, "intake", None, "received", None))
+        repeat_visit = False
+        if t0 is not None:
+            due = appointment = t0 + p["budget"]
+            clock_since, t, prev, fate = t0, t0 + rnd.randint(5, 120), "received", rnd.random()
+            stop_at = rnd.randrange(len(steps)) if fate < REJECTED + WITHDRAWN else None
+            ask_at = rnd.randrange(1, len(steps)) if rnd.random() < SUPPLEMENT_REQUESTED and len(steps) > 1 else None
+            holder = clerk  # whoever holds the dossier forwards it on
+            for k, (step, agency, budget) in enumerate(steps):
+                state = "in_progress@" + step
+                officer = clerk if agency == desk else f"{agency.lower()}.cb{rnd.randrange(OFFICERS_PER_UNIT) + 1}"
+                ev.append((t, holder, "forward", prev, state, step))
+                holder = officer
+                factor = INTER_AGENCY_FACTOR if agency != desk and not agency.startswith(desk + ".") else 1.0
+                d = max(5, int(budget * STEP_MEDIAN * factor * rnd.lognormvariate(0, STEP_SIGMA)))
+                enter = t
+                if ask_at == k:  # a supplement request; the clock restarts when it comes back
+                    ask, online = t + d // 2, rnd.random() < 0.4
+                    back = ask + rnd.randint(DAY // 2, 10 * DAY)
+                    ev += [(ask, officer, "request_supplement", state, "supplement_requested@" + step, step),
+                           (back, clerk, "supplement", "supplement_requested@" + step, state, step)]
+                    visits.append((back, "supplement", "online" if online else "in_person", clerk))
+                    if not online:
+                        trips, supplement_trips = trips + 1, supplement_trips + 1
+                    if rnd.random() < GUIDANCE_FAILURE:
+                        repeat_visit = True
+                        failures.append((ask, clerk, p["required"][-1], "intake"))
+                    due, clock_since, d = back + p["budget"], back, d + back - ask
+                t, prev = t + d, state
+                if stop_at == k:
+                    rejected = fate < REJECTED
+                    ev.append((enter + d // 2, officer if rejected else clerk, "reject" if rejected else "withdraw",
+                               state, "rejected" if rejected else "withdrawn", step))
+                    break
+            else:
+                last_step = steps[-1][0]
+                ev.append((t, holder, "complete", prev, "result_ready", last_step))
+                if rnd.random() >= NEVER_COLLECTED:
+                    ev.append((t + rnd.randint(30, 10 * DAY), clerk, "return_result", "result_ready", "returned",
+                               last_step))
+        ev = [e for e in ev if e[0] <= tl.now]
+        last = ev[-1]
+        status, _, step = last[4].partition("@")
+        received = next((e[0] for e in ev if e[4] == "received"), None)
+        if received is None:  # still at the counter, or abandoned there
+            due = appointment = clock_since = None
+        at_step, running = status in ("in_progress", "supplement_requested"), status in ("received", "in_progress")
+        ready = next((e[0] for e in ev if e[2] == "complete"), None)
+        closed = last[0] if status in ("returned", "rejected", "withdrawn") else None
+        entered = next(e[0] for e in reversed(ev) if e[2] == "forward") if at_step else None
+        sbudget = next((b for c, _, b in steps if c == step), None)
+        step_agency = next((a for c, a, _ in steps if c == step), None) if at_step else None
+        moving = status == "in_progress"
+        due_text = N if status == "supplement_requested" or received is None else tx(due)
+        overdue = due_text != N and status in ("received", "in_progress") and due < tl.now
+        step_due = entered + sbudget if moving else None
+        visits = [v for v in visits if v[0] <= tl.now]
+        failures = [f for f in failures if f[0] <= tl.now]
+        code = f"{desk}-{tl.day_code[first // DAY]}-{i:07d}"
+        seq = len(ev)
+        out["dossiers"].append("\t".join(map(str, (
+            i, code, p["id"], p["code"], desk, status, step or N, step_agency or N, channel,
+            "Nguyễn Văn An", f"09{i % 100000000:08d}", json.dumps(p["required"]) if received else "[]",
+            json.dumps(p["required"][-1:]) if received is None else "[]",
+            '["repeat_visit"]' if repeat_visit and failures else "[]", trips, supplement_trips, tx(first),
+            tx(received) if received is not None else N, due_text,
+            tx(appointment) if appointment is not None else N, tx(ready) if ready is not None else N,
+            tx(closed) if closed is not None else N, p["budget"] if received is not None else N, 0,
+            tx(clock_since) if running and clock_since is not None else N, sbudget if at_step else N,
+            0 if at_step else N, tx(entered) if moving else N, tx(entered) if at_step else N,
+            tx(step_due) if step_due is not None else N, clerk, "t" if repeat_visit and failures else "f", "[]",
+            2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, seq, seq))) + "\n")
+        out["dossier_events"] += [f"{i}\t{s}\t{tx(e[0])}\t{e[1]}\t{e[2]}\t{e[3] or N}\t{e[4]}\t{e[5] or N}\t{{}}\n"
+                                  for s, e in enumerate(ev, start=1)]
+        out["visits"] += [f"{i}\t{tx(v[0])}\t{v[1]}\t{v[2]}\t{int(v[2] == 'in_person')}\t{v[3]}\t{desk}\t{p['code']}\n"
+                          for v in visits]
+        out["guidance_failures"] += [f"{i}\t{tx(f[0])}\t{f[1]}\t{f[2]}\t{f[3]}\t{desk}\t{p['code']}\n"
+                                     for f in failures]
+        if closed is not None and status in ("returned", "rejected"):
+            self._survey(i, code, desk, p["code"], status, closed, ready, appointment, rnd, out)
+        return out
+
+    def _survey(self, i, code, desk, procedure, outcome, closed, ready, appointment, rnd, out) -> None:
+        """The survey opened at closing; an invitation if reachable; perhaps an answer."""
+        tl, tx = self.tl, self.tl.text
+        reachable = rnd.random() < REACHABLE
+        invited = closed + 5 if reachable and closed + 5 <= tl.now else None
+        answered = invited + rnd.randint(10, 3 * DAY) if invited is not None and rnd.random() < RESPONSE else None
+        if answered is not None and answered > tl.now:
+            answered = None
+        period = tl.day_text[closed // DAY][:7]
+        out["surveys"].append("\t".join(map(str, (
+            i, i, code, desk, procedure, outcome, tx(closed), period, self.qid, f"bench-{i}",
+            '["sms"]' if reachable else "[]", "t" if reachable else "f", tx(closed), tx(closed + 1),
+            tx(closed + 30 * DAY), tx(invited) if invited is not None else N,
+            tx(answered) if answered is not None else N))) + "\n")
+        if answered is None:
+            return
+        late = ready is not None and appointment is not None and ready > appointment
+        happy, unhappy = self.answer_pool
+        share = len(unhappy) / (len(happy) + len(unhappy))
+        pool = unhappy if rnd.random() < (share * 3 if late else share) else happy
+        answers, tallies, unhappy = pool[rnd.randrange(len(pool))]
+        points = 18 if not late else rnd.randint(10, 16)
+        out["survey_responses"].append(f"{i}\t{i}\t{self.qid}\t{tx(answered)}\tvi\t{answers}\tf\t"
+                                       f"{'t' if unhappy else 'f'}\t{{}}\t{points}\t18\n")
+        out["survey_scores"] += [f"{i}\t{c}\t{s}\t{a}\t{pts}\n" for c, s, a, pts in tallies]
+        if unhappy:
+            out["survey_feedback"].append(f"{i}\t{i}\t{desk}\t{code}\t{tx(answered)}\t{tx(answered + 5 * DAY)}\t"
+                                          f"low_score\t{json.dumps(unhappy)}\n")
+
+
+# -- chunks, in worker processes -----------------------------------------------------------
+_WORK: dict = {}
+
+
+def init_worker(city: dict, tl: Timeline, seed: int) -> None:
+    _WORK.update(maker=Maker(city, tl), seed=seed)
+
+
+def chunk(bounds: tuple[int, int]) -> dict[str, str]:
+    """Dossiers [first, last) as COPY text per table; the random stream depends only on
+    the seed and the chunk's first id, so the output does not depend on the workers."""
+    rnd = random.Random(_WORK["seed"] * 1_000_003 + bounds[0])
+    lines: dict[str, list[str]] = {k: [] for k in TABLES}
+    maker = _WORK["maker"]
+    for i in range(*bounds):
+        for k, v in maker.make(i, rnd).items():
+            lines[k] += v
+    return {k: "".join(v) for k, v in lines.items()}
+
+
+CHUNK = 5000
+
+
+def generate(city: dict, tl: Timeline, rows: int, seed: int, workers: int, sink) -> str:
+    """Generate `rows` dossiers in worker processes, at most 2 chunks per worker in flight
+    (memory stays bounded whatever `rows`), handing each chunk to `sink` in id order.
+    Returns the SHA-256 of everything generated."""
+    digest = hashlib.sha256()
+    parts = [(a, min(a + CHUNK, rows + 1)) for a in range(1, rows + 1, CHUNK)]
+    with mp.get_context("fork").Pool(workers, init_worker, (city, tl, seed)) as pool:
+        pending: deque = deque()
+        todo = iter(parts)
+        for part in todo:
+            pending.append(pool.apply_async(chunk, (part,)))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            out = pending.popleft().get()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.apply_async(chunk, (nxt,)))
+            for table in TABLES:
+                digest.update(out[table].encode())
+            sink(out)
+    return digest.hexdigest()
+
+
+def checksum(url: str | None, rows: int, seed: int, now: datetime, workers: int = 2, wards: int = WARDS,
+             city: dict | None = None) -> str:
+    """The SHA-256 of the rows a seed gives (no database writes beyond the catalog)."""
+    city = city or prepare(url, wards)
+    return generate(city, Timeline(BusinessCalendar(), now), rows, seed, workers, lambda out: None)
+
+
+# -- loading -------------------------------------------------------------------------------
+def bulk_load(url: str, rows: int, seed: int, now: datetime, workers: int, wards: int = WARDS,
+              log=print) -> dict:
+    """Prepare the city, then COPY every table (one connection per table, streams side by
+    side) with the secondary indexes and foreign keys of those tables dropped; rebuild
+    them, validate the keys, set the sequences, VACUUM ANALYZE."""
+    import psycopg
+    start = time.perf_counter()
+    city = prepare(url, wards)
+    tl = Timeline(BusinessCalendar(), now)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    names = ", ".join(f"'{t}'::regclass" for t in TABLES)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        indexes = admin.execute(f"SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                                f"WHERE indrelid IN ({names}) AND NOT indisprimary "
+                                f"AND indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE contype = 'u')"
+                                ).fetchall()
+        keys = admin.execute(f"SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM "
+                             f"pg_constraint WHERE contype = 'f' AND (conrelid IN ({names}) OR "
+                             f"confrelid IN ({names}))").fetchall()
+        for sql in [f'ALTER TABLE {t} DROP CONSTRAINT "{k}"' for t, k, _ in keys] + \
+                [f"DROP INDEX {i}" for i, _ in indexes]:
+            admin.execute(sql)
+        with ExitStack() as stack:
+            copies = {t: stack.enter_context(stack.enter_context(psycopg.connect(dsn, autocommit=True)).cursor()
+                                             .copy(f"COPY {t} ({', '.join(cols)}) FROM STDIN"))
+                      for t, cols in TABLES.items()}
+            done = [0]
+
+            def sink(out):
+                for t in TABLES:
+                    if out[t]:
+                        copies[t].write(out[t])
+                done[0] += CHUNK
+                if done[0] % 500_000 == 0:
+                    log(f"      {done[0]:,} dossiers ({time.perf_counter() - start:.0f} s)")
+            digest = generate(city, tl, rows, seed, workers, sink)
+        copied = time.perf_counter() - start
+        log(f"      copied in {copied:.0f} s; building indexes ...")
+        admin.execute("SET maintenance_work_mem = '1GB'")
+        for t in ("dossiers", "surveys", "survey_responses", "survey_feedback", "visits", "guidance_failures"):
+            admin.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                          f"(SELECT coalesce(max(id), 0) + 1 FROM {t}), false)")
+        for sql in [ddl for _, ddl in indexes] + [f'ALTER TABLE {t} ADD CONSTRAINT "{k}" {ddl}'
+                                                   for t, k, ddl in keys]:
+            admin.execute(sql)
+        for t in TABLES:
+            admin.execute(f"VACUUM (ANALYZE) {t}")
+    return dict(seconds=time.perf_counter() - start, copy_seconds=copied, checksum=digest,
+                wards=len(city["wards"]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--now", default="2026-11-27T16:00:00+07:00", help="the moment the data ends (ISO)")
+    ap.add_argument("--wards", type=int, default=WARDS)
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--db", default="motcua_bench_city_workload", help="database to (re)create")
+    ap.add_argument("--pg-admin-url", default=os.environ.get(
+        "PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    a = ap.parse_args()
+    if not a.db.startswith("motcua_bench_city"):
+        ap.error("the database name must start with motcua_bench_city")
+    admin = create_engine(a.pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{a.db}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{a.db}"'))
+    admin.dispose()
+    url = make_url(a.pg_admin_url).set(database=a.db).render_as_string(hide_password=False)
+    r = bulk_load(url, a.rows, a.seed, datetime.fromisoformat(a.now), a.workers, a.wards)
+    print(f"{a.rows:,} dossiers in {r['seconds']:.0f} s (COPY {r['copy_seconds']:.0f} s); sha256 {r['checksum']}")
+
+
+if __name__ == "__main__":
+    main()

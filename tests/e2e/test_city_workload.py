@@ -1,0 +1,120 @@
+"""The city-year generator (bench/workload.py) at a small size on PostgreSQL: the same seed
+gives the same rows, a different seed different ones; the loaded data reads as real
+through the report services (the II.06a identity holds, the dashboard counts the open
+dossiers, the SIPAS report counts the responses; the daily rollup changes no figure);
+and a ward's dashboard and report
+queries read `dossiers` through indexes, never a Seq Scan, with the planner left free
+(enable_seqscan on). At city scope on 20k rows the planner rightly prefers Seq Scans:
+there `bench/city.py --check-plans` at 5M rows is the gate."""
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from tests.conftest import PG_ADMIN_URL
+from tests.e2e.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import city  # noqa: E402
+import workload  # noqa: E402
+
+from workflow.adapters.database import make_engine  # noqa: E402
+from workflow.domain.calendar import BusinessCalendar  # noqa: E402
+from workflow.domain.dossier import Actor  # noqa: E402
+from workflow.services import dashboard, report_rollup, reports  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+ROWS, NOW = 20_000, datetime.fromisoformat(city.DEFAULT_NOW)
+
+
+@pytest.fixture(scope="module")
+def city_url():
+    name = f"motcua_bench_city_t{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    loaded = workload.bulk_load(url, ROWS, 7, NOW, 2, wards=30, log=lambda m: None)
+    yield url, loaded
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_same_seed_same_rows_other_seed_other_rows(city_url):
+    url, loaded = city_url
+    city_data = workload.prepare(url, 30)  # idempotent on a loaded database
+    again = workload.checksum(None, ROWS, 7, NOW, workers=1, city=city_data)
+    assert again == loaded["checksum"]  # one worker or two, loaded or not: the same rows
+    assert workload.checksum(None, ROWS, 8, NOW, workers=2, city=city_data) != again
+
+
+def test_loaded_city_reads_as_real_data(city_url):
+    url, _ = city_url
+    engine, cal = make_engine(url, 1, 0), BusinessCalendar()
+    with engine.connect() as conn:
+        facts = conn.execute(text(
+            "SELECT count(*), count(*) FILTER (WHERE status IN ('awaiting_documents', 'received', 'in_progress', "
+            "'supplement_requested', 'result_ready')), count(DISTINCT agency), count(DISTINCT procedure_code), "
+            "count(*) FILTER (WHERE repeat_visit), count(*) FILTER (WHERE result_ready_at > appointment_at), "
+            "count(*) FILTER (WHERE channel = 'online') FROM dossiers")).one()
+        total, open_, agencies, procs, repeat, late, online = facts
+        assert total == ROWS and agencies >= 30 and procs >= 9
+        assert 0.005 * ROWS < repeat < 0.05 * ROWS and 0.02 * ROWS < late < 0.15 * ROWS
+        assert 0.3 * ROWS < online < 0.6 * ROWS
+        hops = conn.execute(text("SELECT count(*) FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id "
+                                 "WHERE e.action = 'forward' AND e.to_state <> 'in_progress@TN' "
+                                 "AND split_part(d.code, '-', 1) <> e.actor AND e.actor LIKE '%.cb%'")).scalar()
+        assert hops > 0.1 * ROWS  # hand-offs between agencies' officers
+        admin = reports.scope_for(conn, Actor("t", "admin", None))
+        year = city.periods(NOW, cal.tz)["year"]
+        s = reports.summary(conn, year, admin, NOW, cal.tz)["total"]
+        assert s["received_total"] == s["resolved_total"] + s["rejected"] + s["withdrawn"] + s["pending_total"]
+        assert s["resolved_total"] == s["early"] + s["on_time"] + s["late"] and s["late"] > 0
+        assert s["new_total"] == s["new_online"] + s["new_in_person"] > 0.9 * ROWS
+        m = dashboard.moments(NOW, cal)
+        board = dashboard.counts(conn, admin, m)
+        assert board["total"]["total"] == open_ and board["total"]["overdue"] > 0
+        for bucket in dashboard.BUCKETS:  # a drill-down reads one bucket's rows: the count behind it
+            assert dashboard.drill_down(conn, admin, m, bucket)[1] == board["total"][bucket], bucket
+        responses = conn.execute(text("SELECT count(*) FROM survey_responses r JOIN surveys s ON s.id = r.survey_id "
+                                      "WHERE s.closed_at >= :a AND s.closed_at < :b"),
+                                 dict(a=year.start, b=year.end)).scalar()
+        direct = [reports.summary(conn, p, sc, NOW, cal.tz)["rows"] for p in city.periods(NOW, cal.tz).values()
+                  for sc in (admin, reports.scope_for(conn, Actor("t", "supervisor", "H26.P002")))]
+        weeks = dashboard.on_time_by_week(conn, admin, NOW, cal.tz)
+    with engine.begin() as conn:  # the nightly rollup changes no figure
+        assert report_rollup.refresh(conn, NOW.date(), cal.tz, NOW) > 1000
+    with engine.connect() as conn:
+        assert [reports.summary(conn, p, sc, NOW, cal.tz)["rows"] for p in city.periods(NOW, cal.tz).values()
+                for sc in (admin, reports.scope_for(conn, Actor("t", "supervisor", "H26.P002")))] == direct
+        assert dashboard.on_time_by_week(conn, admin, NOW, cal.tz) == weeks
+    engine.dispose()
+    from workflow.services.sipas_report import sipas_report
+    from workflow.services.context import Context
+    from workflow.services.survey_config import survey_config
+    from config import get_config
+    cfg = get_config("testing")
+    conf = survey_config({k: getattr(cfg, k) for k in dir(cfg) if k.isupper()})
+    engine = make_engine(url, 1, 0)
+    r = sipas_report(Context(engine, cal, lambda: NOW), conf, year.first, year.last)
+    engine.dispose()
+    assert r["overall"]["responses"] == responses > 0.1 * ROWS * workload.RESPONSE
+    assert 60 < r["overall"]["index"] < 100 and r["overall"]["feedback"]["opened"] > 0
+
+
+def test_ward_queries_read_dossiers_through_indexes(city_url):
+    url, _ = city_url
+    ward = "H26.P002"
+    results, plans = city.measure(url, NOW, 1, ward, log=lambda m: None)
+    ward_plans = [p for p in plans if p["scope"] == "ward"]
+    labels = {p["label"] for p in ward_plans}
+    assert {"dashboard counts", "II.06a summary, year", "on-time rate, 12 weeks", "bottlenecks, 30 days"} <= labels
+    assert all(any(rel == "dossiers" for _, _, rel in p["scans"]) for p in ward_plans if "SIPAS" not in p["label"])
+    seq = [(p["label"], p["seq_on_dossiers"]) for p in ward_plans if p["seq_on_dossiers"]]
+    assert not seq, seq
+    assert all(r["value"] >= 0 for r in results)
