@@ -2,15 +2,13 @@
 digits of the phone number given at the counter. The answer is the status, the current
 stage and the appointment, never a name, a number or a document.
 
-Failed guesses are counted per dossier code (and per client address) in this process,
-so the four digits cannot simply be enumerated from one place.
+Failed guesses are counted per dossier code and per client address (web/limits.py, in
+Redis in production), so the four digits cannot simply be enumerated.
 """
 from __future__ import annotations
 
 import hmac
 import re
-import threading
-import time
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
@@ -21,34 +19,6 @@ from workflow.services import dossiers as use_cases
 
 bp = Blueprint("public", __name__)
 DIGITS = 4
-MAX_MISSES, WINDOW = 10, 15 * 60  # per code or per address, seconds
-
-
-class Throttle:
-    """Sliding count of misses per key; enough for a handful of web workers."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._misses: dict[str, list[float]] = {}
-
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len([t for t in self._misses.get(k, []) if now - t < WINDOW]) >= MAX_MISSES
-                       for k in keys)
-
-    def miss(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._misses) > 10_000:
-                self._misses.clear()
-            for k in keys:
-                self._misses[k] = [t for t in self._misses.get(k, []) if now - t < WINDOW] + [now]
-
-
-def _throttle() -> Throttle:
-    """One per app (and so per process), never shared between test apps."""
-    return current_app.extensions.setdefault("status_lookup_throttle", Throttle())
 
 
 def _matches(phone: str | None, digits: str) -> bool:
@@ -77,20 +47,24 @@ def status():
     if request.method == "GET":
         return render_template("public/status.html", code=code, found=None, error=None)
     digits = re.sub(r"\D", "", request.form.get("so") or "")
-    keys = (f"code:{code}", f"ip:{request.remote_addr}")
     error, found, status_code = None, None, 200
     if not code or len(digits) != DIGITS:
         error, status_code = _("Nhập mã hồ sơ và đúng 4 số cuối của số điện thoại."), 422
-    elif _throttle().blocked(*keys):
-        error, status_code = _("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút."), 429
     else:
         try:
             dossier, _events = use_cases.get(current_app.extensions["motcua"], code)
         except NotFound:
             dossier = None
         if dossier is None or not _matches(dossier.applicant.phone, digits):
-            _throttle().miss(*keys)
             error, status_code = _("Không tìm thấy hồ sơ với mã và số điện thoại đã nhập."), 404
         else:
             found = public_view(dossier)
     return render_template("public/status.html", code=code, found=found, error=error), status_code
+
+
+def too_many_tries(_limit):
+    """The lookup page itself, saying why (web/limits.py counts the tries)."""
+    code = (request.values.get("ma") or "").strip().upper()
+    return current_app.make_response((render_template(
+        "public/status.html", code=code, found=None,
+        error=_("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.")), 429))

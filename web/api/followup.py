@@ -13,7 +13,7 @@ from workflow.services import explain, inbox, repeat_visits
 
 from .registry import api_route
 from .schemas import Strict
-from .views import _int_arg, respond
+from .views import _int_arg, respond, visible_dossier
 
 bp = Blueprint("api_followup", __name__, url_prefix="/api/v1")
 
@@ -161,8 +161,9 @@ def read_notification(notification_id):
 
 @api_route(bp, "/dossiers/<code>/deadline", "GET",
            "How the appointment was computed and who used the working time", response=DeadlineOut,
-           errors=(401, 404))
+           errors=(401, 403, 404))
 def dossier_deadline(code):
+    visible_dossier(code)  # 403 unless the caller may read the dossier
     return respond(DeadlineOut, explain.explain(ctx(), code))
 
 

@@ -16,7 +16,7 @@ from .schemas import Error
 
 STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad request", 401: "Unauthenticated",
                403: "Forbidden", 404: "Not found", 409: "Conflict", 412: "Precondition failed",
-               422: "Invalid input"}
+               422: "Invalid input", 429: "Too many requests"}
 
 
 @dataclass
@@ -33,6 +33,11 @@ class Route:
     query: dict = field(default_factory=dict)   # name -> (schema dict, description)
     headers: dict = field(default_factory=dict)
     errors: tuple[int, ...] = (400, 401, 403, 404, 409, 422)
+    # OpenAPI links from the success response: name -> (operationId, {parameter: expression}),
+    # so clients (and the stateful fuzzer) know which later calls take a value from it
+    links: dict = field(default_factory=dict)
+    # other media types the success response may take (downloads: "text/csv", ...)
+    media: tuple[str, ...] = ()
 
 
 ROUTES: list[Route] = []
@@ -124,6 +129,11 @@ def openapi(prefix: str, title: str, version: str) -> dict:
         if r.response:
             ok["content"] = {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{r.response.__name__}"}}}
+        for media in r.media:
+            ok.setdefault("content", {})[media] = {"schema": {"type": "string"}}
+        if r.links:
+            ok["links"] = {name: {"operationId": target, "parameters": params}
+                           for name, (target, params) in r.links.items()}
         op["responses"][str(r.status)] = ok
         for code in r.errors:
             if code == 401 and not r.auth:

@@ -199,6 +199,9 @@ PERIOD_Q = {"from": ({"type": "string", "format": "date"}, "first day, inclusive
 
 
 # -- export ------------------------------------------------------------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows: str = "summary"):
     """The report as a streamed XLSX (sheets: summary and log book) or CSV (`rows`:
     'summary' or 'dossiers', the log book)."""
@@ -217,10 +220,10 @@ def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows
     if fmt == "xlsx":
         body = xlsx_stream([("Tổng hợp II.06a", header, table), ("Sổ theo dõi hồ sơ", LOG_LABELS, log)],
                            local_value(tz))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        mimetype = XLSX
     else:
         body = csv_stream(LOG_LABELS, log, local_value(tz)) if rows == "dossiers" else csv_stream(header, table)
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # Werkzeug adds "; charset=utf-8" to text types
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{stem}.{fmt}"', "Cache-Control": "no-store"})
 
@@ -228,7 +231,7 @@ def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows
 # -- routes ------------------------------------------------------------------------------
 @api_route(bp, "/reports/summary", "GET",
            "Statistics report, form II.06a, per receiving agency and procedure (format=json|xlsx|csv)",
-           response=SummaryOut, errors=(401, 403, 422), query={
+           response=SummaryOut, errors=(401, 403, 422), media=(XLSX, "text/csv"), query={
                **PERIOD_Q, **AGENCY_Q,
                "format": ({"type": "string", "enum": ["json", "xlsx", "csv"]}, "xlsx and csv are streamed"),
                "rows": ({"type": "string", "enum": ["summary", "dossiers"]},

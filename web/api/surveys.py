@@ -66,7 +66,7 @@ def report_args() -> tuple[date, date]:
 
 # -- the citizen's survey ------------------------------------------------------------
 @api_route(bp, "/surveys/<token>", "GET", "The survey behind a citizen's link (public, single-use link)",
-           response=s.SurveyOut, auth=False, errors=(404, 409, 410),
+           response=s.SurveyOut, auth=False, errors=(404, 409, 410, 429),
            query={"lang": ({"type": "string", "enum": ["vi", "en"]}, "language of the texts")})
 def get_survey(token):
     lang = "en" if request.args.get("lang") == "en" else "vi"
@@ -75,7 +75,7 @@ def get_survey(token):
 
 @api_route(bp, "/surveys/<token>", "POST", "Answer the survey once (public, single-use link)",
            body=s.SurveyAnswerIn, response=s.SurveyAnswerOut, status=201, auth=False,
-           errors=(400, 404, 409, 410, 422))
+           errors=(400, 404, 409, 410, 422, 429))
 def answer_survey(token):
     body: s.SurveyAnswerIn = g.body
     result = use_cases.answer(ctx(), conf(), token, body.answers, body.comment, body.complaint,

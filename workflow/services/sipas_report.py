@@ -57,7 +57,10 @@ def sipas_report(ctx: Context, conf: SurveyConfig, date_from: date, date_to: dat
     tz = ctx.calendar.tz
     start = datetime.combine(date_from, time(0), tzinfo=tz)
     end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=tz)
-    q = conf.in_force(date_to).questionnaire
+    try:
+        q = conf.in_force(date_to).questionnaire
+    except RuntimeError:  # a period before any questionnaire existed: nothing to report on
+        raise InvalidInput("no satisfaction questionnaire was in force by 'to'", field="to") from None
     with ctx.engine.connect() as conn:
         cube = queries.element_cube(conn, start, end, agency, procedure)
         counts = queries.count_cube(conn, start, end, agency, procedure)

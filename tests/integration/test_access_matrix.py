@@ -1,0 +1,219 @@
+"""Access control as one declared matrix: every API operation for every kind of caller
+(anonymous, counter clerk, officer of a step agency, supervisor and counter of the
+receiving agency, administrator, officer and clerk of an agency the dossier never passes
+through) is allowed or refused exactly as API_MATRIX says. The pages' table is
+STAFF_ROUTES / PUBLIC_ROUTES in test_staff_access.py; together they must cover every route
+of the app, so a new route cannot ship undeclared.
+
+Citizens have no account: they reach their own dossier's status with its code plus the
+last four phone digits, and their own survey with its link; nothing else.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from tests.integration.test_staff_access import PUBLIC_ROUTES, STAFF_ROUTES
+from tests.integration.test_surveys import all_fives
+from workflow.adapters.tables import dossiers
+from workflow.adapters.tables_surveys import surveys
+from workflow.domain.dossier import Actor
+from workflow.services import dossiers as use_cases
+from workflow.services.inbox import notify_agency
+from workflow.services.survey_config import survey_config
+from workflow.services.surveys import open_survey
+
+# the callers: name in tests/integration/conftest.py STAFF, or None for no token
+CALLERS = {"anonymous": None, "counter": "clerk", "step_officer": "kt", "supervisor": "boss",
+           "admin": "root", "outside_officer": "tax", "outside_counter": "stranger"}
+STAFF = set(CALLERS) - {"anonymous"}
+EVERYONE = set(CALLERS)
+DESK = {"counter", "supervisor"}
+INVOLVED = {"counter", "step_officer", "supervisor", "admin"}
+OVERSIGHT = {"supervisor", "admin"}
+
+# (method, path) -> (callers allowed, what a refused caller with a token gets, object used)
+# objects: "dossier" a received 1.001193 dossier (steps: T1.KT, then the T1 desk; TAX never
+# sees it), "notification" one of the clerk's, "feedback" an open item of T1, "survey" a link
+API_MATRIX = {
+    ("GET", "/api/v1/procedures"): (EVERYONE, None, None),
+    ("GET", "/api/v1/procedures/{code}"): (EVERYONE, None, "procedure"),
+    ("POST", "/api/v1/procedures/{code}/check"): (EVERYONE, None, "procedure"),
+    ("POST", "/api/v1/dossiers"): (DESK, 403, None),
+    ("GET", "/api/v1/dossiers"): (STAFF, 403, None),  # each sees only their agency's (below)
+    ("GET", "/api/v1/dossiers/{code}"): (INVOLVED, 403, "dossier"),
+    ("GET", "/api/v1/dossiers/{code}/deadline"): (INVOLVED, 403, "dossier"),
+    ("GET", "/api/v1/dossiers/{code}/evaluation"): ({"counter", "supervisor", "admin"}, 403, "dossier"),
+    ("GET", "/api/v1/dossiers/{code}/trail"): (OVERSIGHT, 403, "dossier"),
+    ("POST", "/api/v1/dossiers/{code}/actions/{action}"): (DESK, 403, "dossier"),  # forward
+    ("GET", "/api/v1/notifications"): (STAFF, None, None),  # each their own
+    ("POST", "/api/v1/notifications/{notification_id}/read"): ({"counter"}, 404, "notification"),
+    ("GET", "/api/v1/reports/repeat-visits"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/summary"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/dashboard"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/dashboard/dossiers"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/bottlenecks"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/sipas"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/feedback"): (OVERSIGHT, 403, None),
+    ("POST", "/api/v1/feedback/{feedback_id}/answer"): (OVERSIGHT, 403, "feedback"),
+    # the citizen's link is the credential: whoever holds it, nobody without it (below)
+    ("GET", "/api/v1/surveys/{token}"): (EVERYONE, None, "survey"),
+    ("POST", "/api/v1/surveys/{token}"): (EVERYONE, None, "survey"),
+}
+NOT_DECLARED_HERE = {("GET", "/api/v1/openapi.json")}  # the public API description
+BODIES = {"/api/v1/dossiers": {"procedure_code": "1.001193", "documents": ["TK", "GCS"],
+                               "applicant": {"name": "Trần Thị Bình", "phone": "0987654321",
+                                             "id_number": "001190054321"}, "channel": "in_person"},
+          "/api/v1/procedures/{code}/check": {"documents": ["TK"]},
+          "/api/v1/dossiers/{code}/actions/{action}": {},
+          "/api/v1/feedback/{feedback_id}/answer": {"answer": "Xin lỗi Ông/Bà, đã chấn chỉnh."},
+          "/api/v1/surveys/{token}": {"answers": all_fives({"C1": 1, "C2": 2})}}
+
+
+def api_operations(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            path = rule.rule.replace("<int:", "<").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                yield method, path
+
+
+def test_every_route_is_in_one_of_the_tables(app):
+    api = set(api_operations(app))
+    assert not sorted(api - set(API_MATRIX) - NOT_DECLARED_HERE), "declare these in API_MATRIX"
+    assert not sorted(set(API_MATRIX) - api), "API_MATRIX names operations that no longer exist"
+    pages = {(rule.rule, m) for rule in app.url_map.iter_rules() if not rule.rule.startswith("/api/")
+             for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert pages == set(STAFF_ROUTES) | PUBLIC_ROUTES
+
+
+class World:
+    """Objects the matrix acts on, a fresh one for every call that changes something."""
+
+    def __init__(self, app, api, engine):
+        self.app, self.api, self.engine = app, api, engine
+        self.ctx = app.extensions["motcua"]
+
+    def dossier(self) -> str:
+        r = self.api("clerk", "POST", "/api/v1/dossiers", json=BODIES["/api/v1/dossiers"])
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["code"]
+
+    def closed(self) -> str:
+        code = self.dossier()
+        for who, action in ((Actor("clerk", "counter", "T1"), "forward"), (Actor("kt", "officer", "T1.KT"), "forward"),
+                            (Actor("clerk", "counter", "T1"), "complete"),
+                            (Actor("clerk", "counter", "T1"), "return_result")):
+            use_cases.act(self.ctx, who, code, action, {})
+        return code
+
+    def survey(self, code: str | None = None) -> str:
+        """The link token of a closed dossier's survey, as if the invitation had gone out
+        (sending it starts the link's lifetime; test_surveys.py sends real ones)."""
+        conf = survey_config(self.app.config)
+        code = code or self.closed()
+        open_survey(self.ctx, conf, {"dossier": code, "status": "returned"})
+        with self.engine.begin() as conn:
+            conn.execute(update(surveys).where(surveys.c.dossier_code == code)
+                         .values(expires_at=self.ctx.now() + timedelta(days=30)))
+            nonce = conn.execute(select(surveys.c.nonce).where(surveys.c.dossier_code == code)).scalar_one()
+        return conf.token(nonce)
+
+    def feedback(self) -> str:
+        r = self.api(None, "POST", f"/api/v1/surveys/{self.survey()}", json=BODIES["/api/v1/surveys/{token}"])
+        assert r.status_code == 201 and r.get_json()["feedback_opened"], r.get_json()
+        items = self.api("boss", "GET", "/api/v1/feedback?status=open").get_json()["items"]
+        return str(max(i["id"] for i in items))
+
+    def notification(self) -> str:
+        with self.engine.begin() as conn:
+            notify_agency(conn, "T1", "postponed", "X", "thử", self.ctx.now())
+        items = self.api("clerk", "GET", "/api/v1/notifications").get_json()["items"]
+        return str(max(i["id"] for i in items))
+
+    def procedure(self) -> str:
+        return "1.001193"
+
+    def url(self, path: str, thing: str | None, value: str | None) -> str:
+        if thing is None:
+            return path
+        slot = {"procedure": "{code}", "dossier": "{code}", "notification": "{notification_id}",
+                "feedback": "{feedback_id}", "survey": "{token}"}[thing]
+        return path.replace(slot, value).replace("{action}", "forward")
+
+
+def version(engine, code: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(dossiers.c.version).where(dossiers.c.code == code)).scalar_one()
+
+
+def test_api_matrix(app, api, engine):
+    """Each operation for each caller: refused ones first (they must change nothing), then
+    each allowed caller on a fresh object where the call changes it."""
+    world = World(app, api, engine)
+    wrong = []
+    for (method, path), (allowed, refusal, thing) in sorted(API_MATRIX.items()):
+        shared = getattr(world, thing)() if thing else None
+        for caller, user in CALLERS.items():
+            if caller in allowed:
+                continue
+            r = api(user, method, world.url(path, thing, shared), json=BODIES.get(path))
+            expected = 401 if user is None else refusal
+            if r.status_code != expected:
+                wrong.append(("let in" if r.status_code < 400 else "wrong refusal", method, path,
+                              caller, r.status_code, expected))
+        if thing == "dossier" and shared:
+            assert version(engine, shared) == 1, f"a refused {method} {path} changed the dossier"
+        for caller in sorted(allowed):
+            value = shared if method == "GET" or thing in ("procedure", None) else getattr(world, thing)()
+            r = api(CALLERS[caller], method, world.url(path, thing, value), json=BODIES.get(path))
+            if not 200 <= r.status_code < 300:
+                wrong.append(("refused", method, path, caller, r.status_code, r.get_data(as_text=True)[:200]))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_lists_show_only_the_callers_agency(app, api, engine):
+    code = World(app, api, engine).dossier()
+    listed = {name: {d["code"] for d in api(name, "GET", "/api/v1/dossiers").get_json()["items"]}
+              for name in ("clerk", "boss", "root", "tax", "stranger")}
+    assert code in listed["clerk"] and code in listed["boss"] and code in listed["root"]
+    assert code not in listed["tax"] and code not in listed["stranger"]
+    assert api("tax", "GET", "/api/v1/dossiers?agency=T1").status_code == 403
+
+
+def test_citizen_reaches_only_their_own_status(app, api, engine):
+    world = World(app, api, engine)
+    mine = world.dossier()  # phone ...4321
+    theirs = api("clerk", "POST", "/api/v1/dossiers", json={
+        **BODIES["/api/v1/dossiers"], "applicant": {"name": "Lê Văn Cường", "phone": "0911112222"}}
+    ).get_json()["code"]
+    citizen = app.test_client()
+    page = citizen.get("/tra-cuu").get_data(as_text=True)
+    csrf = page.split('name="csrf_token"')[1].split('value="')[1].split('"')[0]
+    r = citizen.post("/tra-cuu", data={"ma": mine, "so": "4321", "csrf_token": csrf})
+    assert r.status_code == 200 and mine in r.get_data(as_text=True)
+    assert "Trần Thị Bình" not in r.get_data(as_text=True)
+    other = citizen.post("/tra-cuu", data={"ma": theirs, "so": "4321", "csrf_token": csrf})  # their code
+    assert other.status_code == 404 and "Hẹn trả kết quả" not in other.get_data(as_text=True)
+    assert "Hẹn trả kết quả" in r.get_data(as_text=True)  # what the right pair shows
+    for path in ("/api/v1/dossiers", f"/api/v1/dossiers/{mine}", f"/ho-so/{mine}", "/xu-ly"):
+        assert citizen.get(path).status_code in (302, 401)
+
+
+def test_citizen_reaches_only_their_own_survey(app, api, engine):
+    world = World(app, api, engine)
+    first, second = world.closed(), world.closed()
+    token = world.survey(first)
+    world.survey(second)
+    assert api(None, "GET", f"/api/v1/surveys/{token}").status_code == 200
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert api(None, "GET", f"/api/v1/surveys/{forged}").status_code == 404
+    assert app.test_client().get(f"/s/{forged}").status_code == 404
+    nonce_only = token.split(".")[0]  # the link without its signature
+    assert api(None, "GET", f"/api/v1/surveys/{nonce_only}").status_code == 404
+    answered = api(None, "POST", f"/api/v1/surveys/{token}", json={"answers": all_fives()})
+    assert answered.status_code == 201
+    with engine.connect() as conn:  # the answer went to the link's own dossier, not another
+        done = dict(conn.execute(select(surveys.c.dossier_code, surveys.c.answered_at.isnot(None))).all())
+    assert done == {first: True, second: False}
