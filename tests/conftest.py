@@ -73,13 +73,23 @@ _ENGINES: dict[str, object] = {}
 
 
 def _empty(engine) -> None:
+    """Empty every table. The audit trail refuses deletion (migration 0008): on PostgreSQL
+    this session skips triggers for the one transaction; on SQLite the triggers are
+    dropped and recreated from their own stored SQL."""
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND tbl_name = 'dossier_events'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f"DROP TRIGGER {name}"))
             for t in tables:
                 conn.execute(text(f"DELETE FROM {t}"))
+            for _, sql in triggers:
+                conn.exec_driver_sql(sql)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

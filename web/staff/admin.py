@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflow.adapters import agencies as agency_store, users as user_store
-from workflow.domain.errors import DomainError
+from web.trail_export import csv_response
+from workflow.domain.errors import DomainError, NotFound
+from workflow.services import audit_trail
 
 from .access import ctx, domain_error_page
 from .auth import staff_required
@@ -112,3 +114,18 @@ def update_agency(code):
     else:
         flash(_("Đã lưu thay đổi."), "success")
     return redirect(url_for("admin.agencies"), 303)
+
+
+@bp.get("/nhat-ky")
+@staff_required("admin")
+def trail_form():
+    """Any dossier's full audit trail as CSV (nhật ký xử lý), by its code."""
+    code = (request.args.get("ma") or "").strip()
+    if not code:
+        return render_template("staff/trail.html", code=None, problem=None)
+    try:
+        dossier, events = audit_trail.trail(ctx(), current_user.actor, code)
+    except NotFound:
+        return render_template("staff/trail.html", code=code,
+                               problem=_("Không tìm thấy hồ sơ %(code)s.", code=code)), 404
+    return csv_response(dossier.code, events, ctx().calendar.tz)

@@ -182,5 +182,6 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("sent_at", TS),
+    Column("claimed_by", String(64)),  # the task holding the lease (migration 0009)
     Index("ix_outbox_pending", "sent_at", "available_at"),
 )
