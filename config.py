@@ -25,8 +25,12 @@ def _dates(name: str) -> tuple[str, ...]:
 class Base:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'motcua.db'}")
+    # connections per process (README "Scaling out" sizes them against max_connections);
+    # recycled before a firewall or pgbouncer drops them idle; checked at checkout
     DB_POOL_SIZE = int(_env("DB_POOL_SIZE", 10))
     DB_MAX_OVERFLOW = int(_env("DB_MAX_OVERFLOW", 10))
+    DB_POOL_TIMEOUT = float(_env("DB_POOL_TIMEOUT", 30))      # seconds to wait for a free one
+    DB_POOL_RECYCLE = int(_env("DB_POOL_RECYCLE", 1800))      # seconds; -1: never
     CELERY_BROKER_URL = _env("CELERY_BROKER_URL", _env("REDIS_URL",
                              f"sqla+sqlite:///{INSTANCE / 'celery-broker.db'}"))
     CELERY_ALWAYS_EAGER = False
@@ -43,6 +47,9 @@ class Base:
     DOSSIER_CODE_FORMAT = _env("DOSSIER_CODE_FORMAT", "{agency}-{day:%y%m%d}-{seq:04d}")
     OUTBOX_BATCH = int(_env("OUTBOX_BATCH", 100))
     OUTBOX_INTERVAL_SECONDS = float(_env("OUTBOX_INTERVAL_SECONDS", 10))
+    # Redis broker: a task fetched by a worker that died unacknowledged is delivered
+    # again after this long; must exceed the longest task (the outbox batch)
+    BROKER_VISIBILITY_TIMEOUT = float(_env("BROKER_VISIBILITY_TIMEOUT", 3600))
     DEADLINE_SWEEP_SECONDS = float(_env("DEADLINE_SWEEP_SECONDS", 300))
     DEADLINE_WARNING_DAYS = float(_env("DEADLINE_WARNING_DAYS", 1))
     JSON_MAX_BYTES = int(_env("JSON_MAX_BYTES", 1_000_000))
@@ -68,6 +75,20 @@ class Base:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session (forms stay open all day)
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
     LOGIN_LOCK_MINUTES = int(_env("LOGIN_LOCK_MINUTES", 15))
+    # reverse proxies in front of gunicorn that append to X-Forwarded-For/-Proto: the client's
+    # address (rate limits) is read that many hops back; 0: clients connect directly
+    PROXY_COUNT = int(_env("PROXY_COUNT", 0))
+    # rate limits (web/limits.py), per client address; counted in Redis when REDIS_URL is set
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = "motcua-limits"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in memory, keep serving
+    # generous per address: a ward office logs in from behind one address at 8:00
+    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "60 per minute;600 per hour")
+    RATELIMIT_STATUS_LOOKUP = _env("RATELIMIT_STATUS_LOOKUP", "20 per minute")
+    RATELIMIT_STATUS_MISSES = _env("RATELIMIT_STATUS_MISSES", "10 per 15 minutes")  # per code, per address
+    RATELIMIT_SURVEY = _env("RATELIMIT_SURVEY", "30 per minute")
     DUE_SOON_HOURS = float(_env("DUE_SOON_HOURS", 4))  # queue marks a step due within this
     # pages load scripts and styles from /static only (inline style attributes allowed)
     CONTENT_SECURITY_POLICY = _env("CONTENT_SECURITY_POLICY", (
@@ -85,6 +106,7 @@ class Development(Base):
 class Testing(Base):
     TESTING = True
     DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"  # each test app counts alone (Redis tested on its own)
 
 
 class Production(Base):

@@ -15,7 +15,7 @@ from config import get_config
 from workflow.adapters.mail import SmtpSender
 from workflow.adapters.sms import sms_sender
 from workflow.bootstrap import build_context
-from workflow.services import deadlines, outbox
+from workflow.services import deadlines, outbox, report_rollup
 from workflow.services.notifications import mail_handlers
 from workflow.services import survey_delivery
 from workflow.services.survey_config import survey_config
@@ -23,6 +23,8 @@ from workflow.services.surveys import survey_handlers
 
 log = logging.getLogger("motcua.tasks")
 settings = {k: getattr(get_config(), k) for k in dir(get_config()) if k.isupper()}
+if hasattr(get_config(), "check"):  # production: the key signs the survey links we mail
+    get_config().check()
 
 app = Celery("motcua", broker=settings["CELERY_BROKER_URL"])
 app.conf.update(
@@ -31,13 +33,17 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_ignore_result=True,
     broker_connection_retry_on_startup=True,
+    # Redis only (the SQLite broker would pass it on to its engine and fail)
+    broker_transport_options={"visibility_timeout": settings["BROKER_VISIBILITY_TIMEOUT"]}
+    if settings["CELERY_BROKER_URL"].startswith(("redis://", "rediss://")) else {},
     timezone=settings["TIMEZONE"],
     # separate queues so a mail backlog never delays deadline work; a worker started
     # without -Q consumes all of them
     task_queues=(Queue("default"), Queue("notifications"), Queue("sweeps")),
     task_default_queue="default",
     task_routes={"motcua.outbox.*": {"queue": "notifications"},
-                 "motcua.deadlines.*": {"queue": "sweeps"}, "motcua.surveys.*": {"queue": "sweeps"}},
+                 "motcua.deadlines.*": {"queue": "sweeps"}, "motcua.surveys.*": {"queue": "sweeps"},
+                 "motcua.reports.*": {"queue": "sweeps"}},
     beat_schedule={
         "relay-outbox": {"task": "motcua.outbox.relay",
                          "schedule": settings["OUTBOX_INTERVAL_SECONDS"]},
@@ -46,6 +52,8 @@ app.conf.update(
                            "options": {"expires": settings["DEADLINE_SWEEP_SECONDS"]}},
         "survey-sweep": {"task": "motcua.surveys.sweep", "schedule": settings["SURVEY_SWEEP_SECONDS"],
                          "options": {"expires": settings["SURVEY_SWEEP_SECONDS"]}},
+        # the II.06a daily rollup: a no-op but for the first run after midnight
+        "report-rollup": {"task": "motcua.reports.rollup", "schedule": 3600, "options": {"expires": 3600}},
     },
 )
 
@@ -75,10 +83,10 @@ def handlers(ctx) -> dict:
             **survey_handlers(ctx, settings, sender, sms)}
 
 
-@app.task(name="motcua.outbox.relay")
-def relay_outbox(batch: int | None = None) -> dict:
-    ctx = context()
-    counts = outbox.relay(ctx, handlers(ctx), batch or settings["OUTBOX_BATCH"])
+@app.task(name="motcua.outbox.relay", bind=True)
+def relay_outbox(self, batch: int | None = None) -> dict:
+    ctx = context()  # the task id names the leases, so a redelivery takes them back
+    counts = outbox.relay(ctx, handlers(ctx), batch or settings["OUTBOX_BATCH"], self.request.id)
     if counts["sent"] or counts["failed"]:
         log.info("outbox relay: %s", counts)
     return counts
@@ -90,6 +98,12 @@ def sweep_deadlines() -> dict:
     if any(counts.values()):
         log.info("deadline sweep: %s", counts)
     return counts
+
+
+@app.task(name="motcua.reports.rollup")
+def refresh_report_rollup() -> dict:
+    """Roll up the dossiers closed before today (safe twice: a second run adds nothing)."""
+    return report_rollup.refresh_now(context())
 
 
 @app.task(name="motcua.surveys.sweep")

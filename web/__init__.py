@@ -24,6 +24,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.config.from_object(config)
     app.config.update(overrides or {})
     app.config["MAX_CONTENT_LENGTH"] = app.config["JSON_MAX_BYTES"]
+    if app.config.get("PROXY_COUNT"):  # trust exactly that many X-Forwarded-* hops, no more
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.json.ensure_ascii = False
     app.extensions["motcua"] = context or build_context(app.config)
 
@@ -48,8 +52,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.register_blueprint(supervisor_bp)
     from .api.surveys import bp as api_surveys_bp
     app.register_blueprint(api_surveys_bp)
+    from .api.trail import bp as api_trail_bp
+    app.register_blueprint(api_trail_bp)
     from . import survey_pages
     survey_pages.init_app(app)
+    from . import limits  # after every limited view is registered
+    limits.init_app(app, on_breach={"public.status": public.too_many_tries})
+    from . import log_filters
+    log_filters.init_app(app)  # no bearer or survey-link token in any log line
     from .cli import register
     register(app)
     return app
@@ -81,3 +91,6 @@ def _register_errors(app: Flask) -> None:
         if not request.path.startswith("/api/"):
             return html_error(InternalServerError())
         return error_response(500, "internal", "unexpected error; it has been logged")
+
+    from .outage import register_outage_errors
+    register_outage_errors(app, error_response, unexpected)

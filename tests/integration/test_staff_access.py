@@ -50,6 +50,9 @@ STAFF_ROUTES = {
     ("/quan-tri/co-quan", "GET"): (ADMIN, None, None, None),
     ("/quan-tri/co-quan", "POST"): (ADMIN, None, None, {"code": "T9", "name": "Phường mới"}),
     ("/quan-tri/co-quan/<code>", "POST"): (ADMIN, None, None, {"name": "Tên mới"}),
+    # a dossier's audit trail as CSV: supervisors of the agencies involved; admins by code
+    ("/ho-so/<code>/nhat-ky.csv", "GET"): ({"supervisor"}, "dossier", "complete", None),
+    ("/quan-tri/nhat-ky", "GET"): (ADMIN, None, None, None),
     # supervision (web/supervisor.py): a supervisor sees their agency and those under it
     ("/giam-sat", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/ho-so", "GET"): (OVERSIGHT, "agency", None, None),

@@ -8,10 +8,12 @@ from flask import Blueprint, current_app, g, jsonify, request
 from workflow.adapters.queries import list_dossiers, list_procedures
 from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.dossier import Applicant, STEP_STATUSES
-from workflow.domain.errors import InvalidInput, NotFound
+from workflow.domain.errors import Forbidden, InvalidInput, NotFound
 from workflow.domain.lifecycle import lifecycle_for
 from workflow.services import dossiers as use_cases
 
+from ..privacy import applicant_for
+from ..staff.access import may_view
 from . import schemas as s
 from .registry import api_route, openapi
 
@@ -41,14 +43,14 @@ def procedure_full(p) -> dict:
         time_note=p.extra.get("time_note"), sources=list(p.extra.get("sources") or []))
 
 
-def dossier_full(d, events, now) -> dict:
+def dossier_full(d, events, now, who) -> dict:
     step = d.current_step if d.status in STEP_STATUSES else None
     return dict(
         code=d.code, procedure_code=d.procedure.code, procedure_version=d.procedure.version,
         procedure_name=d.procedure.name, agency=d.receiving_agency, status=d.status,
         current_step=dict(code=step.code, name=step.name, agency=step.agency, due_at=d.step_due_at)
         if step else None,
-        channel=d.channel, applicant=vars(d.applicant), received_at=d.received_at, due_at=d.due_at,
+        channel=d.channel, applicant=applicant_for(who, d), received_at=d.received_at, due_at=d.due_at,
         appointment_at=d.appointment_at, result_ready_at=d.result_ready_at, closed_at=d.closed_at,
         overdue=d.is_overdue(now), visits=d.visits, supplement_trips=d.supplement_trips,
         flags=d.flags, documents=d.documents, missing_documents=d.missing_documents,
@@ -90,6 +92,26 @@ def respond(model, data: dict, status: int = 200, **headers):
     return resp
 
 
+def visible_dossier(code: str):
+    """(dossier, events) if the caller may read it: staff of the receiving agency or of an
+    agency holding one of its steps (web/staff/access.py), or an administrator; else 403."""
+    dossier, events = use_cases.get(ctx(), code)
+    if g.actor.role != "admin" and not may_view(g.actor, dossier):
+        raise Forbidden(f"{g.actor.username} works for no agency of dossier {code}")
+    return dossier, events
+
+
+def listing_agency() -> str | None:
+    """Staff list the dossiers of their own agency (received there or held there now);
+    administrators any agency, or all."""
+    wanted = request.args.get("agency") or None
+    if g.actor.role == "admin":
+        return wanted
+    if wanted and wanted != g.actor.agency:
+        raise Forbidden(f"{g.actor.username} sees only the dossiers of {g.actor.agency}", field="agency")
+    return g.actor.agency
+
+
 # -- catalog ---------------------------------------------------------------------------
 @api_route(bp, "/procedures", "GET", "List the procedures in force (public)",
            response=s.ProcedureList, auth=False, errors=(400,))
@@ -115,6 +137,9 @@ def get_procedure(code):
 # -- dossiers --------------------------------------------------------------------------
 @api_route(bp, "/dossiers", "POST", "Receive a dossier at the counter (tiếp nhận hồ sơ)",
            body=s.DossierIn, response=s.DossierOut, status=201,
+           links={"GetDossier": ("get_dossier", {"code": "$response.body#/code"}),
+                  "ActOnDossier": ("act", {"code": "$response.body#/code"}),
+                  "DossierDeadline": ("dossier_deadline", {"code": "$response.body#/code"})},
            headers={"Idempotency-Key": ({"type": "string", "maxLength": 100},
                                         "a retried POST with the same key returns the same dossier")})
 def create_dossier():
@@ -123,12 +148,11 @@ def create_dossier():
     if key is not None and not (0 < len(key) <= 100):
         raise InvalidInput("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
     a = body.applicant
-    dossier, replayed = use_cases.intake(
+    dossier, replayed, events = use_cases.intake(
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
-        body.documents, body.channel, key, defects=body.defects)
-    _, events = use_cases.get(ctx(), dossier.code)
-    return respond(s.DossierOut, dossier_full(dossier, events, ctx().now()), 201,
+        body.documents, body.channel, key, defects=body.defects, with_events=True)
+    return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))
 
@@ -149,7 +173,8 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
 @api_route(bp, "/dossiers", "GET", "List dossiers, most urgent first",
            response=s.DossierList,
            query={"status": ({"type": "string", "enum": list(s.Status.__args__)}, "filter by status"),
-                  "agency": ({"type": "string"}, "receiving agency or holder of the current step"),
+                  "agency": ({"type": "string"}, "receiving agency or holder of the current step "
+                             "(staff: only their own; administrators: any)"),
                   "overdue": ({"type": "boolean"}, "only (not) overdue"),
                   "flag": ({"type": "string", "enum": ["repeat_visit"]}, "only flagged dossiers"),
                   "page": ({"type": "integer", "minimum": 1}, "page number, from 1"),
@@ -169,17 +194,17 @@ def list_dossiers_view():
         raise InvalidInput(f"unknown flag '{flag}'", field="flag")
     now = ctx().now()
     with ctx().engine.connect() as conn:
-        rows, total = list_dossiers(conn, now, status, request.args.get("agency") or None,
-                                    overdue, page, per_page, flag)
+        rows, total = list_dossiers(conn, now, status, listing_agency(), overdue, page, per_page,
+                                    flag)
     return respond(s.DossierList, dict(items=[dossier_row(r, now) for r in rows], page=page,
                                        per_page=per_page, total=total))
 
 
 @api_route(bp, "/dossiers/<code>", "GET", "One dossier with its history", response=s.DossierOut,
-           errors=(401, 404))
+           errors=(401, 403, 404))
 def get_dossier(code):
-    dossier, events = use_cases.get(ctx(), code)
-    return respond(s.DossierOut, dossier_full(dossier, events, ctx().now()),
+    dossier, events = visible_dossier(code)
+    return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor),
                    ETag=f'"{dossier.version}"')
 
 
@@ -187,6 +212,8 @@ def get_dossier(code):
            "Apply a lifecycle action (409 lists the actions allowed now)",
            body=s.ACTION_BODIES, body_key="action", response=s.DossierOut,
            errors=(400, 401, 403, 404, 409, 412, 422),
+           links={"GetDossier": ("get_dossier", {"code": "$response.body#/code"}),
+                  "ActAgain": ("act", {"code": "$response.body#/code"})},
            headers={"If-Match": ({"type": "string"}, "the dossier version you read; 412 if stale")})
 def act(code, action):
     if_match = request.headers.get("If-Match")
@@ -198,7 +225,7 @@ def act(code, action):
             raise InvalidInput("If-Match must be the dossier's version number", field="If-Match") from None
     payload = g.body.model_dump(exclude_none=True)
     dossier, events = use_cases.act(ctx(), g.actor, code, action, payload, expected, with_events=True)
-    return respond(s.DossierOut, dossier_full(dossier, events, ctx().now()), ETag=f'"{dossier.version}"')
+    return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), ETag=f'"{dossier.version}"')
 
 
 @bp.get("/openapi.json")

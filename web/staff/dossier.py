@@ -9,14 +9,16 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from pydantic import ValidationError
 
 from web.api.schemas import ACTION_BODIES
+from web.trail_export import csv_response
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.users import display_names
 from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, Forbidden,
                                     StaleVersion)
 from workflow.domain.lifecycle import ACTIONS, lifecycle_for, may_act
-from workflow.services import dossiers as use_cases
+from workflow.services import audit_trail, dossiers as use_cases
 
 from ..i18n import ACTION, safe_next
+from ..privacy import applicant_for
 from .access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
 from .auth import staff_required
 
@@ -59,7 +61,8 @@ def show(code):
         earlier_steps=p.steps[:max(step_index, 0)],
         next_step=p.steps[step_index + 1] if step_index + 1 < len(p.steps) else None,
         asked_before=bool(dossier.notices()),
-        overdue=dossier.is_overdue(ctx().now()), now=ctx().now())
+        overdue=dossier.is_overdue(ctx().now()), now=ctx().now(),
+        applicant=applicant_for(actor(), dossier))  # numbers masked unless needed (web/privacy.py)
 
 
 def payload_from(action: str, form) -> dict:
@@ -117,3 +120,11 @@ def act(code, action):
     flash(_("Đã thực hiện “%(action)s” cho hồ sơ %(code)s.", action=ACTION.get(action, action),
             code=dossier.code), "success")
     return redirect(target, 303)
+
+
+@bp.get("/<code>/nhat-ky.csv")
+@staff_required("supervisor")
+def trail(code):
+    """The full audit trail as CSV, for a supervisor of an agency involved."""
+    dossier, events = audit_trail.trail(ctx(), actor(), code)
+    return csv_response(dossier.code, events, ctx().calendar.tz)
