@@ -2,6 +2,8 @@
 and beat on real Redis, against the PostgreSQL test database."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -33,6 +35,27 @@ class Inbox(Message):
 
     def handle_message(self, message):
         self.messages.append(message)
+
+
+def http_json(port, method, path, body=None, token=None, timeout=30):
+    """(status, decoded JSON body or None) of one request to a server started by a test."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, json.loads(data) if data else None
+
+
+def healthy(port) -> bool:
+    """The server on `port` answers /healthz (used while waiting for it to start)."""
+    try:
+        return http_json(port, "GET", "/healthz")[0] == 200
+    except OSError:
+        return False
 
 
 @pytest.fixture

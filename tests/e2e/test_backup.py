@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from alembic.script import ScriptDirectory
 
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import empty_pg_database
 from tests.e2e.private_services import _pg_bindir
 from workflow.adapters.migrations import alembic_config
 from workflow.domain.dossier import Actor, Applicant
@@ -50,14 +49,8 @@ def libpq_args(url: str) -> list[str]:
 
 @pytest.fixture
 def restored_db():
-    name = f"motcua_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_pg_database("motcua_restore") as url:
+        yield url
 
 
 def test_pg_dump_restores_every_dossier_and_event(ctx, catalog, engine, db_url, restored_db, tmp_path, clock):

@@ -5,22 +5,18 @@ arrives by mail and is answered over HTTP, the SIPAS report counts it, and SIGTE
 every process cleanly."""
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import re
 import secrets
 import signal
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_ADMIN_URL
-from tests.e2e.conftest import free_port, wait_for
+from tests.conftest import empty_pg_database
+from tests.e2e.conftest import free_port, healthy, http_json as call, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,33 +29,8 @@ STEPS = [("canbo.motcua", "forward"), ("canbo.motcua", "forward"), ("canbo.tupha
 @pytest.fixture
 def fresh_pg():
     """An empty PostgreSQL database: the start command itself must migrate it."""
-    name = f"motcua_prod_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def call(port, method, path, body=None, token=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    return resp.status, json.loads(data) if data else None
-
-
-def healthy(port) -> bool:
-    try:
-        return call(port, "GET", "/healthz")[0] == 200
-    except OSError:
-        return False
+    with empty_pg_database("motcua_prod") as url:
+        yield url
 
 
 def descendants(pid: int) -> list[tuple[int, str]]:

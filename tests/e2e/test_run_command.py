@@ -3,8 +3,6 @@ the same script `make run` uses serves the API, and its worker and scheduler del
 applicant's receipt mail."""
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import signal
 import subprocess
@@ -13,29 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import free_port, wait_for
+from tests.e2e.conftest import free_port, healthy, http_json as request, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def request(port, method, path, body=None, token=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    return resp.status, json.loads(data) if data else None
-
-
-def healthy(port) -> bool:
-    try:
-        return request(port, "GET", "/healthz")[0] == 200
-    except OSError:
-        return False
 
 
 def test_embedded_setup_serves_and_mails(tmp_path, smtp):

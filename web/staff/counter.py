@@ -129,9 +129,15 @@ def _slip_context(code: str, desk: bool = True):
     return dossier, events, names, agencies
 
 
-def _pdf_response(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+def _slip(model: dict | None, dossier, to_pdf, stem: str, template: str):
+    """One printed slip as its page, or as a PDF with `?format=pdf`; 404 when there is none."""
+    if model is None:
+        abort(404)
+    if request.args.get("format") == "pdf":
+        data = to_pdf(model, current_app.config["TIMEZONE"])
+        return Response(data, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{stem}-{dossier.code}.pdf"'})
+    return render_template(template, m=model, dossier=dossier)
 
 
 @bp.get("/ho-so/<code>/bien-nhan")
@@ -141,9 +147,7 @@ def receipt(code):
     if dossier.received_at is None:
         return redirect(url_for("counter.notice", code=code))
     model = printed.receipt(dossier, events, names, agencies, current_app.config["PUBLIC_BASE_URL"])
-    if request.args.get("format") == "pdf":
-        return _pdf_response(pdf.receipt_pdf(model, current_app.config["TIMEZONE"]), f"bien-nhan-{code}")
-    return render_template("staff/receipt.html", m=model, dossier=dossier)
+    return _slip(model, dossier, pdf.receipt_pdf, "bien-nhan", "staff/receipt.html")
 
 
 @bp.get("/ho-so/<code>/phieu-bo-sung")
@@ -151,11 +155,7 @@ def receipt(code):
 def notice(code):
     dossier, events, names, agencies = _slip_context(code)
     model = printed.notice(dossier, events, names, agencies)
-    if model is None:
-        abort(404)
-    if request.args.get("format") == "pdf":
-        return _pdf_response(pdf.notice_pdf(model, current_app.config["TIMEZONE"]), f"phieu-bo-sung-{code}")
-    return render_template("staff/notice.html", m=model, dossier=dossier)
+    return _slip(model, dossier, pdf.notice_pdf, "phieu-bo-sung", "staff/notice.html")
 
 
 @bp.get("/ho-so/<code>/phieu-xin-loi")
@@ -164,11 +164,7 @@ def apology(code):
     """Form 04, printed by the late agency or at the counter (Decree 61/2018 Art. 19)."""
     dossier, events, names, agencies = _slip_context(code, desk=False)
     model = printed.apology(dossier, events, names, agencies)
-    if model is None:
-        abort(404)
-    if request.args.get("format") == "pdf":
-        return _pdf_response(pdf.apology_pdf(model, current_app.config["TIMEZONE"]), f"phieu-xin-loi-{code}")
-    return render_template("staff/apology.html", m=model, dossier=dossier)
+    return _slip(model, dossier, pdf.apology_pdf, "phieu-xin-loi", "staff/apology.html")
 
 
 @bp.get("/tra-ket-qua/<code>")
