@@ -7,9 +7,13 @@ by the version column plus one INSERT per event.
 from __future__ import annotations
 
 import threading
+from collections import namedtuple
+from functools import lru_cache
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+import psycopg
+from psycopg.types.json import Json
+from sqlalchemy import JSON, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -49,7 +53,54 @@ _NEXT_SEQUENCE = {  # per dialect: the upsert is spelled alike, compiled apart
         index_elements=["agency", "day"], set_={"last": dossier_sequences.c.last + 1}
     ).returning(dossier_sequences.c.last)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
+# PostgreSQL fast path (see DossierRepository._pg): the same statements in plain SQL, sent
+# through the psycopg connection under the SQLAlchemy one, in the same transaction.
+_COLUMNS = [c.name for c in dossiers.columns]
+_JSON_COLUMNS = frozenset(c.name for c in dossiers.columns if isinstance(c.type, JSON))
+_STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_documents", "flags",
+                  "visits", "supplement_trips", "received_at", "due_at", "appointment_at",
+                  "result_ready_at", "closed_at", "clock_budget", "clock_used", "clock_since",
+                  "step_budget", "step_used", "step_since", "step_started_at", "step_due_at",
+                  "received_by", "repeat_visit", "guidance", "postponed_to", "postponed_reason",
+                  "last_seq", "version")
+_Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
+# rebuilds its key from the description of every result)
+_PG_GET = f"SELECT {', '.join(_COLUMNS)} FROM dossiers WHERE code = %s"
+_STALE = "stale dossier version"  # the guard's failing text, recognised in _save_pg
+_EVENT_COLUMNS = ("seq", "at", "actor", "action", "from_state", "to_state", "step", "note", "data")
+_EVENT_TYPES = ("int", "timestamptz", "text", "text", "text", "text", "text", "text", "json")
+
+
+@lru_cache(maxsize=64)
+def _pg_save_statement(n_events: int, n_messages: int) -> str:
+    """One statement writes a transition: the version-guarded UPDATE; its events and
+    outbox messages only if the UPDATE took the row (data-modifying CTEs); then a guard
+    that fails the statement when it did not. Spelled per count of events and messages
+    (scalar parameters: dumping arrays cost more client CPU than the rest of the write)."""
+    sets = ", ".join(f"{c} = %({c})s" for c in _STATE_COLUMNS)
+    sql = (f"WITH u AS (UPDATE dossiers SET {sets}"
+           # a new due moment is a new deadline: the sweep may escalate it afresh
+           ", due_level = CASE WHEN due_at IS DISTINCT FROM %(due_at)s THEN 0 ELSE due_level END"
+           ", step_due_level = CASE WHEN step_due_at IS DISTINCT FROM %(step_due_at)s THEN 0"
+           " ELSE step_due_level END WHERE id = %(b_id)s AND version = %(b_version)s RETURNING id)")
+    if n_events:
+        rows = ", ".join("(" + ", ".join(f"%(e{i}_{c})s::{t}" for c, t in zip(_EVENT_COLUMNS, _EVENT_TYPES))
+                         + ")" for i in range(n_events))
+        sql += (f", ev AS (INSERT INTO dossier_events (dossier_id, {', '.join(_EVENT_COLUMNS)})"
+                f" SELECT u.id, e.* FROM u, (VALUES {rows}) AS e)")
+    if n_messages:
+        rows = ", ".join(f"(%(m{i}_topic)s::text, %(m{i}_payload)s::json)" for i in range(n_messages))
+        sql += (", ob AS (INSERT INTO outbox (topic, payload, created_at, available_at, attempts)"
+                f" SELECT m.topic, m.payload, %(now)s, %(now)s, 0 FROM u, (VALUES {rows}) AS m (topic, payload))")
+    return sql + f" SELECT (CASE WHEN count(*) = 1 THEN '1' ELSE '{_STALE}' END)::int FROM u"
+
+
+_PROCEDURE_CACHE: dict[int, Procedure] = {}
+
+
+def _row_factory(_cursor):
+    return _Row._make
+   # versions never change once stored
 _CACHE_LOCK = threading.Lock()
 
 
@@ -102,6 +153,14 @@ class DossierRepository:
     def __init__(self, conn: Connection, procedures_repo: ProcedureRepository):
         self.conn = conn
         self.procedures = procedures_repo
+        self._pg = conn.dialect.name == "postgresql"
+
+    def _driver(self):
+        """The psycopg connection under this SQLAlchemy connection: same transaction.
+        A transition is the hot path; through SQLAlchemy's execution layer it cost ~1.4 ms
+        of client CPU, most of it per-statement bookkeeping, against 0.75 ms of server
+        work for a pgbench transaction. Plain SQL in one pipeline also saves round trips."""
+        return self.conn.connection.driver_connection
 
     # -- codes -------------------------------------------------------------------------
     def next_sequence(self, agency: str, day: date) -> int:
@@ -112,6 +171,10 @@ class DossierRepository:
 
     # -- reading -----------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
+        if self._pg:
+            cur = self._driver().cursor(row_factory=_row_factory)
+            row = cur.execute(_PG_GET, (code,), prepare=True).fetchone()
+            return self._to_domain(row) if row else None
         row = self.conn.execute(_GET_DOSSIER, dict(code=code)).first()
         return self._to_domain(row) if row else None
 
@@ -174,12 +237,40 @@ class DossierRepository:
 
     def save(self, d: Dossier, expected_version: int) -> None:
         """Write the new state only if nobody else wrote since we read it."""
+        if self._pg:
+            return self._save_pg(d, expected_version)
         result = self.conn.execute(_SAVE_DOSSIER, dict(
             self._values(d), b_id=d.id, b_version=expected_version, b_due_at=d.due_at,
             b_step_due_at=d.step_due_at))
         if result.rowcount != 1:
             raise Conflict(f"dossier {d.code} was changed by someone else; reload and retry")
         self._flush_side_rows(d)
+
+    def _save_pg(self, d: Dossier, expected_version: int) -> None:
+        """The transition in one statement: in a one-statement unit of work it is its own
+        transaction, so a transition costs two round trips (read, write) in all."""
+        self._flush_visits(d)  # rare side rows, written first; a stale version undoes them
+        values = self._values(d)
+        for name in _JSON_COLUMNS.intersection(values):
+            values[name] = Json(values[name])
+        events, messages = d.pending_events, d.pending_messages
+        values.update(b_id=d.id, b_version=expected_version, now=datetime.now(timezone.utc))
+        for i, e in enumerate(events):
+            values.update({f"e{i}_seq": e.seq, f"e{i}_at": e.at, f"e{i}_actor": e.actor,
+                           f"e{i}_action": e.action, f"e{i}_from_state": e.from_state,
+                           f"e{i}_to_state": e.to_state, f"e{i}_step": e.step,
+                           f"e{i}_note": e.note, f"e{i}_data": Json(e.data)})
+        for i, m in enumerate(messages):
+            values.update({f"m{i}_topic": m.topic, f"m{i}_payload": Json(m.payload)})
+        try:
+            self._driver().execute(_pg_save_statement(len(events), len(messages)), values,
+                                   prepare=True)
+        except psycopg.errors.InvalidTextRepresentation as exc:
+            if _STALE not in str(exc):
+                raise
+            raise Conflict(f"dossier {d.code} was changed by someone else; reload and retry") from None
+        events.clear()
+        messages.clear()
 
     def _flush_side_rows(self, d: Dossier) -> None:
         if d.pending_events:
@@ -192,6 +283,11 @@ class DossierRepository:
             self.conn.execute(_INSERT_OUTBOX, [
                 dict(topic=m.topic, payload=m.payload, created_at=now, available_at=now, attempts=0)
                 for m in d.pending_messages])
+        d.pending_events.clear()
+        d.pending_messages.clear()
+        self._flush_visits(d)
+
+    def _flush_visits(self, d: Dossier) -> None:
         where = dict(dossier_id=d.id, agency=d.receiving_agency, procedure_code=d.procedure.code)
         if d.pending_visits:
             self.conn.execute(insert(visits), [
@@ -201,8 +297,6 @@ class DossierRepository:
             self.conn.execute(insert(guidance_failures), [
                 dict(where, at=f.at, clerk=f.clerk, document=f.document, stage=f.stage)
                 for f in d.pending_failures])
-        d.pending_events.clear()
-        d.pending_messages.clear()
         d.pending_visits.clear()
         d.pending_failures.clear()
 

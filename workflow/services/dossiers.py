@@ -68,7 +68,9 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
     """Apply one action; with_events=True returns (dossier, history) read in the same
     transaction, sparing the caller a second round of connection and reads."""
     now = ctx.now()
-    with UnitOfWork(ctx.engine) as uow:
+    # postpone also tells the one-stop unit: two writes, so a transaction; every other
+    # action writes one statement
+    with UnitOfWork(ctx.engine, one_statement=action != "postpone") as uow:
         dossier = uow.dossiers.get(code)
         if dossier is None:
             raise NotFound(f"no dossier '{code}'", field="code")

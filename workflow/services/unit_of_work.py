@@ -11,27 +11,36 @@ from workflow.adapters.repository import DossierRepository, ProcedureRepository
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, one_statement: bool = False):
+        """one_statement: the command reads, then writes with ONE statement (a lifecycle
+        transition: the version-guarded UPDATE with its events and outbox rows). On
+        PostgreSQL that statement is then its own transaction, without BEGIN and COMMIT:
+        two round trips of the four, each ~70 µs of client CPU."""
         self.engine = engine
+        self.one_statement = one_statement and engine.dialect.name == "postgresql"
         self.conn = None
 
     def __enter__(self) -> "UnitOfWork":
         self.conn = self.engine.connect()
-        self._tx = self.conn.begin()
+        if self.one_statement:
+            self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
+        self._tx = None if self.one_statement else self.conn.begin()
         self.procedures = ProcedureRepository(self.conn)
         self.dossiers = DossierRepository(self.conn, self.procedures)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            if self._tx.is_active:
+            if self._tx is not None and self._tx.is_active:
                 self._tx.rollback()
         finally:
             self.conn.close()
             self.conn = None
 
     def commit(self) -> None:
-        self._tx.commit()
+        if self._tx is not None:
+            self._tx.commit()
 
     def rollback(self) -> None:
-        self._tx.rollback()
+        if self._tx is not None:
+            self._tx.rollback()
