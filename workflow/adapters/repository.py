@@ -2,20 +2,20 @@
 
 Rows are mapped to domain objects by hand (no ORM identity map): it is the cheapest way
 to keep the domain free of SQLAlchemy and to write a transition as one UPDATE guarded
-by the version column plus one INSERT per event.
+by the version column plus one INSERT per event. On PostgreSQL the hot path (read a
+dossier, take one in, write a transition, draw a code) is plain SQL (pg_statements).
 """
 from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from functools import lru_cache
 from datetime import date, datetime, timezone
 
 import psycopg
-from psycopg.types.json import Json
 from sqlalchemy import JSON, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from workflow.catalog.schema import ProcedureIn, to_domain
 from workflow.domain.clock import Clock
@@ -23,6 +23,7 @@ from workflow.domain.dossier import Applicant, Dossier, Event
 from workflow.domain.errors import Conflict
 from workflow.domain.procedure import Procedure
 
+from . import pg_statements as pg
 from .tables import dossier_events, dossier_sequences, dossiers, outbox, procedures
 from .tables_followup import guidance_failures, visits
 
@@ -53,8 +54,8 @@ _NEXT_SEQUENCE = {  # per dialect: the upsert is spelled alike, compiled apart
         index_elements=["agency", "day"], set_={"last": dossier_sequences.c.last + 1}
     ).returning(dossier_sequences.c.last)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-# PostgreSQL fast path (see DossierRepository._pg): the same statements in plain SQL, sent
-# through the psycopg connection under the SQLAlchemy one, in the same transaction.
+# PostgreSQL hot path (pg_statements): plain SQL through the psycopg connection under the
+# SQLAlchemy one, in the same transaction.
 _COLUMNS = [c.name for c in dossiers.columns]
 _JSON_COLUMNS = frozenset(c.name for c in dossiers.columns if isinstance(c.type, JSON))
 _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_documents", "flags",
@@ -66,40 +67,32 @@ _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_do
 _Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
 # rebuilds its key from the description of every result)
 _PG_GET = f"SELECT {', '.join(_COLUMNS)} FROM dossiers WHERE code = %s"
-_STALE = "stale dossier version"  # the guard's failing text, recognised in _save_pg
-_EVENT_COLUMNS = ("seq", "at", "actor", "action", "from_state", "to_state", "step", "note", "data")
-_EVENT_TYPES = ("int", "timestamptz", "text", "text", "text", "text", "text", "text", "json")
 
-
-@lru_cache(maxsize=64)
-def _pg_save_statement(n_events: int, n_messages: int) -> str:
-    """One statement writes a transition: the version-guarded UPDATE; its events and
-    outbox messages only if the UPDATE took the row (data-modifying CTEs); then a guard
-    that fails the statement when it did not. Spelled per count of events and messages
-    (scalar parameters: dumping arrays cost more client CPU than the rest of the write)."""
-    sets = ", ".join(f"{c} = %({c})s" for c in _STATE_COLUMNS)
-    sql = (f"WITH u AS (UPDATE dossiers SET {sets}"
-           # a new due moment is a new deadline: the sweep may escalate it afresh
-           ", due_level = CASE WHEN due_at IS DISTINCT FROM %(due_at)s THEN 0 ELSE due_level END"
-           ", step_due_level = CASE WHEN step_due_at IS DISTINCT FROM %(step_due_at)s THEN 0"
-           " ELSE step_due_level END WHERE id = %(b_id)s AND version = %(b_version)s RETURNING id)")
-    if n_events:
-        rows = ", ".join("(" + ", ".join(f"%(e{i}_{c})s::{t}" for c, t in zip(_EVENT_COLUMNS, _EVENT_TYPES))
-                         + ")" for i in range(n_events))
-        sql += (f", ev AS (INSERT INTO dossier_events (dossier_id, {', '.join(_EVENT_COLUMNS)})"
-                f" SELECT u.id, e.* FROM u, (VALUES {rows}) AS e)")
-    if n_messages:
-        rows = ", ".join(f"(%(m{i}_topic)s::text, %(m{i}_payload)s::json)" for i in range(n_messages))
-        sql += (", ob AS (INSERT INTO outbox (topic, payload, created_at, available_at, attempts)"
-                f" SELECT m.topic, m.payload, %(now)s, %(now)s, 0 FROM u, (VALUES {rows}) AS m (topic, payload))")
-    return sql + f" SELECT (CASE WHEN count(*) = 1 THEN '1' ELSE '{_STALE}' END)::int FROM u"
-
-
+_PG_CURRENT_PROCEDURE = (
+    "SELECT id FROM procedures WHERE code = %s AND is_current AND effective_from <= %s"
+    " AND (effective_to IS NULL OR effective_to >= %s) ORDER BY effective_from DESC LIMIT 1")
 _PROCEDURE_CACHE: dict[int, Procedure] = {}
 
 
 def _row_factory(_cursor):
     return _Row._make
+
+
+def _execute(conn: Connection, sql: str, params, row_factory=None):
+    """Run plain SQL on the psycopg connection under `conn` (same transaction), prepared
+    server-side. A transition is the hot path: through SQLAlchemy's execution layer it
+    cost twice the client CPU. Driver errors come out as SQLAlchemy's (IntegrityError,
+    OperationalError...), as from `conn.execute`; a lost connection is invalidated."""
+    dbapi_conn = conn.connection.dbapi_connection
+    try:
+        cursor = dbapi_conn.cursor(row_factory=row_factory) if row_factory else dbapi_conn.cursor()
+        return cursor.execute(sql, params, prepare=True)
+    except psycopg.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, dbapi_conn, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True,
+                                  connection_invalidated=lost, dialect=conn.dialect) from exc
    # versions never change once stored
 _CACHE_LOCK = threading.Lock()
 
@@ -124,8 +117,11 @@ class ProcedureRepository:
 
     def current(self, code: str, on: date) -> tuple[int, Procedure] | None:
         """The version of `code` in force on a day (latest effective_from <= day)."""
-        row = self.conn.execute(_CURRENT_PROCEDURE, dict(code=code, on=on)).first()
-        return (row.id, self.by_id(row.id)) if row else None
+        if self.conn.dialect.name == "postgresql":  # on every intake: the plain-SQL path
+            row = _execute(self.conn, _PG_CURRENT_PROCEDURE, (code, on, on)).fetchone()
+        else:
+            row = self.conn.execute(_CURRENT_PROCEDURE, dict(code=code, on=on)).first()
+        return (row[0], self.by_id(row[0])) if row else None
 
     def store(self, parsed: ProcedureIn, now: datetime) -> tuple[str, int]:
         """Store a version if its content is new: returns ('unchanged'|'created'|'updated', version)."""
@@ -155,25 +151,19 @@ class DossierRepository:
         self.procedures = procedures_repo
         self._pg = conn.dialect.name == "postgresql"
 
-    def _driver(self):
-        """The psycopg connection under this SQLAlchemy connection: same transaction.
-        A transition is the hot path; through SQLAlchemy's execution layer it cost ~1.4 ms
-        of client CPU, most of it per-statement bookkeeping, against 0.75 ms of server
-        work for a pgbench transaction. Plain SQL in one pipeline also saves round trips."""
-        return self.conn.connection.driver_connection
-
     # -- codes -------------------------------------------------------------------------
     def next_sequence(self, agency: str, day: date) -> int:
         """Next number in the agency's daily sequence; the row lock held until commit
         makes concurrent intakes queue, so a code is never handed out twice."""
+        if self._pg:
+            return _execute(self.conn, pg.NEXT_SEQUENCE, (agency, day)).fetchone()[0]
         return self.conn.execute(_NEXT_SEQUENCE[self.conn.dialect.name],
                                  dict(agency=agency, day=day)).scalar_one()
 
     # -- reading -----------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
         if self._pg:
-            cur = self._driver().cursor(row_factory=_row_factory)
-            row = cur.execute(_PG_GET, (code,), prepare=True).fetchone()
+            row = _execute(self.conn, _PG_GET, (code,), _row_factory).fetchone()
             return self._to_domain(row) if row else None
         row = self.conn.execute(_GET_DOSSIER, dict(code=code)).first()
         return self._to_domain(row) if row else None
@@ -227,12 +217,14 @@ class DossierRepository:
 
     def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None) -> None:
         a = d.applicant
-        d.id = self.conn.execute(_INSERT_DOSSIER, dict(
+        row = dict(
             code=d.code, procedure_id=procedure_id, procedure_code=d.procedure.code,
             agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
             applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
-            created_at=d.created_at, idempotency_key=idempotency_key, **self._values(d),
-        )).scalar_one()
+            created_at=d.created_at, idempotency_key=idempotency_key, **self._values(d))
+        if self._pg:
+            return self._add_pg(d, row)
+        d.id = self.conn.execute(_INSERT_DOSSIER, row).scalar_one()
         self._flush_side_rows(d)
 
     def save(self, d: Dossier, expected_version: int) -> None:
@@ -247,30 +239,36 @@ class DossierRepository:
         self._flush_side_rows(d)
 
     def _save_pg(self, d: Dossier, expected_version: int) -> None:
-        """The transition in one statement: in a one-statement unit of work it is its own
-        transaction, so a transition costs two round trips (read, write) in all."""
-        self._flush_visits(d)  # rare side rows, written first; a stale version undoes them
-        values = self._values(d)
-        for name in _JSON_COLUMNS.intersection(values):
-            values[name] = Json(values[name])
-        events, messages = d.pending_events, d.pending_messages
-        values.update(b_id=d.id, b_version=expected_version, now=datetime.now(timezone.utc))
-        for i, e in enumerate(events):
-            values.update({f"e{i}_seq": e.seq, f"e{i}_at": e.at, f"e{i}_actor": e.actor,
-                           f"e{i}_action": e.action, f"e{i}_from_state": e.from_state,
-                           f"e{i}_to_state": e.to_state, f"e{i}_step": e.step,
-                           f"e{i}_note": e.note, f"e{i}_data": Json(e.data)})
-        for i, m in enumerate(messages):
-            values.update({f"m{i}_topic": m.topic, f"m{i}_payload": Json(m.payload)})
+        """The transition in one statement (pg_statements): in a one-statement unit of
+        work it is its own transaction, so a transition is two round trips (read, write)."""
+        self._flush_failures(d)  # rare: written first; a stale version undoes them
+        values = pg.with_json(self._values(d), _JSON_COLUMNS)
+        statement = pg.save_statement(tuple(values), *pg.shape(d))
+        values.update(pg.side_row_params(d, datetime.now(timezone.utc)),
+                      b_id=d.id, b_version=expected_version)
         try:
-            self._driver().execute(_pg_save_statement(len(events), len(messages)), values,
-                                   prepare=True)
-        except psycopg.errors.InvalidTextRepresentation as exc:
-            if _STALE not in str(exc):
+            _execute(self.conn, statement, values)
+        except DBAPIError as exc:
+            if not (isinstance(exc.orig, psycopg.errors.InvalidTextRepresentation)
+                    and pg.STALE in str(exc.orig)):
                 raise
             raise Conflict(f"dossier {d.code} was changed by someone else; reload and retry") from None
-        events.clear()
-        messages.clear()
+        self._sent(d)
+
+    def _add_pg(self, d: Dossier, row: dict) -> None:
+        """The intake in one statement: the row, its events, messages and visits."""
+        values = pg.with_json(row, _JSON_COLUMNS)
+        statement = pg.insert_statement(tuple(values), *pg.shape(d))
+        values.update(pg.side_row_params(d, datetime.now(timezone.utc)))
+        d.id = _execute(self.conn, statement, values).fetchone()[0]
+        self._sent(d)
+        self._flush_failures(d)
+
+    @staticmethod
+    def _sent(d: Dossier) -> None:
+        d.pending_events.clear()
+        d.pending_messages.clear()
+        d.pending_visits.clear()
 
     def _flush_side_rows(self, d: Dossier) -> None:
         if d.pending_events:
@@ -283,21 +281,20 @@ class DossierRepository:
             self.conn.execute(_INSERT_OUTBOX, [
                 dict(topic=m.topic, payload=m.payload, created_at=now, available_at=now, attempts=0)
                 for m in d.pending_messages])
-        d.pending_events.clear()
-        d.pending_messages.clear()
-        self._flush_visits(d)
-
-    def _flush_visits(self, d: Dossier) -> None:
         where = dict(dossier_id=d.id, agency=d.receiving_agency, procedure_code=d.procedure.code)
         if d.pending_visits:
             self.conn.execute(insert(visits), [
                 dict(where, at=v.at, kind=v.kind, channel=v.channel, trip=int(v.is_trip),
                      served_by=v.served_by) for v in d.pending_visits])
+        self._sent(d)
+        self._flush_failures(d)
+
+    def _flush_failures(self, d: Dossier) -> None:
+        where = dict(dossier_id=d.id, agency=d.receiving_agency, procedure_code=d.procedure.code)
         if d.pending_failures:
             self.conn.execute(insert(guidance_failures), [
                 dict(where, at=f.at, clerk=f.clerk, document=f.document, stage=f.stage)
                 for f in d.pending_failures])
-        d.pending_visits.clear()
         d.pending_failures.clear()
 
 
