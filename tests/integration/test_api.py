@@ -48,6 +48,9 @@ def test_complete_intake_and_full_lifecycle(api, clock, engine):
         r = api(user, "POST", f"/api/v1/dossiers/{code}/actions/{action}", json=body)
         assert r.status_code == 200, (action, r.get_json())
     final = api("boss", "GET", f"/api/v1/dossiers/{code}").get_json()
+    # the action's answer carries the history it wrote (read with the dossier, plus the
+    # new events): the same as what a later read finds stored
+    assert r.get_json()["events"] == final["events"] and r.get_json()["version"] == final["version"]
     assert final["status"] == "returned" and final["closed_at"] is not None
     assert [e["seq"] for e in final["events"]] == list(range(1, 8))
     assert [e["action"] for e in final["events"]] == ["intake", "forward", "forward", "forward",
@@ -57,6 +60,22 @@ def test_complete_intake_and_full_lifecycle(api, clock, engine):
     with engine.connect() as conn:
         topics = conn.execute(select(outbox.c.topic).order_by(outbox.c.id)).scalars().all()
     assert topics[0] == "dossier.received" and topics[-1] == "dossier.closed"
+
+
+def test_every_answer_carries_the_stored_history(api, clock):
+    """Intake, a supplement request with its notice, the supplement, a send-back: after
+    each, the history in the answer is the one a fresh read returns."""
+    code = intake(api)["code"]
+    steps = [("clerk", "forward", {}), ("kt", "request_supplement", {"missing": ["UQ"], "reason": "nộp thay cần ủy quyền"}),
+             ("clerk", "supplement", {"documents": ["UQ"]}), ("kt", "forward", {}),
+             ("tax", "send_back", {"note": "sai số liệu"})]
+    for user, action, body in steps:
+        clock.advance(hours=1)
+        answer = api(user, "POST", f"/api/v1/dossiers/{code}/actions/{action}", json=body)
+        assert answer.status_code == 200, (action, answer.get_json())
+        stored = api("boss", "GET", f"/api/v1/dossiers/{code}").get_json()
+        assert answer.get_json()["events"] == stored["events"], action
+        assert answer.get_json()["events"][-1]["action"] == action
 
 
 def test_incomplete_intake_lists_everything_missing(api):

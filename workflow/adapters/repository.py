@@ -67,34 +67,24 @@ _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_do
 _Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
 # rebuilds its key from the description of every result)
 _PG_GET = f"SELECT {', '.join(_COLUMNS)} FROM dossiers WHERE code = %s"
-
+_HistoryRow = namedtuple("_HistoryRow", [*_COLUMNS, "history"])
+_PG_GET_WITH_HISTORY = (  # the events as one JSON array, read by the dossier's key
+    f"SELECT {', '.join(_COLUMNS)}, (SELECT coalesce(json_agg(json_build_array(e.seq, e.at,"
+    " e.actor, e.action, e.from_state, e.to_state, e.step, e.note, e.data) ORDER BY e.seq),"
+    " '[]') FROM dossier_events e WHERE e.dossier_id = dossiers.id) FROM dossiers WHERE code = %s")
 _PG_CURRENT_PROCEDURE = (
     "SELECT id FROM procedures WHERE code = %s AND is_current AND effective_from <= %s"
     " AND (effective_to IS NULL OR effective_to >= %s) ORDER BY effective_from DESC LIMIT 1")
-_PROCEDURE_CACHE: dict[int, Procedure] = {}
+_PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
+_CACHE_LOCK = threading.Lock()
 
 
 def _row_factory(_cursor):
     return _Row._make
 
 
-def _execute(conn: Connection, sql: str, params, row_factory=None):
-    """Run plain SQL on the psycopg connection under `conn` (same transaction), prepared
-    server-side. A transition is the hot path: through SQLAlchemy's execution layer it
-    cost twice the client CPU. Driver errors come out as SQLAlchemy's (IntegrityError,
-    OperationalError...), as from `conn.execute`; a lost connection is invalidated."""
-    dbapi_conn = conn.connection.dbapi_connection
-    try:
-        cursor = dbapi_conn.cursor(row_factory=row_factory) if row_factory else dbapi_conn.cursor()
-        return cursor.execute(sql, params, prepare=True)
-    except psycopg.Error as exc:
-        lost = conn.dialect.is_disconnect(exc, dbapi_conn, None)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True,
-                                  connection_invalidated=lost, dialect=conn.dialect) from exc
-   # versions never change once stored
-_CACHE_LOCK = threading.Lock()
+def _history_row_factory(_cursor):
+    return _HistoryRow._make
 
 
 def _upsert(conn: Connection):
@@ -118,7 +108,7 @@ class ProcedureRepository:
     def current(self, code: str, on: date) -> tuple[int, Procedure] | None:
         """The version of `code` in force on a day (latest effective_from <= day)."""
         if self.conn.dialect.name == "postgresql":  # on every intake: the plain-SQL path
-            row = _execute(self.conn, _PG_CURRENT_PROCEDURE, (code, on, on)).fetchone()
+            row = pg.run(self.conn, _PG_CURRENT_PROCEDURE, (code, on, on)).fetchone()
         else:
             row = self.conn.execute(_CURRENT_PROCEDURE, dict(code=code, on=on)).first()
         return (row[0], self.by_id(row[0])) if row else None
@@ -156,17 +146,30 @@ class DossierRepository:
         """Next number in the agency's daily sequence; the row lock held until commit
         makes concurrent intakes queue, so a code is never handed out twice."""
         if self._pg:
-            return _execute(self.conn, pg.NEXT_SEQUENCE, (agency, day)).fetchone()[0]
+            return pg.run(self.conn, pg.NEXT_SEQUENCE, (agency, day)).fetchone()[0]
         return self.conn.execute(_NEXT_SEQUENCE[self.conn.dialect.name],
                                  dict(agency=agency, day=day)).scalar_one()
 
     # -- reading -----------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
         if self._pg:
-            row = _execute(self.conn, _PG_GET, (code,), _row_factory).fetchone()
+            row = pg.run(self.conn, _PG_GET, (code,), _row_factory).fetchone()
             return self._to_domain(row) if row else None
         row = self.conn.execute(_GET_DOSSIER, dict(code=code)).first()
         return self._to_domain(row) if row else None
+
+    def get_with_history(self, code: str) -> tuple[Dossier | None, list[Event]]:
+        """The dossier and its events; on PostgreSQL in one statement (one round trip)."""
+        if not self._pg:
+            dossier = self.get(code)
+            return dossier, (self.events(dossier.id) if dossier else [])
+        row = pg.run(self.conn, _PG_GET_WITH_HISTORY, (code,), _history_row_factory).fetchone()
+        if row is None:
+            return None, []
+        return self._to_domain(row), [
+            Event(seq, datetime.fromisoformat(at).astimezone(timezone.utc), actor, action, source,
+                  target, step, note, data or {})
+            for seq, at, actor, action, source, target, step, note, data in row.history]
 
     def id_for_key(self, idempotency_key: str) -> str | None:
         return self.conn.execute(_ID_FOR_KEY, dict(key=idempotency_key)).scalar()
@@ -247,7 +250,7 @@ class DossierRepository:
         values.update(pg.side_row_params(d, datetime.now(timezone.utc)),
                       b_id=d.id, b_version=expected_version)
         try:
-            _execute(self.conn, statement, values)
+            pg.run(self.conn, statement, values)
         except DBAPIError as exc:
             if not (isinstance(exc.orig, psycopg.errors.InvalidTextRepresentation)
                     and pg.STALE in str(exc.orig)):
@@ -260,7 +263,7 @@ class DossierRepository:
         values = pg.with_json(row, _JSON_COLUMNS)
         statement = pg.insert_statement(tuple(values), *pg.shape(d))
         values.update(pg.side_row_params(d, datetime.now(timezone.utc)))
-        d.id = _execute(self.conn, statement, values).fetchone()[0]
+        d.id = pg.run(self.conn, statement, values).fetchone()[0]
         self._sent(d)
         self._flush_failures(d)
 

@@ -42,9 +42,9 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         code = dossier_code(procedure.agency, day, seq, ctx.code_format)
         dossier = open_dossier(procedure, code, applicant, documents, channel, actor, now,
                                ctx.calendar, defects)
+        events = list(dossier.pending_events)  # the whole history of a new dossier
         try:
             uow.dossiers.add(dossier, procedure_id, key)
-            events = uow.dossiers.events(dossier.id) if with_events else None
             uow.commit()
         except IntegrityError:
             if not key:
@@ -65,13 +65,16 @@ def _replay(ctx: Context, key: str, with_events: bool):
 
 def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
         if_match: int | None = None, with_events: bool = False):
-    """Apply one action; with_events=True returns (dossier, history) read in the same
-    transaction, sparing the caller a second round of connection and reads."""
+    """Apply one action; with_events=True returns (dossier, history): the history read
+    with the dossier (one statement on PostgreSQL) and the events this action added."""
     now = ctx.now()
     # postpone also tells the one-stop unit: two writes, so a transaction; every other
     # action writes one statement
     with UnitOfWork(ctx.engine, one_statement=action != "postpone") as uow:
-        dossier = uow.dossiers.get(code)
+        if with_events:
+            dossier, history = uow.dossiers.get_with_history(code)
+        else:
+            dossier = uow.dossiers.get(code)
         if dossier is None:
             raise NotFound(f"no dossier '{code}'", field="code")
         if if_match is not None and if_match != dossier.version:
@@ -79,20 +82,21 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
                                field="If-Match", current_version=dossier.version)
         read_version = dossier.version
         lifecycle_for(dossier.procedure).fire(dossier, action, actor, now, ctx.calendar, **payload)
+        if with_events:  # the history after the action: what was read, and what it adds
+            history += dossier.pending_events
         uow.dossiers.save(dossier, read_version)
         if action == "postpone":  # the one-stop unit is told in the same commit
             new_date = dossier.postponed_to.astimezone(ctx.calendar.tz)
             notify_agency(uow.conn, dossier.receiving_agency, "postponed", dossier.code,
                           f"Hồ sơ {dossier.code} được hẹn lại ngày trả kết quả: "
                           f"{new_date:%H:%M %d/%m/%Y}. Lý do: {dossier.postponed_reason}", now)
-        events = uow.dossiers.events(dossier.id) if with_events else None
         uow.commit()
-    return (dossier, events) if with_events else dossier
+    return (dossier, history) if with_events else dossier
 
 
 def get(ctx: Context, code: str) -> tuple[Dossier, list[Event]]:
     with UnitOfWork(ctx.engine) as uow:
-        dossier = uow.dossiers.get(code)
+        dossier, history = uow.dossiers.get_with_history(code)
         if dossier is None:
             raise NotFound(f"no dossier '{code}'", field="code")
-        return dossier, uow.dossiers.events(dossier.id)
+        return dossier, history
