@@ -12,6 +12,7 @@ from celery import Celery, signals
 from kombu import Queue
 
 from config import get_config
+from tasks import beat_lock
 from workflow.adapters.mail import SmtpSender
 from workflow.adapters.sms import sms_sender
 from workflow.bootstrap import build_context
@@ -66,6 +67,16 @@ def context():
     if _context is None:
         _context = build_context(settings)
     return _context
+
+
+_schedule_lock = None  # the beat's connection holding the schedule (tasks/beat_lock.py)
+
+
+@signals.beat_init.connect
+def _one_scheduler(**_):
+    """Before scheduling anything, hold the schedule (a second beat waits as a standby)."""
+    global _schedule_lock
+    _schedule_lock = beat_lock.hold_schedule(settings["DATABASE_URL"])
 
 
 @signals.worker_process_init.connect
