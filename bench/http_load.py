@@ -13,6 +13,7 @@ import csv
 import http.client
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,9 +32,10 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
-    """gthread workers, one pool of `threads` connections each, no access log."""
-    env = dict(os.environ, DATABASE_URL=url, MOTCUA_ENV="development", DB_POOL_SIZE=str(threads),
-               DB_MAX_OVERFLOW="0")
+    """gthread workers, one pool of `threads` connections each, no access log; the
+    production settings (no debug mode), as scripts/run-prod.sh runs the app."""
+    env = dict(os.environ, DATABASE_URL=url, MOTCUA_ENV="production", SECRET_KEY=secrets.token_hex(32),
+               DB_POOL_SIZE=str(threads), DB_MAX_OVERFLOW="0")
     with open(log_path, "w") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
