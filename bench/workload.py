@@ -98,7 +98,7 @@ TABLES = {  # table -> COPY columns, in the order the generator writes them
         applicant_name applicant_phone documents missing_documents flags visits supplement_trips created_at
         received_at due_at appointment_at result_ready_at closed_at clock_budget clock_used clock_since
         step_budget step_used step_since step_started_at step_due_at received_by repeat_visit guidance
-        due_level step_due_level last_seq version""".split()),
+        due_level step_due_level step_officers step_officer last_seq version""".split()),
     "dossier_events": tuple("dossier_id seq at actor action from_state to_state step data".split()),
     "visits": tuple("dossier_id at kind channel trip served_by agency procedure_code".split()),
     "guidance_failures": tuple("dossier_id at clerk document stage agency procedure_code".split()),
@@ -316,6 +316,10 @@ class Maker:
         failures = [f for f in failures if f[0] <= tl.now]
         code = f"{desk}-{tl.day_code[first // DAY]}-{i:07d}"
         seq = len(ev)
+        officers = {}  # as Dossier.note_officer: in progress at X and still at X names X's officer
+        for e in ev:
+            if e[5] and e[3] == "in_progress@" + e[5]:
+                officers[e[5]] = e[1]
         out["dossiers"].append("\t".join(map(str, (
             i, code, p["id"], p["code"], desk, status, step or N, step_agency or N, channel,
             "Nguyễn Văn An", f"09{i % 100000000:08d}", json.dumps(p["required"]) if received else "[]",
@@ -327,7 +331,8 @@ class Maker:
             tx(clock_since) if running and clock_since is not None else N, sbudget if at_step else N,
             0 if at_step else N, tx(entered) if moving else N, tx(entered) if at_step else N,
             tx(step_due) if step_due is not None else N, clerk, "t" if repeat_visit and failures else "f", "[]",
-            2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, seq, seq))) + "\n")
+            2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, json.dumps(officers),
+            officers.get(step, N) if step else N, seq, seq))) + "\n")
         out["dossier_events"] += [f"{i}\t{s}\t{tx(e[0])}\t{e[1]}\t{e[2]}\t{e[3] or N}\t{e[4]}\t{e[5] or N}\t{{}}\n"
                                   for s, e in enumerate(ev, start=1)]
         out["visits"] += [f"{i}\t{tx(v[0])}\t{v[1]}\t{v[2]}\t{int(v[2] == 'in_person')}\t{v[3]}\t{desk}\t{p['code']}\n"

@@ -63,7 +63,7 @@ _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_do
                   "result_ready_at", "closed_at", "clock_budget", "clock_used", "clock_since",
                   "step_budget", "step_used", "step_since", "step_started_at", "step_due_at",
                   "received_by", "repeat_visit", "guidance", "postponed_to", "postponed_reason",
-                  "last_seq", "version")
+                  "step_officers", "step_officer", "last_seq", "version")
 _Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
 # rebuilds its key from the description of every result)
 _PG_GET = f"SELECT {', '.join(_COLUMNS)} FROM dossiers WHERE code = %s"
@@ -194,7 +194,8 @@ class DossierRepository:
             step_started_at=r.step_started_at, step_due_at=r.step_due_at, visits=r.visits,
             supplement_trips=r.supplement_trips, flags=list(r.flags), version=r.version,
             received_by=r.received_by, guidance=list(r.guidance or []), postponed_to=r.postponed_to,
-            postponed_reason=r.postponed_reason, last_seq=r.last_seq, procedure_id=r.procedure_id)
+            postponed_reason=r.postponed_reason, step_officers=dict(r.step_officers or {}),
+            last_seq=r.last_seq, procedure_id=r.procedure_id)
         return d
 
     # -- writing -----------------------------------------------------------------------
@@ -216,6 +217,8 @@ class DossierRepository:
             step_started_at=d.step_started_at, step_due_at=d.step_due_at,
             received_by=d.received_by, repeat_visit=d.repeat_visit, guidance=d.guidance,
             postponed_to=d.postponed_to, postponed_reason=d.postponed_reason,
+            # the officer by step, and the current step's for the dashboard's covering index
+            step_officers=dict(d.step_officers), step_officer=d.step_officer,
             last_seq=d.last_seq, version=d.version)
 
     def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None) -> None:

@@ -137,6 +137,10 @@ dossiers = Table(
     Column("guidance", JSON, nullable=False, default=list),  # notices and receipt given
     Column("postponed_to", TS),                             # the one new appointment
     Column("postponed_reason", Text),
+    # the officer by step (cán bộ xử lý), and the current step's, kept by Dossier.record so
+    # the dashboard reads who holds a dossier from its covering index (migration 0011)
+    Column("step_officers", JSON, nullable=False, default=dict, server_default=text("'{}'")),
+    Column("step_officer", String(64)),
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),

@@ -126,6 +126,9 @@ class Dossier:
     guidance: list[dict] = field(default_factory=list)
     postponed_to: datetime | None = None
     postponed_reason: str | None = None
+    # step code -> the officer who last acted on that step while holding it (cán bộ xử lý
+    # của bước): kept with the row so a dashboard never searches the history for it
+    step_officers: dict[str, str] = field(default_factory=dict)
     version: int = 0
     last_seq: int = 0
     id: int | None = None
@@ -171,7 +174,22 @@ class Dossier:
         event = Event(self.last_seq, at, actor, action, from_state, self.state, step, note,
                       {k: v for k, v in data.items() if v is not None})
         self.pending_events.append(event)
+        self.note_officer(event)
         return event
+
+    def note_officer(self, event: Event) -> None:
+        """An event taken while in progress at step X, still at X (a supplement request, a
+        postponement, a completion...), names X's officer (cán bộ xử lý): the latest one wins.
+        Every event goes through here, recorded or imported, so the map equals what the
+        history says by construction."""
+        if event.step and event.from_state == f"{IN_PROGRESS}@{event.step}":
+            self.step_officers[event.step] = event.actor
+
+    @property
+    def step_officer(self) -> str | None:
+        """The officer of the current step, None while nobody has acted on it."""
+        step = self.current_step
+        return self.step_officers.get(step.code) if step else None
 
     @property
     def repeat_visit(self) -> bool:

@@ -294,5 +294,7 @@ def _build(item: DossierLine, procedure, code: str, cal, now: datetime, importer
     d.pending_events = [Event(i, e.at, e.actor, e.action, e.from_state, e.to_state, e.step, e.note, e.data)
                         for i, e in enumerate(item.events, start=1)]
     d.last_seq = len(item.events)
+    for e in d.pending_events:  # the officer by step, as if the history had been recorded here
+        d.note_officer(e)
     d.record(now, importer, "import", None, "Chuyển đổi từ hệ thống cũ", source=source or None)
     return d
