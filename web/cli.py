@@ -18,6 +18,7 @@ users = AppGroup("users", help="Staff accounts and API tokens.")
 demo = AppGroup("demo", help="Demo data.")
 deadlines = AppGroup("deadlines", help="Deadline sweep and escalations.")
 reports_cli = AppGroup("reports", help="Statistics report (II.06a) daily rollup.")
+surveys_cli = AppGroup("surveys", help="Satisfaction survey (SIPAS) monthly tallies.")
 
 
 def _engine():
@@ -139,8 +140,18 @@ def reports_rollup():
     click.echo(f"rows={done['rows']} through={done['through']}")
 
 
+@surveys_cli.command("rebuild-tally")
+def surveys_rebuild_tally():
+    """Recompute the SIPAS report's monthly tallies from the stored surveys and answers:
+    after answers were corrected or deleted outside the application."""
+    from workflow.adapters import survey_tally
+    with _engine().begin() as conn:
+        rows = survey_tally.rebuild(conn)
+    click.echo(f"rows={rows}")
+
+
 def register(app):
-    for group in (db, catalog, users, demo, deadlines, reports_cli):
+    for group in (db, catalog, users, demo, deadlines, reports_cli, surveys_cli):
         app.cli.add_command(group)
     from .dossiers_cli import dossiers as dossier_commands  # import from a previous system
     app.cli.add_command(dossier_commands)

@@ -1,7 +1,8 @@
 """The city-year generator (bench/workload.py) at a small size on PostgreSQL: the same seed
 gives the same rows, a different seed different ones; the loaded data reads as real
 through the report services (the II.06a identity holds, the dashboard counts the open
-dossiers, the SIPAS report counts the responses; the daily rollup changes no figure);
+dossiers, the SIPAS report counts the responses and its tallies equal the answers; the
+daily rollup changes no figure);
 and a ward's dashboard and report
 queries read `dossiers` through indexes, never a Seq Scan, with the planner left free
 (enable_seqscan on). At city scope on 20k rows the planner rightly prefers Seq Scans:
@@ -118,3 +119,31 @@ def test_ward_queries_read_dossiers_through_indexes(city_url):
     seq = [(p["label"], p["seq_on_dossiers"]) for p in ward_plans if p["seq_on_dossiers"]]
     assert not seq, seq
     assert all(r["value"] >= 0 for r in results)
+
+
+def test_sipas_tallies_of_the_loaded_city_equal_the_answers(city_url):
+    """The generator fills the SIPAS tallies (as the services keep them): the report read
+    from them equals the sums over the copied answers, for the city and a ward, over the
+    benchmark's year and a period cut inside months."""
+    from datetime import date
+
+    from config import get_config
+    from tests.integration.test_survey_tally import reference_report
+    from workflow.services.context import Context
+    from workflow.services.sipas_report import sipas_report
+    from workflow.services.survey_config import survey_config
+    url, _ = city_url
+    cal = BusinessCalendar()
+    cfg = get_config("testing")
+    conf = survey_config({k: getattr(cfg, k) for k in dir(cfg) if k.isupper()})
+    engine = make_engine(url, 1, 0)
+    ctx = Context(engine, cal, lambda: NOW)
+    year = city.periods(NOW, cal.tz)["year"]
+    try:
+        for first, last in ((year.first, year.last), (date(2026, 2, 10), date(2026, 7, 20))):
+            for agency in (None, "H26.P002"):
+                got = sipas_report(ctx, conf, first, last, agency)
+                assert got == reference_report(ctx, conf, first, last, agency), (first, last, agency)
+                assert got["overall"]["responses"] > 0
+    finally:
+        engine.dispose()

@@ -1,18 +1,24 @@
 """Set-based reads of the survey tables for the SIPAS report and the feedback list.
 
-The report reads two small cubes grouped by (agency, procedure, month[, element]) on
-indexed columns; rolling them up into totals happens in Python over the cube, never
-over individual responses.
+The report reads the monthly tallies (survey_tally.py) for the months of its period and
+the answers themselves only for the days of a partial month (workflow/domain/month_cover.py),
+then lets the database sum them per (agency, procedure) and per month: a few thousand
+rows at most reach Python, never one per answer.
+`element_cube` and `count_cube` are the direct reads of the answers over a period: what
+the report read before the tallies, kept as the reference the tallies must equal.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, null, select, union_all
 from sqlalchemy.engine import Connection
 
+from workflow.domain.month_cover import Cover, Days
+
 from .tables import procedures
-from .tables_surveys import survey_feedback, survey_responses, survey_scores, surveys
+from .tables_surveys import (TALLY_COUNTS, TALLY_SCORES, survey_feedback, survey_responses, survey_scores,
+                             survey_tally, survey_tally_counts, surveys)
 
 GROUP = (surveys.c.agency, surveys.c.procedure_code, surveys.c.period)
 
@@ -51,6 +57,81 @@ def count_cube(conn: Connection, start: datetime, end: datetime, agency: str | N
         .select_from(surveys.outerjoin(survey_responses, r.survey_id == s.id))
         .where(*_where(start, end, agency, procedure))
         .group_by(*GROUP)).all()
+
+
+# -- the report's breakdowns, from the tallies ----------------------------------------------
+def local_bounds(first: date, last: date, tz) -> tuple[datetime, datetime]:
+    """[start, end) of the local days first..last."""
+    return (datetime.combine(first, time(0), tzinfo=tz),
+            datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
+
+
+def _bounds(days: Days, tz) -> tuple[datetime, datetime]:
+    return local_bounds(days.first, days.last, tz)
+
+
+def _scoped(t, agency: str | None, procedure: str | None) -> list:
+    return ([t.agency == agency] if agency else []) + ([t.procedure_code == procedure] if procedure else [])
+
+
+def _signed(expr, sign: int):
+    return expr * literal_column(str(int(sign)))
+
+
+def _score_rows(cover: Cover, tz, agency: str | None, procedure: str | None) -> list:
+    t, sc = survey_tally.c, survey_scores.c
+    parts = [select(t.agency, t.procedure_code, t.period, t.element, *[t[m] for m in TALLY_SCORES])
+             .where(t.period.in_(cover.months), *_scoped(t, agency, procedure))] if cover.months else []
+    for d in cover.days:
+        parts.append(
+            select(*GROUP, sc.element, *[_signed(sc[m], d.sign).label(m) for m in TALLY_SCORES])
+            .select_from(survey_scores.join(survey_responses, survey_responses.c.id == sc.response_id)
+                         .join(surveys, surveys.c.id == survey_responses.c.survey_id))
+            .where(*_where(*_bounds(d, tz), agency, procedure)))
+    return parts
+
+
+def _count_rows(cover: Cover, tz, agency: str | None, procedure: str | None) -> list:
+    t, s, r = survey_tally_counts.c, surveys.c, survey_responses.c
+    parts = [select(t.agency, t.procedure_code, t.period, *[t[m] for m in TALLY_COUNTS])
+             .where(t.period.in_(cover.months), *_scoped(t, agency, procedure))] if cover.months else []
+    reached = case((s.invited_at.is_not(None) | s.answered_at.is_not(None), 1), else_=0)
+    answered = case((s.answered_at.is_not(None), 1), else_=0)
+    for d in cover.days:
+        parts.append(
+            select(*GROUP, _signed(literal_column("1"), d.sign).label("surveys"),
+                   _signed(reached, d.sign).label("invited"), _signed(answered, d.sign).label("responses"),
+                   _signed(func.coalesce(r.evaluation_points, 0), d.sign).label("evaluation_points"),
+                   _signed(func.coalesce(r.evaluation_max, 0), d.sign).label("evaluation_max"))
+            .select_from(surveys.outerjoin(survey_responses, r.survey_id == s.id))
+            .where(*_where(*_bounds(d, tz), agency, procedure)))
+    return parts
+
+
+def _rollup(parts: list, measures: tuple[str, ...], by_element: bool):
+    """One statement, two groupings of the union of `parts`: per (agency, procedure[,
+    element]) with dim 'place', and per (month[, element]) with dim 'month'. The report's
+    four breakdowns follow from them in a few thousand additions at most: per agency and
+    per procedure from the first, per month and overall from the second."""
+    def grouped(dim: str, keys: tuple[str, ...]):
+        src = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+        cols = [src.c[k] if k in keys else null().label(k) for k in ("agency", "procedure_code", "period")]
+        extra = [src.c.element] if by_element else []
+        return (select(literal_column(f"'{dim}'").label("dim"), *cols, *extra,
+                       *[func.coalesce(func.sum(src.c[m]), 0).label(m) for m in measures])
+                .group_by(*[src.c[k] for k in keys], *extra))
+    return union_all(grouped("place", ("agency", "procedure_code")), grouped("month", ("period",)))
+
+
+def breakdowns(conn: Connection, cover: Cover, tz, agency: str | None = None,
+               procedure: str | None = None) -> tuple[list, list]:
+    """(element rows, count rows) of the period. Columns, in this order: dim ('place' or
+    'month'), agency, procedure_code, period (the first two set on 'place' rows, the
+    period on 'month' rows), then element and TALLY_SCORES (satisfied, answered, points)
+    on element rows, TALLY_COUNTS (surveys, invited, responses, evaluation_points,
+    evaluation_max) on count rows. Zero `surveys`: no survey there in the period."""
+    return (conn.execute(_rollup(_score_rows(cover, tz, agency, procedure), TALLY_SCORES, True)).all(),
+            conn.execute(_rollup(_count_rows(cover, tz, agency, procedure), TALLY_COUNTS, False)).all())
 
 
 def feedback_counts(conn: Connection, start: datetime, end: datetime, now: datetime,

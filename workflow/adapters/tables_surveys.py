@@ -4,7 +4,8 @@ On the same metadata as `tables.py`. A survey row is unique per dossier, so a re
 `dossier.closed` message can never open a second one; a delivery row is unique per
 (survey, kind, channel), so a redelivered send is skipped once the first is recorded.
 The report filters and groups on plain indexed columns (agency, procedure, closing
-time and month), never on JSON.
+time and month), never on JSON; it reads the monthly tallies (`survey_tally_counts`,
+`survey_tally`) rather than the answers, see workflow/adapters/survey_tally.py.
 """
 from __future__ import annotations
 
@@ -111,4 +112,29 @@ survey_feedback = Table(  # phản ánh, kiến nghị opened by an unhappy answ
     Column("answered_by", String(64)),
     Column("answer", Text),
     Index("ix_survey_feedback_open", "agency", "answered_at", "due_at"),
+)
+
+
+# The monthly tallies (bảng tổng hợp khảo sát theo tháng): what the SIPAS report sums, per
+# receiving agency, procedure and month of the dossier's closing (`surveys.period`, the
+# month the report files a survey under), kept in the transaction that changes a survey.
+TALLY_KEY = ("period", "agency", "procedure_code")
+TALLY_COUNTS = ("surveys", "invited", "responses", "evaluation_points", "evaluation_max")
+TALLY_SCORES = ("satisfied", "answered", "points")
+
+survey_tally_counts = Table(  # per survey: opened, reached, answered, the nine indicators' points
+    "survey_tally_counts", metadata,
+    Column("period", String(7), primary_key=True),
+    Column("agency", String(32), primary_key=True),
+    Column("procedure_code", String(40), primary_key=True),
+    *[Column(c, Integer, nullable=False, default=0, server_default="0") for c in TALLY_COUNTS],
+)
+
+survey_tally = Table(  # per element (yếu tố) of the answers: the sums of survey_scores
+    "survey_tally", metadata,
+    Column("period", String(7), primary_key=True),
+    Column("agency", String(32), primary_key=True),
+    Column("procedure_code", String(40), primary_key=True),
+    Column("element", String(32), primary_key=True),
+    *[Column(c, Integer, nullable=False, default=0, server_default="0") for c in TALLY_SCORES],
 )

@@ -13,6 +13,9 @@ Message-ID (and SMS id), so the receiving side can recognise the duplicate.
 Not a flood: a citizen (identified by a keyed digest, see survey_config) has at most one
 open invitation at a time; the others wait, and the sweep sends the next once the open
 one is answered, has expired or is SURVEY_MIN_INTERVAL_DAYS old.
+
+The first invitation recorded as sent is when a survey reaches the citizen: the monthly
+tally's `invited` (the response rate's denominator) counts it in the same commit.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from workflow.adapters import survey_tally as tally
 from workflow.adapters.repository import _upsert
 from workflow.adapters.tables import dossiers, outbox, procedures
 from workflow.adapters.tables_surveys import (survey_citizens, survey_deliveries, survey_feedback,
@@ -171,8 +175,13 @@ def record(ctx: Context, survey_id: int, kind: str, channel: str, message_id: st
         stamp = STAMP.get(kind)
         if stamp:
             column = surveys.c[stamp]
-            conn.execute(update(surveys).where(surveys.c.id == survey_id, column.is_(None))
-                         .values({stamp: now}))
+            first = conn.execute(update(surveys).where(surveys.c.id == survey_id, column.is_(None))
+                                 .values({stamp: now}).returning(surveys.c.period, surveys.c.agency,
+                                                                 surveys.c.procedure_code, surveys.c.answered_at)
+                                 ).first()
+            if first is not None and kind == "invitation" and first.answered_at is None:
+                # reached the citizen now (an answer before this record counted it already)
+                tally.add(conn, first.period, first.agency, first.procedure_code, invited=1)
 
 
 def deliver_feedback_answer(ctx: Context, conf: SurveyConfig, mailer, sms, feedback_id: int) -> None:

@@ -7,6 +7,8 @@ in the same commit, its invitation is queued unless the citizen already has one 
 "satisfied", or a comment flagged as a complaint) opens a feedback item (phản ánh, kiến
 nghị) that the receiving agency's supervisor must answer within SURVEY_FEEDBACK_DAYS
 working days; `answer_feedback` records the answer and queues it to the citizen.
+Opening a survey and storing its answer add to the monthly tallies the SIPAS report reads
+(workflow/adapters/survey_tally.py), in the same commit.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.adapters import survey_queries as queries
+from workflow.adapters import survey_tally as tally
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.repository import _upsert
 from workflow.adapters.sms import sms_sender
@@ -48,6 +51,7 @@ def open_survey(ctx: Context, conf: SurveyConfig, payload: dict) -> int | None:
             return existing
         closed = d.closed_at or now
         local = closed.astimezone(ctx.calendar.tz)
+        period = local.strftime("%Y-%m")  # the report files the survey under its closing month
         key = conf.citizen_key(d.applicant)
         if key:
             delivery.lock_citizen(conn, key)
@@ -55,7 +59,7 @@ def open_survey(ctx: Context, conf: SurveyConfig, payload: dict) -> int | None:
         stmt = _upsert(conn)(surveys).values(
             dossier_id=d.id, dossier_code=d.code, agency=d.receiving_agency,
             procedure_code=d.procedure.code, outcome=d.status, closed_at=closed,
-            period=local.strftime("%Y-%m"),
+            period=period,
             questionnaire_id=stored_id(conn, conf.in_force(local.date()), now),
             nonce=new_nonce(), citizen_key=key, channels=channels, reachable=bool(channels),
             created_at=now)
@@ -63,6 +67,7 @@ def open_survey(ctx: Context, conf: SurveyConfig, payload: dict) -> int | None:
                                  .returning(surveys.c.id)).scalar()
         if survey_id is None:
             return None  # a concurrent delivery of the same message created it
+        tally.add(conn, period, d.receiving_agency, d.procedure.code, surveys=1)
         if channels and delivery.may_invite(conn, key, survey_id, now, conf):
             delivery.queue_invitation(conn, survey_id, key, now, conf)
         uow.commit()
@@ -133,10 +138,17 @@ def answer(ctx: Context, conf: SurveyConfig, token: str, answers, comment: str |
         except IntegrityError:
             raise SurveyAnswered("this survey has already been answered; thank you",
                                  field="token") from None
+        scores = sipas.tallies(q, clean)
         conn.execute(insert(survey_scores), [
             dict(response_id=response_id, element=code, satisfied=t.satisfied, answered=t.answered,
-                 points=t.points) for code, t in sipas.tallies(q, clean).items()])
-        conn.execute(update(surveys).where(surveys.c.id == row.id).values(answered_at=now))
+                 points=t.points) for code, t in scores.items()])
+        # the survey row is locked (PostgreSQL) or the database is (SQLite): invited_at as
+        # returned here is final, so "reached" is counted once, here or at the invitation
+        invited_at = conn.execute(update(surveys).where(surveys.c.id == row.id).values(answered_at=now)
+                                  .returning(surveys.c.invited_at)).scalar_one()
+        tally.add(conn, row.period, row.agency, row.procedure_code, scores, responses=1,
+                  invited=int(invited_at is None), evaluation_points=ev.points,
+                  evaluation_max=ev.max_points)
         due = None
         if low or complaint:
             due = ctx.calendar.add_working_days(now, conf.feedback_days)
