@@ -203,3 +203,28 @@ def test_working_minutes_between_inverts_add_working_minutes(start, minutes):
     assert CAL.working_minutes_between(CAL.next_opening(start), end) == minutes
     assert end >= CAL.next_opening(start)
     assert CAL.is_working_day(end.date())
+
+
+# -- the office timeline: many measures over the same days -------------------------------
+_moment = st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2027, 2, 1),
+                       timezones=st.just(timezone.utc))
+_SHARED = CAL.timeline()  # one timeline across examples: anchors and memo as in a long fold
+
+
+@settings(max_examples=400, deadline=None)
+@given(_moment, _moment)
+def test_timeline_minutes_equal_the_calendars(start, end):
+    """Exactly equal, either order, across weekends, Tết and year ends, to the second."""
+    assert _SHARED.minutes_between(start, end) == CAL.working_minutes_between(start, end)
+    assert CAL.timeline().minutes_between(start, end) == CAL.working_minutes_between(start, end)
+
+
+def test_timeline_over_tet_and_a_configured_day_off():
+    cal = BusinessCalendar(extra_days_off=[date(2026, 3, 2)])
+    line = cal.timeline()
+    assert line.minutes_between(vn(2026, 3, 3, 9), vn(2026, 2, 13, 10)) == 0
+    for a, b in ((vn(2026, 2, 13, 10), vn(2026, 2, 23, 10, 0, 30)), (vn(2026, 2, 27, 16, 59, 59),
+                 vn(2026, 3, 3, 8, 0, 1)), (vn(2026, 2, 14, 9), vn(2026, 2, 16, 9))):
+        assert line.minutes_between(a, b) == cal.working_minutes_between(a, b)
+    with pytest.raises(ValueError):
+        line.minutes_between(datetime(2026, 3, 3, 9), vn(2026, 3, 3, 10))

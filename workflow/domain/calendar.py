@@ -20,6 +20,7 @@ import holidays
 
 _ZERO = timedelta(0)
 _MINUTE = timedelta(minutes=1)
+_MICRO = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,10 @@ class BusinessCalendar:
             total += self._within(self._offset(e))
         return total // _MINUTE
 
+    def timeline(self) -> OfficeTimeline:
+        """A memo for many `working_minutes_between` over the same few days."""
+        return OfficeTimeline(self)
+
     def skipped_days(self, start: datetime, end: datetime) -> list[SkippedDay]:
         """Non-working days after start's date up to and including end's date, in order."""
         d, last = self._local(start).date(), self._local(end).date()
@@ -232,3 +237,48 @@ class BusinessCalendar:
                           else "holiday" if name else "weekend")
                 out.append(SkippedDay(d, reason, name))
         return out
+
+
+class OfficeTimeline:
+    """Office time laid on one line (dòng thời gian làm việc): a moment's position is the
+    office time, in microseconds, from an anchor day (the first day asked about) to it,
+    each local day's share memoised. `minutes_between(s, e)` equals the calendar's
+    `working_minutes_between(s, e)` exactly (both are whole days times the day's office
+    time, minus the office time before s on its day, plus that before e on its day).
+
+    Why: the bottleneck view measures thousands of step visits over a few hundred days;
+    asking the calendar each time looked every day up twice, counted the days between by
+    bisection and did the sums in timedelta objects, which was most of that view's time.
+    Not shared between threads."""
+
+    __slots__ = ("_calendar", "_days", "_anchor", "_periods")
+
+    def __init__(self, calendar: BusinessCalendar):
+        self._calendar, self._days, self._anchor = calendar, {}, None
+        self._periods = tuple((a // _MICRO, b // _MICRO) for a, b in calendar._periods)
+
+    def position(self, at: datetime) -> int:
+        local = self._calendar._local(at)
+        day = self._days.get(local.date())
+        if day is None:
+            day = self._days[local.date()] = self._day(local.date())
+        base, working = day
+        if not working:
+            return base
+        offset = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
+        for a, b in self._periods:  # office time of the day before the moment
+            if offset > a:
+                base += (offset if offset < b else b) - a
+        return base
+
+    def _day(self, d: date) -> tuple[int, bool]:
+        cal = self._calendar
+        if self._anchor is None:
+            self._anchor = d
+        days = cal._count(self._anchor, d) if d >= self._anchor else -cal._count(d, self._anchor)
+        return cal._per_day // _MICRO * days, cal.is_working_day(d)
+
+    def minutes_between(self, start: datetime, end: datetime) -> int:
+        """Whole office minutes in [start, end); 0 when end <= start."""
+        to, since = self.position(end), self.position(start)
+        return (to - since) // 60_000_000 if end > start else 0

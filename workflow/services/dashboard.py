@@ -29,6 +29,7 @@ UNASSIGNED = "chưa phân công"
 LEAVING = ("forward", "send_back", "complete", "reject", "withdraw")
 ENTERING = ("forward", "send_back")
 MAX_DOSSIERS = 5_000
+MICROSECONDS_PER_MINUTE = 60_000_000
 d = dossiers.c
 
 
@@ -86,24 +87,25 @@ def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
 def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
     """Counts by bucket, folded three ways: by agency, by step, by officer.
 
-    The groups are few (a few thousand for a city) but the planner, unable to estimate
-    CASE expressions, expects one per ten rows and sorts on disk under the default
-    work_mem (70 of 130 ms at 1M dossiers); with room for its hash table it hashes."""
+    SQL groups the open dossiers by their raw columns and a due-time bucket
+    (`_open_groups`); the holder, step, officer and bucket of `_open_dossiers` are
+    derived here from those few thousand groups (`_fold`). Why: at 5M dossiers a city has
+    ~280k open ones, and evaluating the CASE expressions per row cost more than the
+    index-only scan that reads them. The planner cannot estimate those groups either: it
+    expects one per row or so and would sort on disk under the default work_mem; with
+    room for its hash table it hashes (the table itself stays a few MB)."""
     quick(conn)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    o = _open_dossiers(scope, m)
-    rows = conn.execute(select(o.c.holder, o.c.procedure_code, o.c.step, o.c.officer, o.c.bucket,
-                               func.count().label("n"))
-                        .group_by(o.c.holder, o.c.procedure_code, o.c.step, o.c.officer, o.c.bucket)).all()
+    rows = _fold(conn.execute(_open_groups(scope, m)))
     views = {"by_agency": defaultdict(_zero), "by_step": defaultdict(_zero),
              "by_officer": defaultdict(_zero)}
     total = _zero()
-    for r in rows:
-        for view, key in (("by_agency", (r.holder,)), ("by_step", (r.procedure_code, r.step)),
-                          ("by_officer", (r.holder, r.officer))):
-            _add(views[view][key], r.bucket, r.n)
-        _add(total, r.bucket, r.n)
+    for (holder, procedure_code, step, officer, bucket), n in rows.items():
+        for view, key in (("by_agency", (holder,)), ("by_step", (procedure_code, step)),
+                          ("by_officer", (holder, officer))):
+            _add(views[view][key], bucket, n)
+        _add(total, bucket, n)
     out = {"now": m.now, "end_of_today": m.end_of_today, "soon": m.soon,
            "agency": scope.root, "total": total}
     names = {"by_agency": ("agency",), "by_step": ("procedure_code", "step"),
@@ -113,6 +115,32 @@ def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
         items.sort(key=lambda i: (-i["overdue"], -i["today"], -i["soon"], -i["total"],
                                   [str(i[k]) for k in names[view]]))
         out[view] = items
+    return out
+
+
+def _open_groups(scope: Scope, m: Moments):
+    """The open dossiers counted by raw columns and due-time bucket (0: no due time,
+    1: overdue, 2: due today, 3: due soon, 4: later), all read from ix_dossiers_open."""
+    due = case((d.due_at.is_(None), 0), (d.due_at < m.now, 1), (d.due_at < m.end_of_today, 2),
+               (d.due_at <= m.soon, 3), else_=4)
+    visible = true() if scope.everything else or_(d.agency.in_(scope.codes), d.step_agency.in_(scope.codes))
+    keys = (d.status, d.agency, d.step_agency, d.procedure_code, d.step_code, d.step_officer, due)
+    return select(*keys, func.count()).where(visible, d.status.in_(OPEN)).group_by(*keys)
+
+
+_DUE = {1: "overdue", 2: "today", 3: "soon", 4: "on_track"}
+
+
+def _fold(groups) -> dict[tuple, int]:
+    """(holder, procedure, step, officer, bucket) -> count: the CASEs of `_open_dossiers`,
+    in the same order, applied to each group of `_open_groups`."""
+    out: dict[tuple, int] = defaultdict(int)
+    for status, agency, step_agency, procedure_code, step_code, officer, due, n in groups:
+        at_step = status in AT_STEP
+        bucket = ("awaiting" if status == "awaiting_documents" else "ready" if status == "result_ready"
+                  else "paused" if status == "supplement_requested" or due == 0 else _DUE[due])
+        out[(step_agency if at_step else agency, procedure_code, step_code if at_step else None,
+             officer if at_step and officer is not None else UNASSIGNED, bucket)] += n
     return out
 
 
@@ -206,25 +234,7 @@ def bottlenecks(conn: Connection, scope: Scope, p: Period, calendar, procedure: 
     every = max(1, -(-found // max_dossiers))
     if every > 1:
         chosen.append(active.c.id % every == 0)
-    left, prior = dossier_events.alias("left_step"), dossier_events.alias("prior")
-    visits = (select(left.c.dossier_id, left.c.seq, left.c.at.label("left_at"), active.c.procedure_code)
-              .join_from(active, left, left.c.dossier_id == active.c.id)
-              .where(*chosen, left.c.at >= p.start, left.c.at < p.end, left.c.action.in_(LEAVING),
-                     left.c.from_state.like("%@%")).subquery("visits"))
-
-    def entry(column):  # the event that entered the step: the latest forward / send_back before
-        return (select(column).where(prior.c.dossier_id == visits.c.dossier_id, prior.c.seq < visits.c.seq,
-                                     prior.c.action.in_(ENTERING))
-                .order_by(prior.c.seq.desc()).limit(1).scalar_subquery())
-    stmt = select(visits.c.procedure_code, entry(prior.c.step).label("step"),
-                  entry(prior.c.at).label("entered_at"), visits.c.left_at)
-    minutes: dict[tuple[str, str], list[int]] = defaultdict(list)
-    n = 0
-    for r in conn.execute(stmt):
-        if r.entered_at is not None:
-            n += 1
-            minutes[(r.procedure_code, r.step)].append(
-                calendar.working_minutes_between(r.entered_at, r.left_at))
+    minutes, n = _visit_minutes(conn, active, chosen, p, calendar.timeline())
     repo, versions = ProcedureRepository(conn), {}
     items = []
     for (code, step_code), values in minutes.items():
@@ -245,6 +255,38 @@ def bottlenecks(conn: Connection, scope: Scope, p: Period, calendar, procedure: 
     return {"from": p.first, "to": p.last, "agency": scope.root, "procedure": procedure,
             "minutes_per_day": calendar.minutes_per_day, "sample": n, "sampled": every > 1,
             "dossiers": found, "every": every, "items": items}
+
+
+def _visit_minutes(conn: Connection, active, chosen: list, p: Period, timeline) -> tuple[dict, int]:
+    """Working minutes of each step visit that ended in the period, by (procedure, step),
+    and the number of visits.
+
+    One ordered read of the chosen dossiers' hand-offs (every event that may enter or
+    leave a step), folded here: a visit ends at an event leaving a step inside the period
+    and began at the latest forward / send_back before it in the dossier's history.
+    Why: two correlated look-ups per visit (the entering step, then its time) cost more
+    than reading those few events once; each event's place on the office timeline is
+    taken once (a forward both ends a visit and begins the next)."""
+    e = dossier_events.c
+    stmt = (select(e.dossier_id, e.action, e.from_state, e.step, e.at, active.c.procedure_code)
+            .join_from(active, dossier_events, e.dossier_id == active.c.id)
+            .where(*chosen, e.action.in_(LEAVING)).order_by(e.dossier_id, e.seq))
+    minutes: dict[tuple[str, str], list[int]] = defaultdict(list)
+    n, dossier, entered = 0, None, None
+    start, end, position = p.start, p.end, timeline.position
+    for dossier_id, action, from_state, step, at, procedure_code in conn.execute(stmt).all():
+        if dossier_id != dossier:
+            dossier, entered = dossier_id, None
+        here = None
+        if entered is not None and start <= at < end and from_state and "@" in from_state:
+            n += 1
+            here = position(at)
+            since_step, since_at, since = entered
+            minutes[(procedure_code, since_step)].append(
+                (here - since) // MICROSECONDS_PER_MINUTE if at > since_at else 0)
+        if action in ENTERING:
+            entered = (step, at, position(at) if here is None else here)
+    return minutes, n
 
 
 def percentile(values: list[int], q: float) -> float | None:
