@@ -43,7 +43,7 @@ The mix, and why (shares are of dossiers unless stated):
 - Surveys (SIPAS): one per dossier closed with a result or a rejection; REACHABLE 90 %
   (a phone or e-mail), RESPONSE 25 % of those answer (ANSWER_LEVELS, worse when late);
   an answer below "satisfied" opens a feedback item (phản ánh, kiến nghị). The SIPAS
-  report's monthly tallies are then summed from the copied answers (`fill_tallies`).
+  report's tallies are then summed from the copied answers (`fill_tallies`).
 
 Usage (normally through bench/city.py):
     python bench/workload.py --rows 20000 --seed 7 --db motcua_bench_city_try
@@ -484,17 +484,17 @@ def bulk_load(url: str, rows: int, seed: int, now: datetime, workers: int, wards
                 wards=len(city["wards"]))
 
 
-TALLIES = ("survey_tally_counts", "survey_tally")
+TALLIES = ("survey_tally_counts", "survey_tally_counts_daily", "survey_tally", "survey_tally_daily")
 
 
 def fill_tallies(url: str) -> None:
-    """The SIPAS report's monthly tallies from the copied surveys and answers, with the
-    sums the services keep as they go (one INSERT ... SELECT per table), so the benchmark
-    times the report on its tallies as in production."""
+    """The SIPAS report's tallies from the copied surveys and answers, with the sums the
+    services keep as they go (one INSERT ... SELECT per table), so the benchmark times
+    the report on its tallies as in production."""
     engine = make_engine(url, 1, 0)
     try:
         with engine.begin() as conn:
-            survey_tally.rebuild(conn)
+            survey_tally.rebuild(conn, BusinessCalendar().tz)
     finally:
         engine.dispose()
 

@@ -18,7 +18,7 @@ users = AppGroup("users", help="Staff accounts and API tokens.")
 demo = AppGroup("demo", help="Demo data.")
 deadlines = AppGroup("deadlines", help="Deadline sweep and escalations.")
 reports_cli = AppGroup("reports", help="Statistics report (II.06a) daily rollup.")
-surveys_cli = AppGroup("surveys", help="Satisfaction survey (SIPAS) monthly tallies.")
+surveys_cli = AppGroup("surveys", help="Satisfaction survey (SIPAS) report tallies.")
 
 
 def _engine():
@@ -142,11 +142,11 @@ def reports_rollup():
 
 @surveys_cli.command("rebuild-tally")
 def surveys_rebuild_tally():
-    """Recompute the SIPAS report's monthly tallies from the stored surveys and answers:
+    """Recompute the SIPAS report's tallies from the stored surveys and answers:
     after answers were corrected or deleted outside the application."""
     from workflow.adapters import survey_tally
     with _engine().begin() as conn:
-        rows = survey_tally.rebuild(conn)
+        rows = survey_tally.rebuild(conn, current_app.extensions["motcua"].calendar.tz)
     click.echo(f"rows={rows}")
 
 

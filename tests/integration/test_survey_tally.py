@@ -8,8 +8,8 @@ invitations (one mail server refusing, so some citizens answer before their invi
 is recorded), citizens answering through their links, some in the month after closing.
 
 Also: the tallies equal a rebuild from the raw rows; a correction bracketed by
-retract/restore keeps them right; migration 0010 creates what tables_surveys.py
-declares and its backfill gives the tallies the services kept."""
+retract/restore keeps them right; migrations 0010 (monthly) and 0012 (daily) create what
+tables_surveys.py declares and their backfills give the tallies the services kept."""
 from __future__ import annotations
 
 import random
@@ -33,7 +33,8 @@ from workflow.adapters.migrations import alembic_config, upgrade
 from workflow.adapters.repository import _PROCEDURE_CACHE
 from workflow.adapters.tables import metadata
 from workflow.adapters.tables_surveys import (survey_feedback, survey_responses, survey_scores, survey_tally as
-                                              tally_table, survey_tally_counts, surveys)
+                                              tally_table, survey_tally_counts, survey_tally_counts_daily,
+                                              survey_tally_daily, surveys)
 from workflow.catalog.loader import load
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.sipas import Tally, percent
@@ -244,13 +245,16 @@ def world(engine, calendar, tmp_path):
 
 
 def tally_rows(engine) -> dict:
-    """Every tally row with a survey, by key (zero rows left by a retraction are skipped)."""
+    """Every tally row with a survey, by table and key (zero rows a retraction leaves are
+    skipped: they stand for nothing)."""
+    out = {}
     with engine.connect() as conn:
-        counts = {tuple(r[:3]): tuple(r[3:]) for r in conn.execute(
-            select(survey_tally_counts).where(survey_tally_counts.c.surveys != 0))}
-        scores = {tuple(r[:4]): tuple(r[4:]) for r in conn.execute(
-            select(tally_table).where(tally_table.c.answered != 0))}
-    return dict(counts=counts, scores=scores)
+        for table, measure in ((survey_tally_counts, "surveys"), (survey_tally_counts_daily, "surveys"),
+                               (tally_table, "answered"), (survey_tally_daily, "answered")):
+            width = len(table.primary_key.columns)
+            out[table.name] = {tuple(str(v) for v in r[:width]): tuple(r[width:]) for r in conn.execute(
+                select(table).where(table.c[measure] != 0))}
+    return out
 
 
 def assert_reports_equal(ctx, conf, periods=PERIODS, scopes=SCOPES) -> int:
@@ -285,10 +289,11 @@ def test_tally_report_equals_the_sums_over_the_answers(world):
 
 
 def test_tallies_equal_a_rebuild_from_the_raw_rows(world, engine):
+    ctx, _, _ = world
     kept = tally_rows(engine)
-    assert len(kept["counts"]) >= 10 and len(kept["scores"]) >= 40
+    assert len(kept["survey_tally_counts"]) >= 10 and len(kept["survey_tally_daily"]) >= 100
     with engine.begin() as conn:
-        survey_tally.rebuild(conn)
+        survey_tally.rebuild(conn, ctx.calendar.tz)
     assert tally_rows(engine) == kept
 
 
@@ -299,7 +304,7 @@ def test_a_correction_between_retract_and_restore_keeps_the_tallies_right(world,
                                 .order_by(surveys.c.id)).scalars().all()
     deleted, changed, gone = answered[0], answered[1], answered[2]
     with engine.begin() as conn:  # one answer withdrawn, one rescored, one survey removed
-        survey_tally.retract(conn, [deleted, changed, gone])
+        survey_tally.retract(conn, ctx.calendar.tz, [deleted, changed, gone])
         for sid in (deleted, gone):
             rid = select(survey_responses.c.id).where(survey_responses.c.survey_id == sid).scalar_subquery()
             conn.execute(delete(survey_scores).where(survey_scores.c.response_id == rid))
@@ -310,11 +315,11 @@ def test_a_correction_between_retract_and_restore_keeps_the_tallies_right(world,
         rid = select(survey_responses.c.id).where(survey_responses.c.survey_id == changed).scalar_subquery()
         conn.execute(update(survey_scores).where(survey_scores.c.response_id == rid)
                      .values(satisfied=0, points=survey_scores.c.answered))
-        survey_tally.restore(conn, [deleted, changed, gone])
+        survey_tally.restore(conn, ctx.calendar.tz, [deleted, changed, gone])
     assert_reports_equal(ctx, conf, PERIODS[:4], [(None, None), ("T1", None), ("T2", None)])
     kept = tally_rows(engine)
     with engine.begin() as conn:
-        survey_tally.rebuild(conn)
+        survey_tally.rebuild(conn, ctx.calendar.tz)
     assert tally_rows(engine) == kept
 
 
@@ -324,10 +329,10 @@ def test_the_operator_rebuilds_lost_tallies_from_the_command_line(world, engine,
     kept = tally_rows(engine)
     with engine.begin() as conn:  # e.g. answers restored from a backup without their tallies
         conn.execute(delete(tally_table))
-        conn.execute(update(survey_tally_counts).values(invited=0))
+        conn.execute(update(survey_tally_counts_daily).values(invited=0))
     app = create_app("testing", {"DATABASE_URL": db_url}, context=ctx)
     done = app.test_cli_runner().invoke(args=["surveys", "rebuild-tally"])
-    assert done.exit_code == 0 and done.output.strip() == f"rows={len(kept['counts'])}", done.output
+    assert done.exit_code == 0 and done.output.strip() == f"rows={len(kept['survey_tally_counts'])}", done.output
     assert tally_rows(engine) == kept
 
 
@@ -349,7 +354,7 @@ def fresh_database(backend: str, tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_migration_0010_declares_the_tables_and_backfills_the_services_tallies(backend, calendar, tmp_path):
+def test_migrations_declare_the_tables_and_backfill_the_services_tallies(backend, calendar, tmp_path):
     with fresh_database(backend, tmp_path) as url:
         upgrade(url)
         engine = make_engine(url, 2, 0)
@@ -361,13 +366,13 @@ def test_migration_0010_declares_the_tables_and_backfills_the_services_tallies(b
             clock = FakeClock(vn(2025, 12, 1, 7, 0))
             build_world(Context(engine=engine, calendar=calendar, now=clock), clock, tmp_path, seed=5)
             kept = tally_rows(engine)
-            assert len(kept["counts"]) >= 10 and len(kept["scores"]) >= 40
+            assert len(kept["survey_tally_counts"]) >= 10 and len(kept["survey_tally_daily"]) >= 100
             engine.dispose()
-            command.downgrade(alembic_config(url), "0004")
+            command.downgrade(alembic_config(url), "0004")  # 0012, then 0010
             with engine.connect() as conn:
-                assert not inspect(conn).has_table("survey_tally")
+                assert not any(inspect(conn).has_table(t) for t in kept)
                 assert inspect(conn).has_table("dossiers")  # the other branches stay
-            upgrade(url)  # 0010 again: its backfill from the answers
+            upgrade(url)  # 0010 and 0012 again: their backfills from the answers
             assert tally_rows(engine) == kept
         finally:
             engine.dispose()

@@ -1,11 +1,12 @@
 """Set-based reads of the survey tables for the SIPAS report and the feedback list.
 
-The report reads the monthly tallies (survey_tally.py) for the months of its period and
-the answers themselves only for the days of a partial month (workflow/domain/month_cover.py),
-then lets the database sum them per (agency, procedure) and per month: a few thousand
-rows at most reach Python, never one per answer.
+The report reads the tallies (survey_tally.py): the month rows of the months its period
+covers whole, the day rows of the days of a month it covers in part, added or subtracted
+(workflow/domain/month_cover.py); the database sums them per (agency, procedure) and per
+month, so a few thousand rows at most reach Python, never one per answer.
 `element_cube` and `count_cube` are the direct reads of the answers over a period: what
-the report read before the tallies, kept as the reference the tallies must equal.
+the report read before the tallies, kept as the reference the tallies must equal
+(tests/integration/test_survey_tally.py).
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import case, func, literal_column, null, select, union_all
 from sqlalchemy.engine import Connection
 
-from workflow.domain.month_cover import Cover, Days
+from workflow.domain.month_cover import Cover, month_key
 
 from .tables import procedures
 from .tables_surveys import (TALLY_COUNTS, TALLY_SCORES, survey_feedback, survey_responses, survey_scores,
-                             survey_tally, survey_tally_counts, surveys)
+                             survey_tally, survey_tally_counts, survey_tally_counts_daily, survey_tally_daily,
+                             surveys)
 
 GROUP = (surveys.c.agency, surveys.c.procedure_code, surveys.c.period)
 
@@ -66,45 +68,23 @@ def local_bounds(first: date, last: date, tz) -> tuple[datetime, datetime]:
             datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
 
 
-def _bounds(days: Days, tz) -> tuple[datetime, datetime]:
-    return local_bounds(days.first, days.last, tz)
+def _parts(monthly, daily, measures: tuple[str, ...], cover: Cover, agency: str | None,
+           procedure: str | None) -> list:
+    """The SELECTs whose union is the period: the month rows of its whole months, and the
+    day rows of its partial months' day ranges, times their sign."""
+    extra = ("element",) if "element" in monthly.c else ()
+    cols = ("agency", "procedure_code", "period") + extra
 
-
-def _scoped(t, agency: str | None, procedure: str | None) -> list:
-    return ([t.agency == agency] if agency else []) + ([t.procedure_code == procedure] if procedure else [])
-
-
-def _signed(expr, sign: int):
-    return expr * literal_column(str(int(sign)))
-
-
-def _score_rows(cover: Cover, tz, agency: str | None, procedure: str | None) -> list:
-    t, sc = survey_tally.c, survey_scores.c
-    parts = [select(t.agency, t.procedure_code, t.period, t.element, *[t[m] for m in TALLY_SCORES])
-             .where(t.period.in_(cover.months), *_scoped(t, agency, procedure))] if cover.months else []
+    def scoped(t) -> list:
+        return ([t.c.agency == agency] if agency else []) + \
+            ([t.c.procedure_code == procedure] if procedure else [])
+    parts = [select(*[monthly.c[c] for c in cols + measures])
+             .where(monthly.c.period.in_(cover.months), *scoped(monthly))] if cover.months else []
     for d in cover.days:
-        parts.append(
-            select(*GROUP, sc.element, *[_signed(sc[m], d.sign).label(m) for m in TALLY_SCORES])
-            .select_from(survey_scores.join(survey_responses, survey_responses.c.id == sc.response_id)
-                         .join(surveys, surveys.c.id == survey_responses.c.survey_id))
-            .where(*_where(*_bounds(d, tz), agency, procedure)))
-    return parts
-
-
-def _count_rows(cover: Cover, tz, agency: str | None, procedure: str | None) -> list:
-    t, s, r = survey_tally_counts.c, surveys.c, survey_responses.c
-    parts = [select(t.agency, t.procedure_code, t.period, *[t[m] for m in TALLY_COUNTS])
-             .where(t.period.in_(cover.months), *_scoped(t, agency, procedure))] if cover.months else []
-    reached = case((s.invited_at.is_not(None) | s.answered_at.is_not(None), 1), else_=0)
-    answered = case((s.answered_at.is_not(None), 1), else_=0)
-    for d in cover.days:
-        parts.append(
-            select(*GROUP, _signed(literal_column("1"), d.sign).label("surveys"),
-                   _signed(reached, d.sign).label("invited"), _signed(answered, d.sign).label("responses"),
-                   _signed(func.coalesce(r.evaluation_points, 0), d.sign).label("evaluation_points"),
-                   _signed(func.coalesce(r.evaluation_max, 0), d.sign).label("evaluation_max"))
-            .select_from(surveys.outerjoin(survey_responses, r.survey_id == s.id))
-            .where(*_where(*_bounds(d, tz), agency, procedure)))
+        sign = literal_column(str(int(d.sign)))
+        parts.append(select(*[daily.c[c] for c in cols], *[(daily.c[m] * sign).label(m) for m in measures])
+                     .where(daily.c.period == month_key(d.first), daily.c.day >= d.first,
+                            daily.c.day <= d.last, *scoped(daily)))
     return parts
 
 
@@ -123,15 +103,17 @@ def _rollup(parts: list, measures: tuple[str, ...], by_element: bool):
     return union_all(grouped("place", ("agency", "procedure_code")), grouped("month", ("period",)))
 
 
-def breakdowns(conn: Connection, cover: Cover, tz, agency: str | None = None,
+def breakdowns(conn: Connection, cover: Cover, agency: str | None = None,
                procedure: str | None = None) -> tuple[list, list]:
     """(element rows, count rows) of the period. Columns, in this order: dim ('place' or
     'month'), agency, procedure_code, period (the first two set on 'place' rows, the
     period on 'month' rows), then element and TALLY_SCORES (satisfied, answered, points)
     on element rows, TALLY_COUNTS (surveys, invited, responses, evaluation_points,
     evaluation_max) on count rows. Zero `surveys`: no survey there in the period."""
-    return (conn.execute(_rollup(_score_rows(cover, tz, agency, procedure), TALLY_SCORES, True)).all(),
-            conn.execute(_rollup(_count_rows(cover, tz, agency, procedure), TALLY_COUNTS, False)).all())
+    scores = _parts(survey_tally, survey_tally_daily, TALLY_SCORES, cover, agency, procedure)
+    counts = _parts(survey_tally_counts, survey_tally_counts_daily, TALLY_COUNTS, cover, agency, procedure)
+    return (conn.execute(_rollup(scores, TALLY_SCORES, True)).all(),
+            conn.execute(_rollup(counts, TALLY_COUNTS, False)).all())
 
 
 def feedback_counts(conn: Connection, start: datetime, end: datetime, now: datetime,

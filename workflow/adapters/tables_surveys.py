@@ -4,12 +4,12 @@ On the same metadata as `tables.py`. A survey row is unique per dossier, so a re
 `dossier.closed` message can never open a second one; a delivery row is unique per
 (survey, kind, channel), so a redelivered send is skipped once the first is recorded.
 The report filters and groups on plain indexed columns (agency, procedure, closing
-time and month), never on JSON; it reads the monthly tallies (`survey_tally_counts`,
-`survey_tally`) rather than the answers, see workflow/adapters/survey_tally.py.
+time and month), never on JSON; it reads the tallies (`survey_tally*`) rather than the
+answers, see workflow/adapters/survey_tally.py.
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
 
 from .tables import ID, TS, dossiers, metadata
@@ -115,26 +115,32 @@ survey_feedback = Table(  # phản ánh, kiến nghị opened by an unhappy answ
 )
 
 
-# The monthly tallies (bảng tổng hợp khảo sát theo tháng): what the SIPAS report sums, per
-# receiving agency, procedure and month of the dossier's closing (`surveys.period`, the
-# month the report files a survey under), kept in the transaction that changes a survey.
+# The tallies (bảng tổng hợp khảo sát): what the SIPAS report sums, per receiving agency,
+# procedure and month of the dossier's closing (`surveys.period`, the month the report
+# files a survey under), and the same per local day of closing (`day`) for the months a
+# report period covers only in part; kept in the transaction that changes a survey
+# (survey_tally.py). Apart, so a year's month rows stay a small table of their own.
 TALLY_KEY = ("period", "agency", "procedure_code")
+DAILY_KEY = ("period", "day", "agency", "procedure_code")
 TALLY_COUNTS = ("surveys", "invited", "responses", "evaluation_points", "evaluation_max")
 TALLY_SCORES = ("satisfied", "answered", "points")
 
-survey_tally_counts = Table(  # per survey: opened, reached, answered, the nine indicators' points
-    "survey_tally_counts", metadata,
-    Column("period", String(7), primary_key=True),
-    Column("agency", String(32), primary_key=True),
-    Column("procedure_code", String(40), primary_key=True),
-    *[Column(c, Integer, nullable=False, default=0, server_default="0") for c in TALLY_COUNTS],
-)
 
-survey_tally = Table(  # per element (yếu tố) of the answers: the sums of survey_scores
-    "survey_tally", metadata,
-    Column("period", String(7), primary_key=True),
-    Column("agency", String(32), primary_key=True),
-    Column("procedure_code", String(40), primary_key=True),
-    Column("element", String(32), primary_key=True),
-    *[Column(c, Integer, nullable=False, default=0, server_default="0") for c in TALLY_SCORES],
-)
+def _tally(name: str, daily: bool, element: bool, measures: tuple[str, ...]) -> Table:
+    return Table(
+        name, metadata,
+        Column("period", String(7), primary_key=True),
+        *([Column("day", Date, primary_key=True)] if daily else []),
+        Column("agency", String(32), primary_key=True),
+        Column("procedure_code", String(40), primary_key=True),
+        *([Column("element", String(32), primary_key=True)] if element else []),
+        *[Column(m, Integer, nullable=False, default=0, server_default="0") for m in measures],
+    )
+
+
+# per survey: opened, reached the citizen, answered, the nine indicators' points
+survey_tally_counts = _tally("survey_tally_counts", False, False, TALLY_COUNTS)
+survey_tally_counts_daily = _tally("survey_tally_counts_daily", True, False, TALLY_COUNTS)
+# per element (yếu tố) of the answers: the sums of survey_scores
+survey_tally = _tally("survey_tally", False, True, TALLY_SCORES)
+survey_tally_daily = _tally("survey_tally_daily", True, True, TALLY_SCORES)

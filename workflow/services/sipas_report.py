@@ -7,12 +7,12 @@ belongs to the period in which its dossier closed; the response rate is response
 surveys that reached the citizen. The maths is `workflow.domain.sipas.sipas_index`,
 applied to summed tallies with the questionnaire in force at the period's end.
 
-The sums come from the monthly tallies (bảng tổng hợp khảo sát), kept with every survey
-change (workflow/adapters/survey_tally.py), plus the answers of the days of a partial
-month (workflow/domain/month_cover.py): the figures are those of summing the answers
-themselves (tests/integration/test_survey_tally.py compares both), at a city's scale in
-tens of milliseconds instead of seconds. The reads share one snapshot, so an answer
-stored meanwhile is in all of them or in none.
+The sums come from the tallies (bảng tổng hợp khảo sát) kept with every survey change
+(workflow/adapters/survey_tally.py): per month for the months the period covers whole,
+per day for the days of a month it covers in part (workflow/domain/month_cover.py). The
+figures are those of summing the answers themselves (tests/integration/test_survey_tally.py
+compares both), at a city's scale in tens of milliseconds instead of seconds. The reads
+share one snapshot, so an answer stored meanwhile is in all of them or in none.
 """
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def sipas_report(ctx: Context, conf: SurveyConfig, date_from: date, date_to: dat
     parts = cover(date_from, date_to, now.astimezone(tz).date())
     with ctx.engine.connect() as conn:
         _one_snapshot(conn)
-        scores, counts = queries.breakdowns(conn, parts, tz, agency, procedure)
+        scores, counts = queries.breakdowns(conn, parts, agency, procedure)
         start, end = queries.local_bounds(date_from, date_to, tz)
         feedback = queries.feedback_counts(conn, start, end, now, agency)
         agencies = agency_names(conn)
@@ -129,7 +129,7 @@ def sipas_report(ctx: Context, conf: SurveyConfig, date_from: date, date_to: dat
 
 def _one_snapshot(conn) -> None:
     """PostgreSQL: the report's reads in one REPEATABLE READ snapshot (a month's tally less
-    some days' answers must see the same answers); without JIT or parallel workers, whose
+    some days' tallies must see the same answers); without JIT or parallel workers, whose
     start-up costs more than these short reads take (and far more on a busy server).
     SQLite's transaction is one snapshot already."""
     if conn.dialect.name == "postgresql":

@@ -14,8 +14,8 @@ Not a flood: a citizen (identified by a keyed digest, see survey_config) has at 
 open invitation at a time; the others wait, and the sweep sends the next once the open
 one is answered, has expired or is SURVEY_MIN_INTERVAL_DAYS old.
 
-The first invitation recorded as sent is when a survey reaches the citizen: the monthly
-tally's `invited` (the response rate's denominator) counts it in the same commit.
+The first invitation recorded as sent is when a survey reaches the citizen: the tallies'
+`invited` (the response rate's denominator) counts it in the same commit.
 """
 from __future__ import annotations
 
@@ -175,13 +175,14 @@ def record(ctx: Context, survey_id: int, kind: str, channel: str, message_id: st
         stamp = STAMP.get(kind)
         if stamp:
             column = surveys.c[stamp]
-            first = conn.execute(update(surveys).where(surveys.c.id == survey_id, column.is_(None))
-                                 .values({stamp: now}).returning(surveys.c.period, surveys.c.agency,
-                                                                 surveys.c.procedure_code, surveys.c.answered_at)
+            s = surveys.c
+            first = conn.execute(update(surveys).where(s.id == survey_id, column.is_(None)).values({stamp: now})
+                                 .returning(s.period, s.closed_at, s.agency, s.procedure_code, s.answered_at)
                                  ).first()
             if first is not None and kind == "invitation" and first.answered_at is None:
                 # reached the citizen now (an answer before this record counted it already)
-                tally.add(conn, first.period, first.agency, first.procedure_code, invited=1)
+                tally.add(conn, first.period, tally.local_day(first.closed_at, ctx.calendar.tz), first.agency,
+                          first.procedure_code, invited=1)
 
 
 def deliver_feedback_answer(ctx: Context, conf: SurveyConfig, mailer, sms, feedback_id: int) -> None:

@@ -7,7 +7,7 @@ in the same commit, its invitation is queued unless the citizen already has one 
 "satisfied", or a comment flagged as a complaint) opens a feedback item (phản ánh, kiến
 nghị) that the receiving agency's supervisor must answer within SURVEY_FEEDBACK_DAYS
 working days; `answer_feedback` records the answer and queues it to the citizen.
-Opening a survey and storing its answer add to the monthly tallies the SIPAS report reads
+Opening a survey and storing its answer add to the tallies the SIPAS report reads
 (workflow/adapters/survey_tally.py), in the same commit.
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ def open_survey(ctx: Context, conf: SurveyConfig, payload: dict) -> int | None:
                                  .returning(surveys.c.id)).scalar()
         if survey_id is None:
             return None  # a concurrent delivery of the same message created it
-        tally.add(conn, period, d.receiving_agency, d.procedure.code, surveys=1)
+        tally.add(conn, period, local.date(), d.receiving_agency, d.procedure.code, surveys=1)
         if channels and delivery.may_invite(conn, key, survey_id, now, conf):
             delivery.queue_invitation(conn, survey_id, key, now, conf)
         uow.commit()
@@ -146,7 +146,8 @@ def answer(ctx: Context, conf: SurveyConfig, token: str, answers, comment: str |
         # returned here is final, so "reached" is counted once, here or at the invitation
         invited_at = conn.execute(update(surveys).where(surveys.c.id == row.id).values(answered_at=now)
                                   .returning(surveys.c.invited_at)).scalar_one()
-        tally.add(conn, row.period, row.agency, row.procedure_code, scores, responses=1,
+        tally.add(conn, row.period, tally.local_day(row.closed_at, ctx.calendar.tz), row.agency,
+                  row.procedure_code, scores, responses=1,
                   invited=int(invited_at is None), evaluation_points=ev.points,
                   evaluation_max=ev.max_points)
         due = None
