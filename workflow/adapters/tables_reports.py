@@ -5,6 +5,13 @@ Why: a city's year is millions of dossiers; a closed dossier never changes again
 contribution to any period's figures can be summed once, by day, and the report reads
 a few hundred thousand rollup rows plus the still-open ("hot") dossiers instead of every
 dossier of the period. See workflow/services/report_rollup.py for the arithmetic.
+
+Migration 0013 adds the same sums per calendar month (report_monthly: a year is a dozen
+rows per agency and procedure, not 365), and the "ready" pair (report_ready_daily and
+report_ready_monthly): what the dossiers whose result was ready before the watermark but
+not handed over before it contribute, except their handing over (a result ready never
+changes again either; at city scale these are a hundred thousand dossiers a year, read
+live before). The ready pair is rebuilt whole at each refresh.
 """
 from __future__ import annotations
 
@@ -15,13 +22,21 @@ from .tables import TS, metadata
 MEASURES = ("new_online", "new_other", "left_count", "early", "on_time", "late",
             "returned", "rejected", "withdrawn", "overdue_in", "overdue_out")
 
-report_daily = Table(
-    "report_daily", metadata,
-    Column("agency", String(32), primary_key=True),
-    Column("procedure_code", String(40), primary_key=True),
-    Column("day", Date, primary_key=True),
-    *[Column(m, Integer, nullable=False, default=0, server_default="0") for m in MEASURES],
-)
+
+def _sums(name: str, key: str) -> Table:
+    return Table(
+        name, metadata,
+        Column("agency", String(32), primary_key=True),
+        Column("procedure_code", String(40), primary_key=True),
+        Column(key, Date, primary_key=True),
+        *[Column(m, Integer, nullable=False, default=0, server_default="0") for m in MEASURES],
+    )
+
+
+report_daily = _sums("report_daily", "day")
+report_monthly = _sums("report_monthly", "month")  # `month`: the month's first day
+report_ready_daily = _sums("report_ready_daily", "day")
+report_ready_monthly = _sums("report_ready_monthly", "month")
 
 report_rollup_state = Table(  # one row: days before `through` are rolled up
     "report_rollup_state", metadata,

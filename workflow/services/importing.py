@@ -141,9 +141,9 @@ def import_dossiers(ctx: Context, lines: Iterable[str], importer: str = "import"
             report.imported += 1
             report.by_status[item.status] = report.by_status.get(item.status, 0) + 1
         through = report_rollup.watermark(uow.conn)
-        if through and any(item.closed_at and item.closed_at.astimezone(cal.tz).date() < through
-                           for _, item, *_ in resolved):
-            report_rollup.invalidate(uow.conn)  # closed before the watermark: not in the rollup
+        if through and any(moment and moment.astimezone(cal.tz).date() < through
+                           for _, item, *_ in resolved for moment in (item.closed_at, item.result_ready_at)):
+            report_rollup.invalidate(uow.conn)  # closed or ready before the watermark: not in the rollup
         uow.commit()
     return report
 

@@ -21,6 +21,21 @@ days [S, E) (module doc of reports.py):
 As every rolled-up dossier has left before W, Σ (new − left) over all days is 0, so
 carried = Σ (left − new) over days ≥ S: the report reads only rows from S on.
 
+Results ready but not handed over (migration 0013). A result ready never changes again
+either (from result_ready the only move is returning it), so the dossiers whose result
+was ready before W and which were not closed before W are summed too, in the "ready"
+tables, with everything but their closing (which counts when they are handed over, live
+until the next refresh). Unlike report_daily, these are rebuilt whole at each refresh
+(they leave as they are handed over). At city scale they are ~2 % of the results that
+are never collected plus those of the last days: read live, each tested for early / on
+time / late in local dates, they were most of a 365-day report. The dashboard's on-time
+rate reads report_daily only, and counts these live, as before.
+
+Per calendar month too (report_monthly, report_ready_monthly): a period reads the month
+rows of the months it does not cut and the day rows of the (at most two) months it cuts,
+so a city's 365-day report reads ~13 rows per (agency, procedure) and table plus the days
+of its first and last months, instead of 365.
+
 The beat task refreshes it nightly (days before today); importing historical dossiers
 clears it (`invalidate`), the next refresh rebuilds it.
 """
@@ -28,12 +43,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, case, delete, func, literal, select, union_all
+from sqlalchemy import and_, case, delete, false, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.tables import dossiers
-from workflow.adapters.tables_reports import MEASURES, report_daily, report_rollup_state
+from workflow.adapters.tables_reports import (MEASURES, report_daily, report_monthly, report_ready_daily,
+                                             report_ready_monthly, report_rollup_state)
 
 d = dossiers.c
 LOCK_KEY = 7_007_001  # the advisory lock of a refresh (PostgreSQL)
@@ -50,21 +66,33 @@ def watermark(conn: Connection) -> date | None:
 def invalidate(conn: Connection) -> None:
     """Forget the rollup (e.g. dossiers were imported with past dates): the report counts
     directly until the next refresh rebuilds it."""
-    conn.execute(delete(report_rollup_state))
-    conn.execute(delete(report_daily))
+    for table in (report_rollup_state, report_daily, report_monthly, report_ready_daily, report_ready_monthly):
+        conn.execute(delete(table))
 
 
 def _contributions(start: datetime | None, end: datetime, tz):
     """Per (agency, procedure, day): the sums of the dossiers closed in [start, end)."""
+    where = [d.received_at.is_not(None), d.closed_at.is_not(None), d.closed_at < end]
+    if start is not None:
+        where.append(d.closed_at >= start)
+    return _sums(where, tz)
+
+
+def _ready_contributions(end: datetime, tz):
+    """Per (agency, procedure, day): the sums, but for their closing, of the dossiers
+    whose result was ready before `end` (the watermark) and not closed before it."""
+    where = [d.received_at.is_not(None), d.result_ready_at.is_not(None), d.result_ready_at < end,
+             or_(d.closed_at.is_(None), d.closed_at >= end)]
+    return _sums(where, tz, closing=False)
+
+
+def _sums(where: list, tz, closing: bool = True):
     from .reports import local_date, outcome, tz_literal
     zone = tz_literal(tz)
     ready, closed = d.result_ready_at, d.closed_at
     leave = func.coalesce(ready, closed)
     later = case((d.due_at > d.received_at, d.due_at), else_=d.received_at)
     early, on_time, late = outcome(ready, d.appointment_at, tz)
-    where = [d.received_at.is_not(None), closed.is_not(None), closed < end]
-    if start is not None:
-        where.append(closed >= start)
     overdue = and_(d.due_at.is_not(None), local_date(later, zone) < local_date(leave, zone))
 
     def one(day, condition=None, **values):
@@ -76,8 +104,8 @@ def _contributions(start: datetime | None, end: datetime, tz):
         one(d.received_at, new_online=one_if(d.channel == "online"), new_other=one_if(d.channel != "online")),
         one(leave, left_count=literal(1)),
         one(ready, ready.is_not(None), early=one_if(early), on_time=one_if(on_time), late=one_if(late)),
-        one(closed, returned=one_if(d.status == "returned"), rejected=one_if(d.status == "rejected"),
-            withdrawn=one_if(d.status == "withdrawn")),
+        *([one(closed, returned=one_if(d.status == "returned"), rejected=one_if(d.status == "rejected"),
+               withdrawn=one_if(d.status == "withdrawn"))] if closing else []),
         one(later, overdue, overdue_in=literal(1)),
         one(leave, overdue, overdue_out=literal(1)),
     ).subquery("parts")
@@ -97,20 +125,75 @@ def refresh(conn: Connection, through: date, tz, now: datetime, batch: int = 500
         return 0
     start = datetime.combine(current, time(0), tzinfo=tz) if current else None
     end = datetime.combine(through, time(0), tzinfo=tz)
-    rows = [dict(r._mapping) for r in conn.execute(_contributions(start, end, tz))]
-    for r in rows:
-        if not isinstance(r["day"], date):
-            r["day"] = date.fromisoformat(str(r["day"]))
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for i in range(0, len(rows), batch):
-        stmt = dialect.insert(report_daily)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["agency", "procedure_code", "day"],
-            set_={m: report_daily.c[m] + stmt.excluded[m] for m in MEASURES}), rows[i:i + batch])
+    rows = _day_rows(conn, _contributions(start, end, tz))
+    for table, key, grouped in ((report_daily, "day", rows), (report_monthly, "month", by_month(rows))):
+        for i in range(0, len(grouped), batch):
+            stmt = dialect.insert(table)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["agency", "procedure_code", key],
+                set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES}), grouped[i:i + batch])
+    ready = _day_rows(conn, _ready_contributions(end, tz))
+    for table, grouped in ((report_ready_daily, ready), (report_ready_monthly, by_month(ready))):
+        conn.execute(delete(table))
+        for i in range(0, len(grouped), batch):
+            conn.execute(table.insert(), grouped[i:i + batch])
     stmt = dialect.insert(report_rollup_state).values(id=1, through=through, refreshed_at=now)
     conn.execute(stmt.on_conflict_do_update(index_elements=["id"],
                                             set_=dict(through=through, refreshed_at=now)))
     return len(rows)
+
+
+def _day_rows(conn: Connection, stmt) -> list[dict]:
+    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    for r in rows:
+        if not isinstance(r["day"], date):
+            r["day"] = date.fromisoformat(str(r["day"]))
+    return rows
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def by_month(rows: list[dict]) -> list[dict]:
+    """The day rows of `_contributions` summed per (agency, procedure, month)."""
+    out: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["agency"], r["procedure_code"], month_of(r["day"]))
+        acc = out.get(key)
+        if acc is None:
+            out[key] = dict(agency=key[0], procedure_code=key[1], month=key[2], **{m: r[m] for m in MEASURES})
+        else:
+            for m in MEASURES:
+                acc[m] += r[m]
+    return list(out.values())
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def rows_from(first: date, end: date, scope):
+    """The rollup rows (closed and ready) of the local days from `first` on, each as
+    (agency, procedure_code, day, measures): the month rows of every month that
+    [first, end) does not cut (its first day standing for all its days: each of the
+    report's conditions, day >= first, day < end, day >= end, holds for all of a month's
+    days or none), and the day rows of the months that `first` and `end` fall inside (not
+    on their first day)."""
+    cut = [m for m in (first, end) if m.day != 1]
+    parts = []
+    for daily, monthly in ((report_daily, report_monthly), (report_ready_daily, report_ready_monthly)):
+        dr, mr = daily.c, monthly.c
+        days = or_(*(and_(dr.day >= month_of(m), dr.day < _next_month(m)) for m in cut)) if cut else false()
+        whole = mr.month >= (_next_month(first) if first.day != 1 else first)
+        if end.day != 1:
+            whole = and_(whole, mr.month != month_of(end))
+        parts += [select(dr.agency, dr.procedure_code, dr.day, *(dr[m] for m in MEASURES))
+                  .where(scope.where_any(dr.agency), dr.day >= first, days),
+                  select(mr.agency, mr.procedure_code, mr.month.label("day"), *(mr[m] for m in MEASURES))
+                  .where(scope.where_any(mr.agency), whole)]
+    return union_all(*parts).subquery("rolled")
 
 
 def refresh_now(ctx) -> dict:
@@ -123,10 +206,10 @@ def refresh_now(ctx) -> dict:
 
 
 def rolled_up(conn: Connection, first: date, last: date, scope) -> dict:
-    """(agency, procedure) -> the II.06a figures of the rolled-up (closed) dossiers for
-    the local days [first, last]."""
-    r = report_daily.c
+    """(agency, procedure) -> the II.06a figures of the rolled-up (closed, and ready)
+    dossiers for the local days [first, last]."""
     end = date.fromordinal(last.toordinal() + 1)
+    r = rows_from(first, end, scope).c
     within = and_(r.day >= first, r.day < end)
 
     def total(expr, cond):
@@ -143,7 +226,6 @@ def rolled_up(conn: Connection, first: date, last: date, scope) -> dict:
                    total(r.overdue_out - r.overdue_in, later).label("pending_overdue"),
                    *(total(r[m], within).label(m) for m in ("early", "on_time", "late", "returned",
                                                             "rejected", "withdrawn")))
-            .where(scope.where_any(r.agency), r.day >= first)
             .group_by(r.agency, r.procedure_code))
     out = {}
     for row in conn.execute(stmt):
