@@ -245,14 +245,14 @@ def test_two_officers_at_the_same_moment_one_gets_409(http, engine, monkeypatch)
     assert client.post(f"/api/v1/dossiers/{code}/actions/forward", json={},
                        headers=tokens["clerk"]).status_code == 200  # now at the KT step
     barrier = threading.Barrier(2, timeout=20)
-    original_get = DossierRepository.get
+    original_get = DossierRepository.get_with_history  # what an API action reads
 
     def read_then_wait(self, wanted):  # both read version 2 before either writes
         found = original_get(self, wanted)
         barrier.wait()
         return found
 
-    monkeypatch.setattr(DossierRepository, "get", read_then_wait)
+    monkeypatch.setattr(DossierRepository, "get_with_history", read_then_wait)
 
     def officer(name):
         return app.test_client().post(f"/api/v1/dossiers/{code}/actions/forward", json={"note": name},
