@@ -21,18 +21,16 @@ scores or a survey. Whatever would (a correction, a purge) must, in its transact
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-from sqlalchemy import Date, case, delete, func, literal_column, select, true
+from sqlalchemy import case, delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import GenericFunction
 
 from workflow.domain.sipas import Tally
 
+from .local_dates import local_date, tz_literal
 from .tables_surveys import (DAILY_KEY, TALLY_COUNTS, TALLY_KEY, TALLY_SCORES, survey_responses, survey_scores,
                              survey_tally, survey_tally_counts, survey_tally_counts_daily, survey_tally_daily,
                              surveys)
@@ -74,40 +72,9 @@ def local_day(moment: datetime, tz) -> date:
 
 
 # -- from the raw rows: backfill, rebuild, corrections ---------------------------------------
-class closing_day(GenericFunction):
-    """The local calendar date of a stored moment: closing_day(col, 'Asia/Ho_Chi_Minh')."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(closing_day, "postgresql")
-def _closing_day_pg(element, compiler, **kw):
-    moment, zone = list(element.clauses)
-    return f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
-
-
-@compiles(closing_day, "sqlite")
-def _closing_day_sqlite(element, compiler, **kw):
-    """SQLite stores naive UTC text: shifted by the zone's offset (fixed for Viet Nam)."""
-    from zoneinfo import ZoneInfo
-    moment, zone = list(element.clauses)
-    offset = ZoneInfo(zone.name.strip("'")).utcoffset(datetime(2000, 1, 1))
-    return f"date({compiler.process(moment, **kw)}, '{int(offset.total_seconds() // 60):+d} minutes')"
-
-
-def _zone(tz):
-    """The zone's name as SQL text (the same text in SELECT and GROUP BY, unlike a bound
-    parameter); only names made of letters, digits, '_', '/', '+', '-'."""
-    name = getattr(tz, "key", str(tz))
-    if not re.fullmatch(r"[A-Za-z0-9_/+-]+", name):
-        raise ValueError(f"unexpected time zone name {name!r}")
-    return literal_column(f"'{name}'")
-
-
 def _key_columns(daily: bool, tz) -> list:
     s = surveys.c
-    day = [closing_day(s.closed_at, _zone(tz)).label("day")] if daily else []
+    day = [local_date(s.closed_at, tz_literal(tz)).label("day")] if daily else []
     return [s.period, *day, s.agency, s.procedure_code]
 
 

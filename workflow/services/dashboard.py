@@ -16,11 +16,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 
+from workflow.adapters.local_dates import local_date, tz_literal
 from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables import dossier_events, dossiers
 
 from . import report_rollup
-from .reports import Period, Scope, slices, local_date, outcome, quick, tz_literal
+from .reports import Period, Scope, slices, outcome, quick
 
 OPEN = ("awaiting_documents", "received", "in_progress", "supplement_requested", "result_ready")
 AT_STEP = ("in_progress", "supplement_requested")

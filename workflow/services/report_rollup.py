@@ -87,7 +87,8 @@ def _ready_contributions(end: datetime, tz):
 
 
 def _sums(where: list, tz, closing: bool = True):
-    from .reports import local_date, outcome, tz_literal
+    from workflow.adapters.local_dates import local_date, tz_literal
+    from .reports import outcome
     zone = tz_literal(tz)
     ready, closed = d.result_ready_at, d.closed_at
     leave = func.coalesce(ready, closed)

@@ -25,16 +25,13 @@ turned away at the counter before it was received is not in the log book):
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, null, or_, select, true, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, null, or_, select, true, union_all
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import GenericFunction
-from sqlalchemy.types import Date
 
+from workflow.adapters.local_dates import local_date, tz_literal
 from workflow.adapters.tables import agencies, dossiers, procedures
 from workflow.domain.dossier import Actor
 from workflow.domain.errors import Forbidden, InvalidInput
@@ -111,36 +108,6 @@ def period(first: date, last: date, tz, max_days: int = MAX_DAYS) -> Period:
         raise InvalidInput(f"the period may span at most {max_days} days", field="to")
     start = datetime.combine(first, time(0), tzinfo=tz)
     return Period(first, last, start, datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
-
-
-class local_date(GenericFunction):
-    """The calendar date of a moment in a time zone: local_date(col, 'Asia/Ho_Chi_Minh')."""
-
-    type = Date()
-    inherit_cache = True
-
-
-def tz_literal(tz) -> object:
-    name = getattr(tz, "key", str(tz))
-    if not re.fullmatch(r"[A-Za-z0-9_/+-]+", name):
-        raise ValueError(f"unexpected time zone name {name!r}")
-    return literal_column(f"'{name}'")
-
-
-@compiles(local_date, "postgresql")
-def _local_date_pg(element, compiler, **kw):
-    moment, zone = list(element.clauses)
-    return f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
-
-
-@compiles(local_date, "sqlite")
-def _local_date_sqlite(element, compiler, **kw):
-    """SQLite stores naive UTC: shift by the zone's offset (fixed for Asia/Ho_Chi_Minh)."""
-    from zoneinfo import ZoneInfo
-    moment, zone = list(element.clauses)
-    offset = ZoneInfo(zone.name.strip("'")).utcoffset(datetime(2000, 1, 1))
-    minutes = int(offset.total_seconds() // 60)
-    return f"date({compiler.process(moment, **kw)}, '{minutes:+d} minutes')"
 
 
 def outcome(ready, appointment, tz):
