@@ -4,7 +4,7 @@ Why: through SQLAlchemy's execution layer a transition cost ~1.3 ms of client CP
 per-statement bookkeeping and round trips (each ~70 µs of client CPU on its own), against
 ~0.6 ms of server work. Here the dossier row, its events (nhật ký xử lý), its outbox
 messages and its visits (lượt đến) are written by one statement of data-modifying CTEs:
-the side rows are inserted from the row the first CTE returns, so when a version-guarded
+the side rows (and guidance failures) are inserted from the row the first CTE returns, so when a version-guarded
 UPDATE takes no row, nothing else is written either, and a final guard fails the statement.
 
 Statements are spelled per count of side rows, with scalar parameters (dumping arrays
@@ -27,6 +27,7 @@ STALE = "stale dossier version"  # the guard's failing text, recognised by the r
 _EVENT = (("seq", "int"), ("at", "timestamptz"), ("actor", "text"), ("action", "text"),
           ("from_state", "text"), ("to_state", "text"), ("step", "text"), ("note", "text"),
           ("data", "json"))
+_FAILURE = (("at", "timestamptz"), ("clerk", "text"), ("document", "text"), ("stage", "text"))
 _VISIT = (("at", "timestamptz"), ("kind", "text"), ("channel", "text"), ("trip", "int"),
           ("served_by", "text"))
 
@@ -53,7 +54,7 @@ def _values_list(prefix: str, columns, n: int) -> str:
                      for i in range(n))
 
 
-def _side_rows(anchor: str, n_events: int, n_messages: int, n_visits: int) -> str:
+def _side_rows(anchor: str, n_events: int, n_messages: int, n_visits: int, n_failures: int) -> str:
     """The CTEs inserting the side rows for the dossier row that `anchor` returns."""
     sql = ""
     if n_events:
@@ -71,11 +72,17 @@ def _side_rows(anchor: str, n_events: int, n_messages: int, n_visits: int) -> st
         sql += (f", vi AS (INSERT INTO visits (dossier_id, agency, procedure_code, {names})"
                 f" SELECT {anchor}.id, %(v_agency)s, %(v_procedure_code)s, v.* FROM {anchor},"
                 f" (VALUES {_values_list('v', _VISIT, n_visits)}) AS v ({names}))")
+    if n_failures:
+        names = ", ".join(c for c, _ in _FAILURE)
+        sql += (f", gf AS (INSERT INTO guidance_failures (dossier_id, agency, procedure_code, {names})"
+                f" SELECT {anchor}.id, %(v_agency)s, %(v_procedure_code)s, f.* FROM {anchor},"
+                f" (VALUES {_values_list('f', _FAILURE, n_failures)}) AS f ({names}))")
     return sql
 
 
 @lru_cache(maxsize=256)
-def save_statement(columns: tuple[str, ...], n_events: int, n_messages: int, n_visits: int) -> str:
+def save_statement(columns: tuple[str, ...], n_events: int, n_messages: int, n_visits: int,
+                   n_failures: int) -> str:
     """The transition: UPDATE guarded by the version read, side rows, then the guard."""
     sets = ", ".join(f"{c} = %({c})s" for c in columns)
     return (f"WITH u AS (UPDATE dossiers SET {sets}"
@@ -83,20 +90,22 @@ def save_statement(columns: tuple[str, ...], n_events: int, n_messages: int, n_v
             ", due_level = CASE WHEN due_at IS DISTINCT FROM %(due_at)s THEN 0 ELSE due_level END"
             ", step_due_level = CASE WHEN step_due_at IS DISTINCT FROM %(step_due_at)s THEN 0"
             " ELSE step_due_level END WHERE id = %(b_id)s AND version = %(b_version)s RETURNING id)"
-            + _side_rows("u", n_events, n_messages, n_visits)
+            + _side_rows("u", n_events, n_messages, n_visits, n_failures)
             + f" SELECT (CASE WHEN count(*) = 1 THEN '1' ELSE '{STALE}' END)::int FROM u")
 
 
 @lru_cache(maxsize=256)
-def insert_statement(columns: tuple[str, ...], n_events: int, n_messages: int, n_visits: int) -> str:
+def insert_statement(columns: tuple[str, ...], n_events: int, n_messages: int, n_visits: int,
+                     n_failures: int) -> str:
     """The intake: INSERT the dossier row, side rows; returns the new id."""
     return (f"WITH d AS (INSERT INTO dossiers ({', '.join(columns)})"
             f" VALUES ({', '.join(f'%({c})s' for c in columns)}) RETURNING id)"
-            + _side_rows("d", n_events, n_messages, n_visits) + " SELECT id FROM d")
+            + _side_rows("d", n_events, n_messages, n_visits, n_failures) + " SELECT id FROM d")
 
 
 def side_row_params(d, now: datetime) -> dict:
-    """The parameters of `_side_rows` for a dossier's pending events, messages, visits."""
+    """The parameters of `_side_rows` for a dossier's pending events, messages, visits
+    and guidance failures."""
     p = {"now": now, "v_agency": d.receiving_agency, "v_procedure_code": d.procedure.code}
     for i, e in enumerate(d.pending_events):
         p.update({f"e{i}_seq": e.seq, f"e{i}_at": e.at, f"e{i}_actor": e.actor,
@@ -108,11 +117,14 @@ def side_row_params(d, now: datetime) -> dict:
     for i, v in enumerate(d.pending_visits):
         p.update({f"v{i}_at": v.at, f"v{i}_kind": v.kind, f"v{i}_channel": v.channel,
                   f"v{i}_trip": int(v.is_trip), f"v{i}_served_by": v.served_by})
+    for i, f in enumerate(d.pending_failures):
+        p.update({f"f{i}_at": f.at, f"f{i}_clerk": f.clerk, f"f{i}_document": f.document,
+                  f"f{i}_stage": f.stage})
     return p
 
 
-def shape(d) -> tuple[int, int, int]:
-    return len(d.pending_events), len(d.pending_messages), len(d.pending_visits)
+def shape(d) -> tuple[int, int, int, int]:
+    return len(d.pending_events), len(d.pending_messages), len(d.pending_visits), len(d.pending_failures)
 
 
 def with_json(values: dict, json_columns: frozenset[str]) -> dict:

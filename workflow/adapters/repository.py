@@ -247,7 +247,6 @@ class DossierRepository:
     def _save_pg(self, d: Dossier, expected_version: int) -> None:
         """The transition in one statement (pg_statements): in a one-statement unit of
         work it is its own transaction, so a transition is two round trips (read, write)."""
-        self._flush_failures(d)  # rare: written first; a stale version undoes them
         values = pg.with_json(self._values(d), _JSON_COLUMNS)
         statement = pg.save_statement(tuple(values), *pg.shape(d))
         values.update(pg.side_row_params(d, datetime.now(timezone.utc)),
@@ -262,19 +261,19 @@ class DossierRepository:
         self._sent(d)
 
     def _add_pg(self, d: Dossier, row: dict) -> None:
-        """The intake in one statement: the row, its events, messages and visits."""
+        """The intake in one statement: the row, its events, messages, visits, failures."""
         values = pg.with_json(row, _JSON_COLUMNS)
         statement = pg.insert_statement(tuple(values), *pg.shape(d))
         values.update(pg.side_row_params(d, datetime.now(timezone.utc)))
         d.id = pg.run(self.conn, statement, values).fetchone()[0]
         self._sent(d)
-        self._flush_failures(d)
 
     @staticmethod
     def _sent(d: Dossier) -> None:
         d.pending_events.clear()
         d.pending_messages.clear()
         d.pending_visits.clear()
+        d.pending_failures.clear()
 
     def _flush_side_rows(self, d: Dossier) -> None:
         if d.pending_events:
@@ -292,16 +291,11 @@ class DossierRepository:
             self.conn.execute(insert(visits), [
                 dict(where, at=v.at, kind=v.kind, channel=v.channel, trip=int(v.is_trip),
                      served_by=v.served_by) for v in d.pending_visits])
-        self._sent(d)
-        self._flush_failures(d)
-
-    def _flush_failures(self, d: Dossier) -> None:
-        where = dict(dossier_id=d.id, agency=d.receiving_agency, procedure_code=d.procedure.code)
         if d.pending_failures:
             self.conn.execute(insert(guidance_failures), [
                 dict(where, at=f.at, clerk=f.clerk, document=f.document, stage=f.stage)
                 for f in d.pending_failures])
-        d.pending_failures.clear()
+        self._sent(d)
 
 
 def count(conn: Connection, table, *where) -> int:
