@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from config import get_config
@@ -16,8 +17,20 @@ from .error_pages import html_error
 log = logging.getLogger("motcua.web")
 
 
+class PageSessions(SecureCookieSessionInterface):
+    """The signed-cookie session (phiên đăng nhập), for pages only: the API authenticates
+    each request by its bearer token and keeps no session, so its requests skip reading and
+    verifying the cookie (a null session: reading gives nothing, writing is refused)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def create_app(config_name: str | None = None, overrides: dict | None = None, context=None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.session_interface = PageSessions()
     config = get_config(config_name)
     if hasattr(config, "check") and not (overrides or {}).get("SKIP_CONFIG_CHECK"):
         config.check()

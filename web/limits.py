@@ -56,6 +56,9 @@ def init_app(app, on_breach: dict | None = None) -> Limiter:
     """Attach a limiter to `app` and wrap the limited views (call after registering them).
     `on_breach` maps an endpoint to a function rendering its own refusal page."""
     limiter = Limiter(key_func=by_address, app=app)
+    # Only the endpoints below are limited: every other request (the staff API above all)
+    # skips the limiter's per-request resolution of limits.
+    limiter.request_filter(lambda: request.endpoint not in LIMITS)
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]
         for setting, key, deduct_when, methods, scope in limits:

@@ -73,15 +73,20 @@ def dossier_row(r, now) -> dict:
                 overdue=bool(open_ and r.due_at and r.due_at < now), version=r.version)
 
 
-def local_times(value):
+def local_times(value, tz=None):
     """Every moment in a response is shown in the calendar's time zone (+07:00)."""
+    tz = tz or ctx().calendar.tz
     if isinstance(value, datetime):
-        return value.astimezone(ctx().calendar.tz)
+        return value.astimezone(tz)
     if isinstance(value, dict):
-        return {k: local_times(v) for k, v in value.items()}
+        return {k: v if type(v) in _PLAIN else local_times(v, tz) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [local_times(v) for v in value]
+        return [v if type(v) in _PLAIN else local_times(v, tz) for v in value]
     return value
+
+
+# values that hold no moment: passed through without a call (a response has ~100 of them)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def respond(model, data: dict, status: int = 200, **headers):

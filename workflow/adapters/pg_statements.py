@@ -12,6 +12,7 @@ cost more client CPU than the rest of the write), and cached: a handful of shape
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -38,15 +39,46 @@ def run(conn: Connection, sql: str, params, row_factory=None):
     cost twice the client CPU. Driver errors come out as SQLAlchemy's (IntegrityError,
     OperationalError...), as from `conn.execute`; a lost connection is invalidated."""
     dbapi_conn = conn.connection.dbapi_connection
+    raw, names = _raw(sql)
     try:
-        cursor = dbapi_conn.cursor(row_factory=row_factory) if row_factory else dbapi_conn.cursor()
-        return cursor.execute(sql, params, prepare=True)
+        cursor = psycopg.RawCursor(dbapi_conn, row_factory=row_factory) if row_factory \
+            else psycopg.RawCursor(dbapi_conn)
+        return cursor.execute(raw, [params[n] for n in names] if names else params, prepare=True)
     except psycopg.Error as exc:
         lost = conn.dialect.is_disconnect(exc, dbapi_conn, None)
         if lost:
             conn.invalidate(exc)
         raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True,
                                   connection_invalidated=lost, dialect=conn.dialect) from exc
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
+
+
+@lru_cache(maxsize=512)
+def _raw(sql: str) -> tuple[str, tuple[str, ...]]:
+    """psycopg's `%(name)s` / `%s` placeholders turned into PostgreSQL's `$n`, once per
+    statement text. psycopg parses a statement with more than 50 parameters (an intake's)
+    on every execution; a raw cursor takes `$n` as they are. Returns the text and the
+    parameter names in `$n` order (empty for positional parameters)."""
+    names: list[str] = []
+    positional = 0
+
+    def number(m: re.Match) -> str:
+        nonlocal positional
+        if m.group(0) == "%%":
+            return "%"
+        if m.group(1) is None:
+            positional += 1
+            return f"${positional}"
+        if m.group(1) not in names:
+            names.append(m.group(1))
+        return f"${names.index(m.group(1)) + 1}"
+
+    raw = _PLACEHOLDER.sub(number, sql)
+    if names and positional:
+        raise ValueError("a statement takes either named or positional parameters")
+    return raw, tuple(names)
 
 
 def _values_list(prefix: str, columns, n: int) -> str:
