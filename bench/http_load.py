@@ -1,8 +1,12 @@
-"""HTTP throughput through gunicorn, driven by locust (headless, FastHttpUser, several users).
+"""HTTP throughput through gunicorn, driven by wrk (or locust where wrk is missing).
 
 Two phases on the same server: intake only (POST /api/v1/dossiers), then full lifecycles
-(intake and six actions). Locust runs as its own process (it patches the standard library
-with gevent on import) and writes its statistics as CSV, read back here.
+(intake and six actions). The load tool shares the machine with gunicorn and PostgreSQL, so
+its own CPU is taken from what it measures: wrk (C, a Lua script: bench/wrk_lifecycle.lua,
+one connection per thread) costs about a tenth of a millisecond per request, locust
+(FastHttpUser) about one, an eighth of this server's whole cost per request. Locust runs
+as its own process (it patches the standard library with gevent on import) and writes its
+statistics as CSV, read back here. `scripts/install-bench-tools.sh` installs wrk.
 
     python bench/http_load.py --db-url URL --tokens JSON [--seconds N] [--users U]
 """
@@ -14,6 +18,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_lifecycle.lua"
+INTAKE = {"procedure_code": "1.001612", "documents": ["GDN", "CCCD"], "channel": "in_person",
+          "applicant": {"name": "Nguyễn Văn An", "id_number": "001090012345", "phone": "0912345678"}}
 
 
 def free_port() -> int:
@@ -70,7 +78,7 @@ def run_locust(port: int, tokens: dict, user_class: str, users: int, seconds: fl
     prefix = workdir / user_class
     env = dict(os.environ, BENCH_TOKENS=json.dumps(tokens))
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--reset-stats",
+           "-u", str(users), "-r", str(users), "-t", f"{max(1, round(seconds))}s", "--reset-stats",
            "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--loglevel", "WARNING",
            "--stop-timeout", "10", user_class]
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120)
@@ -94,19 +102,48 @@ def run_locust(port: int, tokens: dict, user_class: str, users: int, seconds: fl
                 failures=int(total["Failure Count"]), failure_lines=failures)
 
 
+def run_wrk(port: int, tokens: dict, mode: str, connections: int, seconds: float) -> dict:
+    """One wrk run, one connection per thread; the same figures as run_locust."""
+    cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+           "--timeout", "10s", "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}", "--",
+           tokens["clerk"], tokens["kt"], tokens["tax"], tokens["ld"], mode,
+           json.dumps(INTAKE, ensure_ascii=False)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no result (exit {out.returncode}):\n{out.stdout[-2000:]}"
+                         f"{out.stderr[-2000:]}")
+    r = json.loads(line[len("RESULT "):])
+    elapsed = r["duration_us"] / 1e6
+    failures = r["failures"] + r["socket_errors"]
+    return dict(requests=r["requests"], rps=r["requests"] / elapsed, elapsed=elapsed,
+                lifecycles=r["lifecycles"] if mode == "lifecycle" else r["requests"] - failures,
+                p50=r["p50_us"] / 1000, p95=r["p95_us"] / 1000, failures=failures,
+                failure_lines=[f"{failures} x {r['sample']}"] if failures else [])
+
+
+def load_tool() -> str:
+    """wrk where it is installed (scripts/install-bench-tools.sh), else locust."""
+    return "wrk" if shutil.which("wrk") else "locust"
+
+
 def measure(url: str, tokens: dict, seconds: float, users: int, workers: int = 2,
-            threads: int = 4, log=print) -> dict[str, dict]:
-    """Both phases against one gunicorn; returns {"intake": stats, "lifecycle": stats}."""
+            threads: int = 4, log=print, tool: str | None = None) -> dict[str, dict]:
+    """Both phases against one gunicorn; returns {"intake": stats, "lifecycle": stats},
+    each with the load tool's name."""
     port = free_port()
+    tool = tool or load_tool()
     with tempfile.TemporaryDirectory(prefix="motcua-http-") as tmp:
         work = Path(tmp)
         proc = start_gunicorn(url, port, workers, threads, work / "gunicorn.log")
         try:
             results = {}
             for phase, user_class in (("intake", "IntakeUser"), ("lifecycle", "LifecycleUser")):
-                log(f"      locust {user_class}: {users} users, {seconds} s, gunicorn -w {workers} "
+                log(f"      {tool} {phase}: {users} clients, {seconds} s, gunicorn -w {workers} "
                     f"--threads {threads} ...")
-                results[phase] = r = run_locust(port, tokens, user_class, users, seconds, work)
+                r = (run_wrk(port, tokens, phase, users, seconds) if tool == "wrk"
+                     else run_locust(port, tokens, user_class, users, seconds, work))
+                results[phase] = r = dict(r, tool=tool)
                 log(f"      {r['rps']:.1f} requests/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
                     f"{r['failures']} failures")
                 for line in r["failure_lines"][:5]:
@@ -128,9 +165,10 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--tool", choices=("wrk", "locust"), default=None, help="default: wrk if installed")
     a = ap.parse_args()
-    print(json.dumps(measure(a.db_url, json.loads(a.tokens), a.seconds, a.users, a.workers, a.threads),
-                     indent=1))
+    print(json.dumps(measure(a.db_url, json.loads(a.tokens), a.seconds, a.users, a.workers, a.threads,
+                             tool=a.tool), indent=1))
 
 
 if __name__ == "__main__":

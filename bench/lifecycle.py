@@ -10,7 +10,7 @@ through HTTP (gunicorn + Flask) >= 0.4x pgbench TPS. One run measures all three:
    through `workflow.services.dossiers` (each intake or action = one transaction), spread
    over P processes (one per core by default: as gunicorn or Celery run the engine; the
    threads of one process share its GIL);
-3. HTTP: gunicorn and locust (bench/http_load.py), intake only and full lifecycles.
+3. HTTP: gunicorn and wrk or locust (bench/http_load.py), intake only and full lifecycles.
 
 Usage, from the repo root (bench databases are dropped before and after):
     python bench/lifecycle.py [--seconds N] [--clients C] [--pg-admin-url URL]
@@ -193,7 +193,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=4, help="concurrent clients in each phase")
     ap.add_argument("--processes", type=int, default=min(4, os.cpu_count() or 1),
                     help="engine-only processes (1: threads in one process)")
-    ap.add_argument("--users", type=int, default=8, help="locust users")
+    ap.add_argument("--users", type=int, default=8, help="HTTP clients (wrk connections or locust users)")
     ap.add_argument("--pg-admin-url", default=os.environ.get(
         "PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     a = ap.parse_args()

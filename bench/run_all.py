@@ -8,7 +8,7 @@ figures, and the table must say which machine it was.
     python bench/run_all.py --quick    # tiny sizes, seconds per part: a smoke test
     python bench/run_all.py --skip city,mail --json out.json
 
-Parts: pgbench (reference), engine (lifecycle use cases, no HTTP), http (locust against
+Parts: pgbench (reference), engine (lifecycle use cases, no HTTP), http (wrk, or locust where wrk is missing, against
 gunicorn: intake, then full lifecycles), sweep (bench/sweep.py over N open dossiers), city
 (bench/city.py --json, when present: dashboard, statistics and SIPAS reports, export
 memory), mail (survey invitations per minute through Celery, Redis and SMTP). Every bench
@@ -81,8 +81,10 @@ def part_engine(url: str, tps: float, a) -> list[dict]:
 
 
 def part_http(url: str, tokens: dict, tps: float, a) -> list[dict]:
-    res = http_load.measure(url, tokens, a.seconds, a.users, a.web_workers, a.web_threads)
-    how = f"locust {a.users} users, gunicorn -w {a.web_workers} --threads {a.web_threads}"
+    res = http_load.measure(url, tokens, a.seconds, a.users, a.web_workers, a.web_threads, tool=a.load_tool)
+    tool = res["intake"]["tool"]
+    who = f"{a.users} connections" if tool == "wrk" else f"{a.users} users"
+    how = f"{tool} {who}, gunicorn -w {a.web_workers} --threads {a.web_threads}"
     rows = []
     for phase, label in (("intake", "HTTP intake requests/s"), ("lifecycle", "HTTP full-lifecycle requests/s")):
         r = res[phase]
@@ -166,7 +168,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(PARTS)}")
     ap.add_argument("--seconds", type=int, help="duration of pgbench and each throughput phase")
     ap.add_argument("--clients", type=int, default=4, help="pgbench clients and engine-only clients")
-    ap.add_argument("--users", type=int, default=8, help="locust users")
+    ap.add_argument("--users", type=int, default=8, help="HTTP clients (wrk connections or locust users)")
+    ap.add_argument("--load-tool", choices=("wrk", "locust"), default=None,
+                    help="HTTP load tool (default: wrk if installed, else locust)")
     ap.add_argument("--web-workers", type=int, default=2)
     ap.add_argument("--web-threads", type=int, default=4)
     ap.add_argument("--sweep-rows", type=int)
