@@ -51,7 +51,7 @@ function response(status, headers, body)
    if state == 0 then
       if status ~= 201 then return failed(status, body) end
       if mode == "intake" then return end
-      -- the answer's keys are sorted: the dossier's own "code" comes before any nested one
+      -- the dossier's own "code" is the answer's first field, before any nested one
       code = string.match(body, '"code":%s*"([^"]+)"')
       if not code then return failed(status, "no code in the intake answer") end
       state = 1
