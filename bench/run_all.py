@@ -171,8 +171,10 @@ def main(argv=None) -> int:
     ap.add_argument("--users", type=int, default=8, help="HTTP clients (wrk connections or locust users)")
     ap.add_argument("--load-tool", choices=("wrk", "locust"), default=None,
                     help="HTTP load tool (default: wrk if installed, else locust)")
-    ap.add_argument("--web-workers", type=int, default=2)
-    ap.add_argument("--web-threads", type=int, default=4)
+    # processes, not threads: on a small machine the API is CPU-bound, and threads of one
+    # process queue for its GIL while holding database row locks (README, Benchmarks)
+    ap.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1))
+    ap.add_argument("--web-threads", type=int, default=1)
     ap.add_argument("--sweep-rows", type=int)
     ap.add_argument("--city-rows", type=int)
     ap.add_argument("--mails", type=int)

@@ -286,3 +286,15 @@ def test_events_are_numbered_without_gaps():
 def test_one_machine_per_procedure_version():
     assert lifecycle_for(HKD) is lifecycle_for(HKD)
     assert lifecycle_for(HKD) is not lifecycle_for(KS)
+
+
+@pytest.mark.parametrize("documents", [ALL_DOCS, ["GDN"]])
+def test_a_number_assigned_after_opening_reaches_the_pending_messages(documents):
+    """The intake opens the dossier before drawing its number (the sequence row is locked
+    from the draw to the commit); the receipt or supplement notice must carry the number."""
+    d = open_dossier(HKD, "(unnumbered)", Applicant("Nguyễn Văn A", phone="0912345678"),
+                     documents, "in_person", CLERK, START, CAL)
+    assert d.pending_messages and all(m.payload["dossier"] == "(unnumbered)" for m in d.pending_messages)
+    d.assign_code("T1-260302-0007")
+    assert d.code == "T1-260302-0007"
+    assert [m.payload["dossier"] for m in d.pending_messages] == ["T1-260302-0007"] * len(d.pending_messages)

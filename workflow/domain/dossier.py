@@ -203,6 +203,15 @@ class Dossier:
         """The supplement notices issued (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
         return [g for g in self.guidance if g["stage"] in ("intake", "processing")]
 
+    def assign_code(self, code: str) -> None:
+        """Give a dossier opened without its number (mã hồ sơ) the one drawn for it, in
+        its pending messages too. Why: the agency's daily sequence is a row lock held until
+        commit, so the number is drawn after the checks and the domain work, not before."""
+        old, self.code = self.code, code
+        for m in self.pending_messages:
+            if m.payload.get("dossier") == old:
+                m.payload["dossier"] = code
+
     def emit(self, topic: str, **payload) -> None:
         self.pending_messages.append(Message(topic, {"dossier": self.code, **payload}))
 

@@ -11,11 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from workflow.domain.codes import dossier_code
 from workflow.domain.dossier import Actor, Applicant, Dossier, Event
 from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from workflow.domain.lifecycle import authorise_intake, lifecycle_for, open_dossier
+from workflow.domain.lifecycle import lifecycle_for, open_dossier
 
 from .context import Context
 from .inbox import notify_agency
 from .unit_of_work import UnitOfWork
+
+
+UNNUMBERED = "(chưa cấp số)"  # a dossier's code until its number is drawn
 
 
 def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
@@ -36,12 +39,14 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         procedure_id, procedure = found
         if not applicant.name.strip():
             raise InvalidInput("the applicant's name is required", field="applicant.name")
-        authorise_intake(actor, procedure)  # before drawing a sequence number
+        # every check and the domain work before drawing the number: the agency's daily
+        # sequence row stays locked from the draw to the commit, and concurrent intakes
+        # of the agency queue on it
+        dossier = open_dossier(procedure, UNNUMBERED, applicant, documents, channel, actor, now,
+                               ctx.calendar, defects)
         day = now.astimezone(ctx.calendar.tz).date()
         seq = uow.dossiers.next_sequence(procedure.agency, day)
-        code = dossier_code(procedure.agency, day, seq, ctx.code_format)
-        dossier = open_dossier(procedure, code, applicant, documents, channel, actor, now,
-                               ctx.calendar, defects)
+        dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))
         events = list(dossier.pending_events)  # the whole history of a new dossier
         try:
             uow.dossiers.add(dossier, procedure_id, key)
