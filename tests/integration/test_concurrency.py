@@ -72,3 +72,46 @@ def test_concurrent_idempotent_retries_make_one_dossier(ctx, catalog, engine):
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(dossiers)).scalar_one() == 1
         assert conn.execute(select(func.count()).select_from(dossier_events)).scalar_one() == 1
+
+
+def test_racing_supplement_requests_record_one_guidance_failure(ctx, catalog, engine, monkeypatch):
+    """The receipt left off the power of attorney (UQ), which the citizen had not brought:
+    N officers ask for it at once from the same version. One request wins, and only its
+    guidance failure is recorded (the side rows go with the version-guarded write)."""
+    from workflow.adapters.tables_followup import guidance_failures
+    officer = Actor("kt", "officer", "T1.KT")
+    d, _ = use_cases.intake(ctx, CLERK, "1.001612", Applicant("A"), ["GDN", "CCCD"], "in_person")
+    use_cases.act(ctx, CLERK, d.code, "forward", {})
+    if engine.dialect.name == "postgresql":
+        barrier = threading.Barrier(N, timeout=20)
+        original_get = DossierRepository.get
+
+        def get_then_wait(self, code):
+            found = original_get(self, code)
+            barrier.wait()
+            return found
+
+        monkeypatch.setattr(DossierRepository, "get", get_then_wait)
+        losers = (Conflict,)
+    else:  # SQLite serialises writers: later ones find the supplement already requested
+        losers = (DomainError,)
+
+    def attempt(_):
+        try:
+            use_cases.act(ctx, officer, d.code, "request_supplement",
+                          {"missing": ["UQ"], "reason": "thiếu giấy ủy quyền"})
+            return "won"
+        except losers:
+            return "lost"
+
+    with ThreadPoolExecutor(N) as pool:
+        outcomes = list(pool.map(attempt, range(N)))
+    monkeypatch.undo()
+    assert outcomes.count("won") == 1 and outcomes.count("lost") == N - 1
+    with engine.connect() as conn:
+        failures = conn.execute(select(guidance_failures.c.clerk, guidance_failures.c.document,
+                                       guidance_failures.c.stage)).all()
+    assert [tuple(f) for f in failures] == [("clerk", "UQ", "receipt")]
+    final, events = use_cases.get(ctx, d.code)
+    assert final.status == "supplement_requested" and final.repeat_visit
+    assert [e.seq for e in events] == [1, 2, 3]
