@@ -3,9 +3,10 @@
 Why: through SQLAlchemy's execution layer a transition cost ~1.3 ms of client CPU, mostly
 per-statement bookkeeping and round trips (each ~70 µs of client CPU on its own), against
 ~0.6 ms of server work. Here the dossier row, its events (nhật ký xử lý), its outbox
-messages and its visits (lượt đến) are written by one statement of data-modifying CTEs:
-the side rows (and guidance failures) are inserted from the row the first CTE returns, so when a version-guarded
-UPDATE takes no row, nothing else is written either, and a final guard fails the statement.
+messages, its visits (lượt đến) and its guidance failures are written by one statement of
+data-modifying CTEs: the side rows are inserted from the row the first CTE returns, so when
+a version-guarded UPDATE takes no row, nothing else is written either, and a final guard
+fails the statement.
 
 Statements are spelled per count of side rows, with scalar parameters (dumping arrays
 cost more client CPU than the rest of the write), and cached: a handful of shapes exist.
@@ -41,8 +42,7 @@ def run(conn: Connection, sql: str, params, row_factory=None):
     dbapi_conn = conn.connection.dbapi_connection
     raw, names = _raw(sql)
     try:
-        cursor = psycopg.RawCursor(dbapi_conn, row_factory=row_factory) if row_factory \
-            else psycopg.RawCursor(dbapi_conn)
+        cursor = psycopg.RawCursor(dbapi_conn, row_factory=row_factory)  # None: the connection's
         return cursor.execute(raw, [params[n] for n in names] if names else params, prepare=True)
     except psycopg.Error as exc:
         lost = conn.dialect.is_disconnect(exc, dbapi_conn, None)
