@@ -18,22 +18,28 @@ CLERK = Actor("clerk", "counter", "T1")
 N = 8
 
 
+def same_version_race(engine, monkeypatch) -> tuple:
+    """Make N writers race on one version; returns the errors the losers may raise.
+    PostgreSQL: every writer reads the dossier before anyone writes, so the version check
+    must decide (Conflict). SQLite serialises writers (BEGIN IMMEDIATE): later ones see
+    the new state, where the action may no longer be allowed (any DomainError)."""
+    if engine.dialect.name != "postgresql":
+        return (DomainError,)
+    barrier = threading.Barrier(N, timeout=20)
+    original_get = DossierRepository.get
+
+    def get_then_wait(self, code):
+        found = original_get(self, code)
+        barrier.wait()
+        return found
+
+    monkeypatch.setattr(DossierRepository, "get", get_then_wait)
+    return (Conflict,)
+
+
 def test_concurrent_transitions_exactly_one_wins(ctx, catalog, engine, monkeypatch):
     d, _ = use_cases.intake(ctx, CLERK, "1.001612", Applicant("A"), ["GDN", "CCCD"], "in_person")
-    if engine.dialect.name == "postgresql":
-        # every writer reads version 1 before anyone writes: the version check must decide
-        barrier = threading.Barrier(N, timeout=20)
-        original_get = DossierRepository.get
-
-        def get_then_wait(self, code):
-            found = original_get(self, code)
-            barrier.wait()
-            return found
-
-        monkeypatch.setattr(DossierRepository, "get", get_then_wait)
-        losers = (Conflict,)
-    else:  # SQLite serialises writers (BEGIN IMMEDIATE): later ones see the new state
-        losers = (DomainError,)
+    losers = same_version_race(engine, monkeypatch)
 
     def attempt(_):
         try:
@@ -82,19 +88,7 @@ def test_racing_supplement_requests_record_one_guidance_failure(ctx, catalog, en
     officer = Actor("kt", "officer", "T1.KT")
     d, _ = use_cases.intake(ctx, CLERK, "1.001612", Applicant("A"), ["GDN", "CCCD"], "in_person")
     use_cases.act(ctx, CLERK, d.code, "forward", {})
-    if engine.dialect.name == "postgresql":
-        barrier = threading.Barrier(N, timeout=20)
-        original_get = DossierRepository.get
-
-        def get_then_wait(self, code):
-            found = original_get(self, code)
-            barrier.wait()
-            return found
-
-        monkeypatch.setattr(DossierRepository, "get", get_then_wait)
-        losers = (Conflict,)
-    else:  # SQLite serialises writers: later ones find the supplement already requested
-        losers = (DomainError,)
+    losers = same_version_race(engine, monkeypatch)
 
     def attempt(_):
         try:
