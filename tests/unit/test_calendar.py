@@ -228,3 +228,30 @@ def test_timeline_over_tet_and_a_configured_day_off():
         assert line.minutes_between(a, b) == cal.working_minutes_between(a, b)
     with pytest.raises(ValueError):
         line.minutes_between(datetime(2026, 3, 3, 9), vn(2026, 3, 3, 10))
+
+
+_anywhere = st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2027, 2, 1),
+                         timezones=st.sampled_from([VN, timezone.utc, ZoneInfo("America/New_York")]))
+_ZONED = {zone: BusinessCalendar(tz=zone).timeline() for zone in ("Asia/Ho_Chi_Minh", "America/New_York")}
+
+
+@settings(max_examples=400, deadline=None)
+@given(_anywhere, st.sampled_from(sorted(_ZONED)))
+def test_timeline_position_of_epoch_microseconds_equals_the_datetimes(at, zone):
+    """The integer path (a database's epoch microseconds) places a moment exactly where
+    the datetime path does, in a zone without summer time and in one with it (the hour
+    of each switch included)."""
+    line = _ZONED[zone]
+    utc_us = (at - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+    assert line.position_us(utc_us) == line.position(at)
+
+
+def test_timeline_position_of_epoch_microseconds_across_a_summer_time_switch():
+    """New York switches on a Sunday: an office open every day sees the hour move."""
+    line = BusinessCalendar(tz="America/New_York", workdays=range(7)).timeline()
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    for day, switch in ((8, 3), (1, 11)):
+        first = datetime(2026, switch, day, 0, 30, tzinfo=timezone.utc)
+        for hours in range(24):
+            at = first + timedelta(hours=hours)
+            assert line.position_us((at - epoch) // timedelta(microseconds=1)) == line.position(at)

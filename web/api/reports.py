@@ -163,6 +163,7 @@ class BottlenecksOut(BaseModel):
     sample: int
     sampled: bool
     dossiers: int
+    estimated: bool  # dossiers counted from the sample (every × those sampled), not one by one
     every: int
     items: list[StepTime]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,10 @@ import holidays
 _ZERO = timedelta(0)
 _MINUTE = timedelta(minutes=1)
 _MICRO = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_ORDINAL = _EPOCH.date().toordinal()
+_HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
+_VARIES = None  # an hour inside which the zone's offset changes (a DST switch)
 
 
 @dataclass(frozen=True)
@@ -251,11 +255,13 @@ class OfficeTimeline:
     bisection and did the sums in timedelta objects, which was most of that view's time.
     Not shared between threads."""
 
-    __slots__ = ("_calendar", "_days", "_anchor", "_periods")
+    __slots__ = ("_calendar", "_days", "_anchor", "_periods", "_offsets", "_numbered")
 
     def __init__(self, calendar: BusinessCalendar):
         self._calendar, self._days, self._anchor = calendar, {}, None
         self._periods = tuple((a // _MICRO, b // _MICRO) for a, b in calendar._periods)
+        self._offsets: dict[int, int | None] = {}         # UTC hour -> the zone's offset in it
+        self._numbered: dict[int, tuple[int, bool]] = {}  # local day number -> (base, working)
 
     def position(self, at: datetime) -> int:
         local = self._calendar._local(at)
@@ -270,6 +276,42 @@ class OfficeTimeline:
             if offset > a:
                 base += (offset if offset < b else b) - a
         return base
+
+    def position_us(self, utc_us: int) -> int:
+        """`position` of the moment `utc_us` microseconds after 1970-01-01 UTC. Why: a
+        database can hand a whole history over as integers, and placing them needs no
+        datetime object; the zone's offset is memoised per UTC hour (an hour in which it
+        changes takes the exact path)."""
+        hour = utc_us // _HOUR_US
+        try:
+            offset = self._offsets[hour]
+        except KeyError:
+            offset = self._offset_in(hour)
+        if offset is _VARIES:
+            return self.position(_EPOCH + timedelta(microseconds=utc_us))
+        number, offset = divmod(utc_us + offset, _DAY_US)
+        day = self._numbered.get(number)
+        if day is None:
+            d = date.fromordinal(_EPOCH_ORDINAL + number)
+            day = self._days.get(d)
+            if day is None:
+                day = self._days[d] = self._day(d)
+            self._numbered[number] = day
+        base, working = day
+        if not working:
+            return base
+        for a, b in self._periods:
+            if offset > a:
+                base += (offset if offset < b else b) - a
+        return base
+
+    def _offset_in(self, hour: int) -> int | None:
+        first = _EPOCH + timedelta(microseconds=hour * _HOUR_US)
+        tz = self._calendar.tz
+        a = first.astimezone(tz).utcoffset()
+        b = (first + timedelta(microseconds=_HOUR_US - 1)).astimezone(tz).utcoffset()
+        self._offsets[hour] = found = a // _MICRO if a == b else _VARIES
+        return found
 
     def _day(self, d: date) -> tuple[int, bool]:
         cal = self._calendar

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, func, or_, select, true, union_all
+from sqlalchemy import and_, case, func, literal_column, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 
-from workflow.adapters.local_dates import local_date, tz_literal
+from workflow.adapters.local_dates import epoch_us, local_date, tz_literal
 from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables import dossier_events, dossiers
 
@@ -29,8 +29,11 @@ BUCKETS = ("overdue", "today", "soon", "on_track", "paused", "awaiting", "ready"
 UNASSIGNED = "chưa phân công"
 LEAVING = ("forward", "send_back", "complete", "reject", "withdraw")
 ENTERING = ("forward", "send_back")
-MAX_DOSSIERS = 5_000
+MAX_DOSSIERS = 4_000
+SAMPLE_TIERS = (4, 16, 64, 256)  # the partial indexes of migration 0014 (id % t = 0)
+EXACT_BELOW = 2  # estimated active dossiers up to this many times max_dossiers: count them
 MICROSECONDS_PER_MINUTE = 60_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 d = dossiers.c
 
 
@@ -218,24 +221,17 @@ def on_time_by_week(conn: Connection, scope: Scope, now: datetime, tz, weeks: in
 
 
 def bottlenecks(conn: Connection, scope: Scope, p: Period, calendar, procedure: str | None = None,
-                max_dossiers: int = MAX_DOSSIERS) -> dict:
+                max_dossiers: int = MAX_DOSSIERS, tiers: tuple[int, ...] = SAMPLE_TIERS) -> dict:
     """Median and 90th percentile of the working minutes each step visit took, per
     procedure and step, over visits that ended in the period.
 
     A visit runs from the event entering the step (forward, send_back) to the event
     leaving it; a wait for the citizen's supplement inside the step is part of it. The
-    dossiers that can have one are found like the report's (indexed by agency and time);
-    beyond `max_dossiers` of them, every m-th by id is taken (a systematic sample, even
-    over time and steps), then their history is read by dossier. The time allowed is the
-    step's in the version of the procedure in force on the period's last day."""
+    time allowed is the step's in the version of the procedure in force on the period's
+    last day. Which dossiers' visits are measured: see `_sample`."""
     quick(conn)
-    active = slices(p, scope, (d.id,), returned_before=False)
-    chosen = [active.c.procedure_code == procedure] if procedure else []
-    found = conn.execute(select(func.count()).select_from(active).where(*chosen)).scalar_one()
-    every = max(1, -(-found // max_dossiers))
-    if every > 1:
-        chosen.append(active.c.id % every == 0)
-    minutes, n = _visit_minutes(conn, active, chosen, p, calendar.timeline())
+    active, found, every, estimated = _sample(conn, scope, p, procedure, max_dossiers, tiers)
+    minutes, n = _visit_minutes(conn, active, [], p, calendar.timeline())
     repo, versions = ProcedureRepository(conn), {}
     items = []
     for (code, step_code), values in minutes.items():
@@ -255,7 +251,58 @@ def bottlenecks(conn: Connection, scope: Scope, p: Period, calendar, procedure: 
     items.sort(key=lambda i: (i["procedure_code"], i["order"]))
     return {"from": p.first, "to": p.last, "agency": scope.root, "procedure": procedure,
             "minutes_per_day": calendar.minutes_per_day, "sample": n, "sampled": every > 1,
-            "dossiers": found, "every": every, "items": items}
+            "dossiers": found, "estimated": estimated, "every": every, "items": items}
+
+
+def _sample(conn: Connection, scope: Scope, p: Period, procedure: str | None, max_dossiers: int,
+            tiers: tuple[int, ...]):
+    """The dossiers whose visits are measured: (subquery of id, procedure_code; how many
+    dossiers were active in the period; every how many one is measured; whether that
+    count is an estimate).
+
+    The dossiers that can hold a visit ending in the period are those active in it (as
+    the statistics report's, indexed by agency and time). Up to `max_dossiers` of them
+    are all measured; beyond, every m-th by id (a systematic sample, even over time and
+    steps). How many there are is first estimated from the coarsest tier index (every
+    256th dossier, migration 0014). When that is at most EXACT_BELOW times
+    `max_dossiers`, they are counted, and m is the least that fits. Otherwise m is the
+    least power of two that fits, and the sample is read from the index of the largest
+    tier dividing m (at most twice the entries it keeps), never from all the dossiers:
+    between max_dossiers / 2 and max_dossiers of them, whatever the city's size."""
+    coarsest = tiers[-1]
+    estimate = _count(conn, _tier_dossiers(p, scope, coarsest, coarsest, procedure)) * coarsest
+    if estimate <= EXACT_BELOW * max_dossiers:
+        active = slices(p, scope, (d.id,), returned_before=False)
+        chosen = [active.c.procedure_code == procedure] if procedure else []
+        found = _count(conn, select(active.c.id, active.c.procedure_code).where(*chosen).subquery())
+        every = max(1, -(-found // max_dossiers))
+        if every > 1:
+            chosen.append(active.c.id % every == 0)
+        return (select(active.c.id, active.c.procedure_code).where(*chosen).subquery("chosen"),
+                found, every, False)
+    every = 1 << (-(-estimate // max_dossiers) - 1).bit_length()  # least power of two >= the ratio
+    tier = max(t for t in tiers if every % t == 0)
+    chosen = _tier_dossiers(p, scope, tier, every, procedure)
+    return chosen, _count(conn, chosen) * every, every, True
+
+
+def _count(conn: Connection, rows) -> int:
+    return conn.execute(select(func.count()).select_from(rows)).scalar_one()
+
+
+def _tier_dossiers(p: Period, scope: Scope, tier: int, every: int, procedure: str | None):
+    """The dossiers active in the period (as `slices` without its returned-before slice:
+    received before the end, and unresolved, or their result ready or, without one,
+    closed since the start) whose id `every` divides, as (id, procedure_code), read from
+    the index of `tier` (which divides `every`). Spelled as the partial indexes of
+    migration 0014 are, each modulus written out, so that PostgreSQL matches the index."""
+    def divides(m: int):
+        return d.id.op("%")(literal_column(str(int(m)))) == literal_column("0")
+    left = func.coalesce(d.result_ready_at, d.closed_at)
+    base = (divides(tier), *([divides(every)] if every != tier else []), d.received_at < p.end,
+            scope.where_any(d.agency), *([d.procedure_code == procedure] if procedure else []))
+    return union_all(select(d.id, d.procedure_code).where(*base, left >= p.start),
+                     select(d.id, d.procedure_code).where(*base, left.is_(None))).subquery("chosen")
 
 
 def _visit_minutes(conn: Connection, active, chosen: list, p: Period, timeline) -> tuple[dict, int]:
@@ -267,14 +314,15 @@ def _visit_minutes(conn: Connection, active, chosen: list, p: Period, timeline) 
     and began at the latest forward / send_back before it in the dossier's history.
     Why: two correlated look-ups per visit (the entering step, then its time) cost more
     than reading those few events once; each event's place on the office timeline is
-    taken once (a forward both ends a visit and begins the next)."""
+    taken once (a forward both ends a visit and begins the next), from its time as
+    epoch microseconds (no datetime objects)."""
     e = dossier_events.c
-    stmt = (select(e.dossier_id, e.action, e.from_state, e.step, e.at, active.c.procedure_code)
+    stmt = (select(e.dossier_id, e.action, e.from_state, e.step, epoch_us(e.at), active.c.procedure_code)
             .join_from(active, dossier_events, e.dossier_id == active.c.id)
             .where(*chosen, e.action.in_(LEAVING)).order_by(e.dossier_id, e.seq))
     minutes: dict[tuple[str, str], list[int]] = defaultdict(list)
     n, dossier, entered = 0, None, None
-    start, end, position = p.start, p.end, timeline.position
+    start, end, position = _micros(p.start), _micros(p.end), timeline.position_us
     for dossier_id, action, from_state, step, at, procedure_code in conn.execute(stmt).all():
         if dossier_id != dossier:
             dossier, entered = dossier_id, None
@@ -288,6 +336,10 @@ def _visit_minutes(conn: Connection, active, chosen: list, p: Period, timeline) 
         if action in ENTERING:
             entered = (step, at, position(at) if here is None else here)
     return minutes, n
+
+
+def _micros(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
 
 
 def percentile(values: list[int], q: float) -> float | None:
