@@ -115,13 +115,15 @@ def _side_rows(anchor: str, n_events: int, n_messages: int, n_visits: int, n_fai
 @lru_cache(maxsize=256)
 def save_statement(columns: tuple[str, ...], n_events: int, n_messages: int, n_visits: int,
                    n_failures: int) -> str:
-    """The transition: UPDATE guarded by the version read, side rows, then the guard."""
+    """The transition: UPDATE of `columns` guarded by the version read, side rows, then
+    the guard; the sweep's levels are reset for a due moment among the columns."""
     sets = ", ".join(f"{c} = %({c})s" for c in columns)
+    # a new due moment is a new deadline: the sweep may escalate it afresh
+    sets += "".join(f", {level} = CASE WHEN {due} IS DISTINCT FROM %({due})s THEN 0 ELSE {level} END"
+                    for due, level in (("due_at", "due_level"), ("step_due_at", "step_due_level"))
+                    if due in columns)
     return (f"WITH u AS (UPDATE dossiers SET {sets}"
-            # a new due moment is a new deadline: the sweep may escalate it afresh
-            ", due_level = CASE WHEN due_at IS DISTINCT FROM %(due_at)s THEN 0 ELSE due_level END"
-            ", step_due_level = CASE WHEN step_due_at IS DISTINCT FROM %(step_due_at)s THEN 0"
-            " ELSE step_due_level END WHERE id = %(b_id)s AND version = %(b_version)s RETURNING id)"
+            " WHERE id = %(b_id)s AND version = %(b_version)s RETURNING id)"
             + _side_rows("u", n_events, n_messages, n_visits, n_failures)
             + f" SELECT (CASE WHEN count(*) = 1 THEN '1' ELSE '{STALE}' END)::int FROM u")
 
