@@ -130,3 +130,37 @@ def test_migration_backfill_matches_the_history(world, engine):
         after = conn.execute(select(d.code, d.step_officers, d.step_officer).order_by(d.code)).all()
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
     assert len(after) == len(c)
+
+
+def test_counts_equal_the_per_dossier_buckets_at_any_hour(world, engine, ctx):
+    """The grouped counts (one count per due-time bucket and group, migration 0015's
+    index order) equal the per-dossier CASE of _open_dossiers counted row by row, by
+    agency, step and officer: at night, before office hours (when 'soon' ends before
+    midnight), on a Friday afternoon, and on the days the fixture's deadlines fall."""
+    c = _build(world)
+    with engine.begin() as conn:  # a deadline after office hours (imported): between 'soon' and midnight
+        conn.execute(dossiers.update().where(d.code == c["forwarded"]).values(due_at=vn(2026, 3, 20, 18)))
+    with engine.connect() as conn:
+        scopes = [reports.scope_for(conn, Actor("root", "admin", None)),
+                  reports.scope_for(conn, Actor("boss", "supervisor", "T1"))]
+        for at in (vn(2026, 3, 18, 10), vn(2026, 3, 20, 7), vn(2026, 3, 20, 16, 30), vn(2026, 3, 19, 23),
+                   vn(2026, 3, 23, 7, 59), vn(2026, 3, 24, 12, 30), vn(2026, 3, 25, 17), vn(2026, 4, 1, 9)):
+            m = dashboard.moments(at, ctx.calendar)
+            for scope in scopes:
+                o = dashboard._open_dossiers(scope, m)
+                want: dict = {"by_agency": {}, "by_step": {}, "by_officer": {}}
+                for holder, proc, step, officer, bucket, n in conn.execute(
+                        select(o.c.holder, o.c.procedure_code, o.c.step, o.c.officer, o.c.bucket, func.count())
+                        .group_by(o.c.holder, o.c.procedure_code, o.c.step, o.c.officer, o.c.bucket)):
+                    for view, key in (("by_agency", (holder,)), ("by_step", (proc, step)),
+                                      ("by_officer", (holder, officer))):
+                        want[view].setdefault(key, dict.fromkeys(("total", *dashboard.BUCKETS), 0))
+                        want[view][key][bucket] += n
+                        want[view][key]["total"] += n
+                got = dashboard.counts(conn, scope, m)
+                names = {"by_agency": ("agency",), "by_step": ("procedure_code", "step"),
+                         "by_officer": ("agency", "officer")}
+                for view, keys in names.items():
+                    assert {tuple(i[k] for k in keys): {b: i[b] for b in ("total", *dashboard.BUCKETS)}
+                            for i in got[view]} == want[view], (at, view)
+            assert sum(got["total"][b] for b in dashboard.BUCKETS) == got["total"]["total"] > 0

@@ -153,7 +153,6 @@ dossiers = Table(
     Index("ix_dossiers_agency_status", "agency", "status"),
     Index("ix_dossiers_received", "agency", "received_at"),
     Index("ix_dossiers_repeat_visit", "repeat_visit", "received_at"),
-    Index("ix_dossiers_status_step_due", "status", "step_due_at"),
     # partial indexes holding only deadlines not yet escalated to that threshold: a sweep
     # reads just the new crossings, however many dossiers are already overdue
     *[Index(f"ix_dossiers_sweep_{col}_{name}", col,

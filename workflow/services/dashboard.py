@@ -101,15 +101,14 @@ def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
     quick(conn)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    rows = _fold(conn.execute(_open_groups(scope, m)))
-    views = {"by_agency": defaultdict(_zero), "by_step": defaultdict(_zero),
-             "by_officer": defaultdict(_zero)}
+    rows = _fold(conn.execute(_open_groups(scope, m)).all())
+    by_agency, by_step, by_officer = defaultdict(_zero), defaultdict(_zero), defaultdict(_zero)
+    views = {"by_agency": by_agency, "by_step": by_step, "by_officer": by_officer}
     total = _zero()
     for (holder, procedure_code, step, officer, bucket), n in rows.items():
-        for view, key in (("by_agency", (holder,)), ("by_step", (procedure_code, step)),
-                          ("by_officer", (holder, officer))):
-            _add(views[view][key], bucket, n)
-        _add(total, bucket, n)
+        for c in (by_agency[(holder,)], by_step[(procedure_code, step)], by_officer[(holder, officer)], total):
+            c[bucket] += n
+            c["total"] += n
     out = {"now": m.now, "end_of_today": m.end_of_today, "soon": m.soon,
            "agency": scope.root, "total": total}
     names = {"by_agency": ("agency",), "by_step": ("procedure_code", "step"),
@@ -123,38 +122,41 @@ def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
 
 
 def _open_groups(scope: Scope, m: Moments):
-    """The open dossiers counted by raw columns and due-time bucket (0: no due time,
-    1: overdue, 2: due today, 3: due soon, 4: later), all read from ix_dossiers_open."""
-    due = case((d.due_at.is_(None), 0), (d.due_at < m.now, 1), (d.due_at < m.end_of_today, 2),
-               (d.due_at <= m.soon, 3), else_=4)
+    """The open dossiers counted by raw columns, with one count per due-time bucket (no
+    due time, overdue, due today, due soon, later), all read from ix_dossiers_open, whose
+    key is these columns then the due moment (migration 0015): PostgreSQL groups the rows
+    in the order it reads them, and counts the buckets per group, without hashing them."""
+    due = d.due_at
+    keys = (d.status, d.agency, d.step_agency, d.procedure_code, d.step_code, d.step_officer)
     visible = true() if scope.everything else or_(d.agency.in_(scope.codes), d.step_agency.in_(scope.codes))
-    keys = (d.status, d.agency, d.step_agency, d.procedure_code, d.step_code, d.step_officer, due)
-    return select(*keys, func.count()).where(visible, d.status.in_(OPEN)).group_by(*keys)
+    # as the CASE of _open_dossiers, taken in order ('soon' may end before midnight)
+    buckets = (due.is_(None), due < m.now, and_(due >= m.now, due < m.end_of_today),
+               and_(due >= m.end_of_today, due <= m.soon), and_(due >= m.end_of_today, due > m.soon))
+    return (select(*keys, *(func.count().filter(b) for b in buckets))
+            .where(visible, d.status.in_(OPEN)).group_by(*keys))
 
 
-_DUE = {1: "overdue", 2: "today", 3: "soon", 4: "on_track"}
+_DUE = ("paused", "overdue", "today", "soon", "on_track")  # the buckets of _open_groups' counts
 
 
 def _fold(groups) -> dict[tuple, int]:
     """(holder, procedure, step, officer, bucket) -> count: the CASEs of `_open_dossiers`,
     in the same order, applied to each group of `_open_groups`."""
     out: dict[tuple, int] = defaultdict(int)
-    for status, agency, step_agency, procedure_code, step_code, officer, due, n in groups:
+    for status, agency, step_agency, procedure_code, step_code, officer, *by_due in groups:
         at_step = status in AT_STEP
-        bucket = ("awaiting" if status == "awaiting_documents" else "ready" if status == "result_ready"
-                  else "paused" if status == "supplement_requested" or due == 0 else _DUE[due])
-        out[(step_agency if at_step else agency, procedure_code, step_code if at_step else None,
-             officer if at_step and officer is not None else UNASSIGNED, bucket)] += n
+        key = (step_agency if at_step else agency, procedure_code, step_code if at_step else None,
+               officer if at_step and officer is not None else UNASSIGNED)
+        whole = ("awaiting" if status == "awaiting_documents" else "ready" if status == "result_ready"
+                 else "paused" if status == "supplement_requested" else None)
+        for bucket, n in zip(_DUE, by_due):
+            if n:
+                out[(*key, whole or bucket)] += n
     return out
 
 
 def _zero() -> dict:
     return dict.fromkeys(("total", *BUCKETS), 0)
-
-
-def _add(c: dict, bucket: str, n: int) -> None:
-    c[bucket] += n
-    c["total"] += n
 
 
 def drill_down(conn: Connection, scope: Scope, m: Moments, bucket: str | None = None,
