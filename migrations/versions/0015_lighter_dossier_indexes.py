@@ -15,16 +15,16 @@
   ix_dossiers_open_due (status, due_at), as a city's already were.
 
 Revision ID: 0015
-Revises: 0014 (after 0003)
+Revises: 0014, 0003
 Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0015"
-down_revision = "0014"
+down_revision = ("0014", "0003")  # merges the branch of the report's indexes it narrows
 branch_labels = None
-depends_on = "0003"  # the report's indexes it narrows are on that branch
+depends_on = None
 
 COUNTED = ["id", "code", "procedure_code", "channel", "status", "received_at", "appointment_at", "due_at",
            "result_ready_at", "closed_at"]  # as migration 0003

@@ -13,6 +13,7 @@ tables_surveys.py declares and their backfills give the tallies the services kep
 from __future__ import annotations
 
 import random
+import warnings
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -362,7 +363,9 @@ def test_migrations_declare_the_tables_and_backfill_the_services_tallies(backend
         engine = make_engine(url, 2, 0)
         _PROCEDURE_CACHE.clear()  # procedure ids of another database
         try:
-            with engine.connect() as conn:  # the tables are what tables_surveys.py declares
+            with engine.connect() as conn, warnings.catch_warnings():  # as tables_surveys.py declares
+                # the bottleneck sample's indexes are on an expression (migration 0014)
+                warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
                 diffs = compare_metadata(MigrationContext.configure(conn), metadata)
             assert [d for d in diffs if "survey_tally" in repr(d)] == []
             clock = FakeClock(vn(2025, 12, 1, 7, 0))

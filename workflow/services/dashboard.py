@@ -91,16 +91,13 @@ def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
 def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
     """Counts by bucket, folded three ways: by agency, by step, by officer.
 
-    SQL groups the open dossiers by their raw columns and a due-time bucket
+    SQL groups the open dossiers by their raw columns, counting each due-time bucket
     (`_open_groups`); the holder, step, officer and bucket of `_open_dossiers` are
     derived here from those few thousand groups (`_fold`). Why: at 5M dossiers a city has
     ~280k open ones, and evaluating the CASE expressions per row cost more than the
-    index-only scan that reads them. The planner cannot estimate those groups either: it
-    expects one per row or so and would sort on disk under the default work_mem; with
-    room for its hash table it hashes (the table itself stays a few MB)."""
+    index-only scan that reads them; read in the order of ix_dossiers_open's key, the
+    groups are formed as the rows arrive, with no hash table or sort."""
     quick(conn)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     rows = _fold(conn.execute(_open_groups(scope, m)).all())
     by_agency, by_step, by_officer = defaultdict(_zero), defaultdict(_zero), defaultdict(_zero)
     views = {"by_agency": by_agency, "by_step": by_step, "by_officer": by_officer}
