@@ -37,13 +37,14 @@ def same_version_race(engine, monkeypatch) -> tuple:
     return (Conflict,)
 
 
-def test_concurrent_transitions_exactly_one_wins(ctx, catalog, engine, monkeypatch):
-    d, _ = use_cases.intake(ctx, CLERK, "1.001612", Applicant("A"), ["GDN", "CCCD"], "in_person")
+def race(ctx, engine, monkeypatch, actor: Actor, code: str, action: str, payload: dict) -> list[str]:
+    """N writers apply the same action to one version at once; 'won' or 'lost' for each.
+    Each gets its own copy of the payload (an action may add to it)."""
     losers = same_version_race(engine, monkeypatch)
 
     def attempt(_):
         try:
-            use_cases.act(ctx, CLERK, d.code, "forward", {})
+            use_cases.act(ctx, actor, code, action, dict(payload))
             return "won"
         except losers:
             return "lost"
@@ -51,6 +52,12 @@ def test_concurrent_transitions_exactly_one_wins(ctx, catalog, engine, monkeypat
     with ThreadPoolExecutor(N) as pool:
         outcomes = list(pool.map(attempt, range(N)))
     monkeypatch.undo()
+    return outcomes
+
+
+def test_concurrent_transitions_exactly_one_wins(ctx, catalog, engine, monkeypatch):
+    d, _ = use_cases.intake(ctx, CLERK, "1.001612", Applicant("A"), ["GDN", "CCCD"], "in_person")
+    outcomes = race(ctx, engine, monkeypatch, CLERK, d.code, "forward", {})
     assert outcomes.count("won") == 1 and outcomes.count("lost") == N - 1
     final, events = use_cases.get(ctx, d.code)
     assert final.version == 2 and final.state == "in_progress@TD"
@@ -88,19 +95,8 @@ def test_racing_supplement_requests_record_one_guidance_failure(ctx, catalog, en
     officer = Actor("kt", "officer", "T1.KT")
     d, _ = use_cases.intake(ctx, CLERK, "1.001612", Applicant("A"), ["GDN", "CCCD"], "in_person")
     use_cases.act(ctx, CLERK, d.code, "forward", {})
-    losers = same_version_race(engine, monkeypatch)
-
-    def attempt(_):
-        try:
-            use_cases.act(ctx, officer, d.code, "request_supplement",
-                          {"missing": ["UQ"], "reason": "thiếu giấy ủy quyền"})
-            return "won"
-        except losers:
-            return "lost"
-
-    with ThreadPoolExecutor(N) as pool:
-        outcomes = list(pool.map(attempt, range(N)))
-    monkeypatch.undo()
+    outcomes = race(ctx, engine, monkeypatch, officer, d.code, "request_supplement",
+                    {"missing": ["UQ"], "reason": "thiếu giấy ủy quyền"})
     assert outcomes.count("won") == 1 and outcomes.count("lost") == N - 1
     with engine.connect() as conn:
         failures = conn.execute(select(guidance_failures.c.clerk, guidance_failures.c.document,
