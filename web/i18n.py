@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
-from flask_babel import Babel, get_locale, lazy_gettext as _l
+from flask_babel import Babel, get_locale, gettext as _, lazy_gettext as _l
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 babel = Babel()
@@ -76,6 +76,18 @@ def search_procedures(procedures: list, query: str) -> list:
     return [p for p in procedures if all(w in fold(f"{p.code} {p.name} {p.field}") for w in words)]
 
 
+def time_label(p) -> str:
+    """A procedure's statutory time in the page's language (see workflow.domain.appointment)."""
+    if p.same_day and p.cutoff:
+        return _("trong ngày (nhận sau %(hour)s thì trả trong ngày làm việc tiếp theo)",
+                 hour=p.cutoff.strftime("%H:%M"))
+    if p.same_day:
+        return _("trong ngày")
+    if p.day_unit == "calendar":
+        return _("%(days)s ngày", days="%g" % p.processing_days)
+    return _("%(days)s ngày làm việc", days="%g" % p.processing_days)
+
+
 def money(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
@@ -85,6 +97,7 @@ def init_app(app) -> None:
                    timezone_selector=lambda: app.config["TIMEZONE"])
     app.register_blueprint(bp)
     app.jinja_env.filters.update(local_time=local_time, money=money)
+    app.jinja_env.globals.update(time_text=time_label)
     app.jinja_env.globals.update(STATUS=STATUS, ACTION=ACTION, CHANNEL=CHANNEL, ROLE=ROLE,
                                  LANGUAGES=LANGUAGES)
 

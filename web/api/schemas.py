@@ -102,6 +102,8 @@ class DossierIn(Strict):
     channel: Channel = "in_person"
     defects: dict[str, str] = Field(default_factory=dict, max_length=100, description=(
         "documents presented but not acceptable, with the reason: listed on the notice"))
+    case: str | None = Field(None, pattern=r"^[A-Z0-9_]{1,16}$", description=(
+        "the procedure's case (trường hợp) where its time, documents or fee differ by case"))
 
 
 class SupplementIn(Strict):
@@ -189,12 +191,29 @@ class DossierSummary(BaseModel):
 
 class GuidanceOut(BaseModel):
     n: int
-    stage: Literal["intake", "receipt", "processing"]
+    stage: Literal["intake", "receipt", "processing", "appraisal"]
     at: datetime
     by: str
     listed: list[str]
     absent: list[str]
     reasons: dict[str, str]
+
+
+class FormLink(BaseModel):
+    """One printed form of the dossier (biểu mẫu), numbered by the rules it follows."""
+
+    form: str = Field(description="the form's number in its circular, e.g. \"03\"")
+    key: str = Field(description="receipt | supplement | refusal | apology | stop | control")
+    title: str
+    source: str = Field(description="where the form is prescribed, e.g. Phụ lục I Thông tư 03/2025/TT-VPCP")
+    html: str
+    pdf: str
+
+
+class FormList(BaseModel):
+    items: list[FormLink]
+    regime: str = Field(description="the rules the dossier follows: the decree and circular in force "
+                                    "when it was received")
 
 
 class DossierOut(DossierSummary):

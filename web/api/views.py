@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from workflow.adapters.queries import list_dossiers, list_procedures
 from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.dossier import Applicant, STEP_STATUSES
 from workflow.domain.errors import Forbidden, InvalidInput, NotFound
 from workflow.domain.lifecycle import lifecycle_for
+from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services import dossiers as use_cases
 
 from ..privacy import applicant_for
 from ..staff.access import may_view
+from ..staff.counter import FORM_ENDPOINTS
 from . import schemas as s
 from .registry import api_route, openapi
 
@@ -157,7 +159,7 @@ def create_dossier():
     dossier, replayed, events = use_cases.intake(
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
-        body.documents, body.channel, key, defects=body.defects, with_events=True)
+        body.documents, body.channel, key, defects=body.defects, with_events=True, case=body.case)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))
@@ -212,6 +214,22 @@ def get_dossier(code):
     dossier, events = visible_dossier(code)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor),
                    ETag=f'"{dossier.version}"')
+
+
+@api_route(bp, "/dossiers/<code>/forms", "GET",
+           "The printed forms that apply to the dossier now, numbered by the rules in force when "
+           "it was received (HTML and PDF)", response=s.FormList, errors=(401, 403, 404))
+def dossier_forms(code):
+    dossier, _events = visible_dossier(code)
+    tz = ctx().calendar.tz
+    regime = regime_of(dossier, tz)
+    items = []
+    for f in applicable_forms(dossier, tz):
+        html = url_for(FORM_ENDPOINTS[f.key], code=dossier.code, _external=True)
+        items.append(dict(form=f.number, key=f.key, title=f.title, source=regime.forms_source,
+                          html=html, pdf=url_for(FORM_ENDPOINTS[f.key], code=dossier.code, format="pdf",
+                                                 _external=True)))
+    return respond(s.FormList, dict(items=items, regime=regime.citation))
 
 
 @api_route(bp, "/dossiers/<code>/actions/<action>", "POST",

@@ -49,6 +49,9 @@ def _render_home(procedure=None, values=None, errors=None, status=200):
         if procedure is None and request.values.get("thu_tuc"):
             code = request.values["thu_tuc"]
             procedure = next((p for p in procedures if p.code == code), None)
+            case = request.values.get("truong_hop", "")
+            if procedure is not None and procedure.case_named(case):  # the case's checklist
+                procedure = procedure.for_case(case)
         ready = desk_list(conn, agency, "result_ready")
         waiting = desk_list(conn, agency, "awaiting_documents")
         agency_name = agency_names(conn).get(agency, agency)
@@ -95,6 +98,9 @@ def intake():
     if found is None:
         abort(404)
     procedure = found[1]
+    case = form.get("case") or None
+    if case and procedure.case_named(case):
+        procedure = procedure.for_case(case)
     applicant, errors = _applicant(form)
     key = values["idem"] if 0 < len(values["idem"]) <= 100 else None
     # a document handed in but not acceptable (wrong form, not certified...): listed on
@@ -106,7 +112,7 @@ def intake():
         try:
             dossier, _replayed = use_cases.intake(
                 ctx(), actor(), procedure.code, applicant, values["documents"],
-                values["channel"] or "in_person", key, defects=defects or None)
+                values["channel"] or "in_person", key, defects=defects or None, case=case)
         except Forbidden:
             abort(403)
         except DomainError as exc:
@@ -146,7 +152,8 @@ def receipt(code):
     dossier, events, names, agencies = _slip_context(code)
     if dossier.received_at is None:
         return redirect(url_for("counter.notice", code=code))
-    model = printed.receipt(dossier, events, names, agencies, current_app.config["PUBLIC_BASE_URL"])
+    model = printed.receipt(dossier, events, names, agencies, current_app.config["PUBLIC_BASE_URL"],
+                            ctx().calendar.tz)
     return _slip(model, dossier, pdf.receipt_pdf, "bien-nhan", "staff/receipt.html")
 
 
@@ -154,17 +161,49 @@ def receipt(code):
 @staff_required(*DESK_ROLES)
 def notice(code):
     dossier, events, names, agencies = _slip_context(code)
-    model = printed.notice(dossier, events, names, agencies)
+    model = printed.notice(dossier, events, names, agencies, ctx().calendar.tz)
     return _slip(model, dossier, pdf.notice_pdf, "phieu-bo-sung", "staff/notice.html")
 
 
 @bp.get("/ho-so/<code>/phieu-xin-loi")
 @staff_required(*DOSSIER_ROLES)
 def apology(code):
-    """Form 04, printed by the late agency or at the counter (Decree 61/2018 Art. 19)."""
+    """Form 04, printed by the late agency or at the counter (workflow.domain.rules)."""
     dossier, events, names, agencies = _slip_context(code, desk=False)
-    model = printed.apology(dossier, events, names, agencies)
+    model = printed.apology(dossier, events, names, agencies, ctx().calendar.tz)
     return _slip(model, dossier, pdf.apology_pdf, "phieu-xin-loi", "staff/apology.html")
+
+
+@bp.get("/ho-so/<code>/phieu-tu-choi")
+@staff_required(*DOSSIER_ROLES)
+def refusal(code):
+    """Form 03: the refusal slip of a rejected dossier, with reasons and legal basis."""
+    dossier, events, names, agencies = _slip_context(code, desk=False)
+    model = printed.refusal(dossier, events, names, agencies, ctx().calendar.tz)
+    return _slip(model, dossier, pdf.refusal_pdf, "phieu-tu-choi", "staff/refusal.html")
+
+
+@bp.get("/ho-so/<code>/thong-bao-dung")
+@staff_required(*DOSSIER_ROLES)
+def stop_notice(code):
+    """Form 05 of Circular 03/2025: the notice of stopping a withdrawn dossier."""
+    dossier, events, names, agencies = _slip_context(code, desk=False)
+    model = printed.stop_notice(dossier, events, names, agencies, ctx().calendar.tz)
+    return _slip(model, dossier, pdf.stop_pdf, "thong-bao-dung", "staff/stop.html")
+
+
+@bp.get("/ho-so/<code>/phieu-kiem-soat")
+@staff_required(*DOSSIER_ROLES)
+def control_sheet(code):
+    """The process control sheet: every hand-off, who, when, on time or late."""
+    dossier, events, names, agencies = _slip_context(code, desk=False)
+    model = printed.control_sheet(dossier, events, names, agencies, ctx().calendar)
+    return _slip(model, dossier, pdf.control_pdf, "phieu-kiem-soat", "staff/control.html")
+
+
+FORM_ENDPOINTS = {"receipt": "counter.receipt", "supplement": "counter.notice",
+                  "refusal": "counter.refusal", "apology": "counter.apology",
+                  "stop": "counter.stop_notice", "control": "counter.control_sheet"}
 
 
 @bp.get("/tra-ket-qua/<code>")

@@ -39,6 +39,9 @@ def _pdf(title: str) -> FPDF:
 
 
 def _header(pdf: FPDF, model: dict, title: str, day_line: str) -> None:
+    if model.get("form"):  # the form's number and source, as the circular prints them
+        pdf.set_font("Roboto", "I", 9)
+        pdf.multi_cell(0, 5, model["form"]["label"], align="R", **NL)
     left, top = pdf.l_margin, pdf.get_y()
     pdf.set_font("Roboto", "B", 10)
     pdf.multi_cell(75, 5, model["agency"].upper(), align="C", **NL)
@@ -110,7 +113,7 @@ def _qr(pdf: FPDF, url: str, size: float = 30) -> None:
 
 def receipt_pdf(model: dict, tz: str) -> bytes:
     """Form 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
-    title = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+    title = model["form"]["title"].upper()
     pdf = _pdf(f"{title} {model['code']}")
     _header(pdf, model, title, _when(model["received_at"], tz, "Ngày %d tháng %m năm %Y"))
     a, p = model["applicant"], model["procedure"]
@@ -126,8 +129,9 @@ def receipt_pdf(model: dict, tz: str) -> bytes:
            (10, 110, 34, 20))
     pdf.ln(2)
     _line(pdf, "2. Số lượng hồ sơ: ", "01 bộ")
-    _line(pdf, "3. Thời gian giải quyết hồ sơ theo quy định: ",
-          f"{model['processing_days']:g} ngày làm việc")
+    if model.get("case"):
+        _line(pdf, "Trường hợp: ", model["case"].name)
+    _line(pdf, "3. Thời gian giải quyết hồ sơ theo quy định: ", model["time_text"])
     _line(pdf, "4. Thời gian nhận hồ sơ: ", _when(model["received_at"], tz))
     _line(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ: ", _when(model["appointment_at"], tz))
     _line(pdf, "6. Đăng ký nhận kết quả tại: ", model["agency"])
@@ -138,7 +142,7 @@ def receipt_pdf(model: dict, tz: str) -> bytes:
 
 def notice_pdf(model: dict, tz: str) -> bytes:
     """Form 02: phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (one notice listing everything)."""
-    title = "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
+    title = model["form"]["title"].upper()
     pdf = _pdf(f"{title} {model['code']}")
     _header(pdf, model, title, _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
     a, p = model["applicant"], model["procedure"]
@@ -164,7 +168,7 @@ def notice_pdf(model: dict, tz: str) -> bytes:
 
 def apology_pdf(model: dict, tz: str) -> bytes:
     """Form 04: phiếu xin lỗi và hẹn lại ngày trả kết quả."""
-    title = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
+    title = model["form"]["title"].upper()
     pdf = _pdf(f"{title} {model['code']}")
     _header(pdf, {**model, "agency": model["late_agency"]}, title,
             _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
@@ -180,5 +184,65 @@ def apology_pdf(model: dict, tz: str) -> bytes:
                    "Ông/Bà và sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào:")
     _line(pdf, "Thời gian hẹn trả kết quả mới: ", _when(model["postponed_to"], tz))
     _line(pdf, "", "Mong nhận được sự thông cảm của Ông/Bà.")
+    pdf.set_font("Roboto", "I", 9)
+    pdf.multi_cell(0, 5, f"{model['form']['label']}; {model['basis']}.", **NL)
     _signatures(pdf, ("NGƯỜI NHẬN PHIẾU", a.name), ("ĐẠI DIỆN CƠ QUAN", model["officer"]))
+    return bytes(pdf.output())
+
+
+def refusal_pdf(model: dict, tz: str) -> bytes:
+    """Form 03: phiếu từ chối tiếp nhận giải quyết hồ sơ (reasons and legal basis)."""
+    title = model["form"]["title"].upper()
+    pdf = _pdf(f"{title} {model['code']}")
+    _header(pdf, {**model, "agency": model["refusing_agency"]}, title,
+            _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
+    a, p = model["applicant"], model["procedure"]
+    _line(pdf, "Kính gửi: ", a.name)
+    _line(pdf, "", f"{model['agency']} tiếp nhận hồ sơ đề nghị giải quyết thủ tục {p.name} (mã thủ tục "
+                   f"{p.code}) của Ông/Bà, mã hồ sơ {model['code']}, ngày "
+                   f"{_when(model['received_at'], tz, '%d/%m/%Y')}.")
+    _line(pdf, "", f"Sau khi xem xét, {model['refusing_agency']} từ chối tiếp nhận, giải quyết hồ sơ "
+                   "của Ông/Bà với lý do:")
+    _line(pdf, "", model["reason"])
+    _line(pdf, "Căn cứ pháp lý: ", "; ".join(model["legal_basis"]))
+    _line(pdf, "", "Xin thông báo để Ông/Bà được biết.")
+    _signatures(pdf, ("NGƯỜI NHẬN PHIẾU", a.name), ("ĐẠI DIỆN CƠ QUAN", model["officer"]))
+    return bytes(pdf.output())
+
+
+def stop_pdf(model: dict, tz: str) -> bytes:
+    """Form 05 of Circular 03/2025: thông báo dừng giải quyết hồ sơ."""
+    title = model["form"]["title"].upper()
+    pdf = _pdf(f"{title} {model['code']}")
+    _header(pdf, model, title, _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
+    a, p = model["applicant"], model["procedure"]
+    _line(pdf, "Kính gửi: ", a.name)
+    _line(pdf, "", f"Ngày {_when(model['received_at'], tz, '%d/%m/%Y')}, {model['agency']} tiếp nhận "
+                   f"hồ sơ đề nghị giải quyết thủ tục {p.name} (mã thủ tục {p.code}) của Ông/Bà, "
+                   f"mã hồ sơ {model['code']}.")
+    _line(pdf, "", f"{model['agency']} thông báo dừng giải quyết hồ sơ nêu trên từ "
+                   f"{_when(model['issued_at'], tz)}. Lý do: {model['reason']}")
+    _line(pdf, "", "Xin thông báo để Ông/Bà được biết.")
+    _signatures(pdf, ("NGƯỜI NHẬN THÔNG BÁO", a.name), ("ĐẠI DIỆN CƠ QUAN", model["officer"]))
+    return bytes(pdf.output())
+
+
+def control_pdf(model: dict, tz: str) -> bytes:
+    """The process control sheet: every hand-off, who, when, on time or late."""
+    title = model["form"]["title"].upper()
+    pdf = _pdf(f"{title} {model['code']}")
+    _header(pdf, model, title, _when(model["received_at"], tz, "Ngày %d tháng %m năm %Y"))
+    a, p = model["applicant"], model["procedure"]
+    _line(pdf, "Kèm theo hồ sơ của: ", a.name)
+    _line(pdf, "Nội dung yêu cầu giải quyết: ", f"{p.name} (mã thủ tục {p.code})")
+    moved = f" (hẹn lại: {_when(model['postponed_to'], tz)})" if model["postponed_to"] else ""
+    _line(pdf, "Ngày, giờ nhận hồ sơ: ", _when(model["received_at"], tz))
+    _line(pdf, "Ngày, giờ hẹn trả kết quả: ", _when(model["appointment_at"], tz) + moved)
+    pdf.ln(2)
+    verdict = {None: "", True: "Quá hạn", False: "Đúng hạn"}
+    _table(pdf, ("Đơn vị giao", "Đơn vị, người nhận", "Thời gian giao, nhận", "Người thực hiện",
+                 "Kết quả", "Ghi chú"),
+           [(r["giver"], r["receiver"], _when(r["at"], tz, "%H:%M %d/%m/%Y"), r["person"],
+             verdict[r["late"]], r["action_label"] + (f": {r['note']}" if r["note"] else ""))
+            for r in model["rows"]], (30, 30, 26, 26, 20, 42))
     return bytes(pdf.output())

@@ -186,7 +186,7 @@ class DossierRepository:
         return d
 
     def _to_domain(self, r) -> Dossier:
-        proc = self.procedures.by_id(r.procedure_id)
+        proc = self.procedures.by_id(r.procedure_id).for_case(r.case_code)
         d = Dossier(
             id=r.id, code=r.code, procedure=proc,
             applicant=Applicant(r.applicant_name, r.applicant_id_number, r.applicant_phone,
@@ -231,6 +231,7 @@ class DossierRepository:
         a = d.applicant
         row = dict(
             code=d.code, procedure_id=procedure_id, procedure_code=d.procedure.code,
+            case_code=d.procedure.case,
             agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
             applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
             created_at=d.created_at, idempotency_key=idempotency_key, **self._values(d))

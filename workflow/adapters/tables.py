@@ -141,6 +141,7 @@ dossiers = Table(
     # the dashboard reads who holds a dossier from its covering index (migration 0011)
     Column("step_officers", JSON, nullable=False, default=dict, server_default=text("'{}'")),
     Column("step_officer", String(64)),
+    Column("case_code", String(16)),  # the procedure's case (trường hợp), migration 0016
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from workflow.domain.procedure import DocumentSpec, Fee, Procedure, Step
+from workflow.domain.procedure import Case, DocumentSpec, Fee, Procedure, Step
 
 CODE = r"^[A-Z0-9_]{1,16}$"
 AGENCY = r"^[A-Z0-9]+(\.[A-Z0-9]+)*$"
@@ -62,6 +62,24 @@ class FeeIn(BaseModel):
     note: str | None = None
 
 
+class CaseIn(BaseModel):
+    """A case (trường hợp) whose time, checklist or fee differ from the procedure's."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=500)
+    processing_days: float | None = None
+    day_unit: Literal["working", "calendar"] | None = None
+    same_day: bool | None = None
+    documents: list[DocumentIn] = []
+    fee: FeeIn | None = None
+
+    @field_validator("processing_days")
+    @classmethod
+    def _check_days(cls, v):
+        return None if v is None else _days(v)
+
+
 class ProcedureIn(BaseModel):
     """The YAML schema of one procedure version (keys may be added, never renamed)."""
 
@@ -81,6 +99,11 @@ class ProcedureIn(BaseModel):
     result_code: str | None = None
     legal_basis: list[str] = []
     on_supplement: Literal["restart", "resume"] = "restart"
+    same_day: bool = False
+    day_unit: Literal["working", "calendar"] = "working"
+    cases: list[CaseIn] = []
+    appraisal_supplement: bool = False
+    appraisal_supplement_basis: str | None = None
     documents: list[DocumentIn] = Field(min_length=1)
     steps: list[StepIn] = Field(min_length=1)
     time_note: str | None = None
@@ -112,12 +135,52 @@ class ProcedureIn(BaseModel):
             raise ValueError("effective_to: before effective_from")
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("channels: repeated channel")
+        self._check_counting(self.processing_days, self.day_unit, self.same_day, "")
+        self._check_cases()
+        if self.appraisal_supplement and not (self.appraisal_supplement_basis or "").strip():
+            raise ValueError("appraisal_supplement_basis: cite the text that allows a request "
+                             "to supplement during appraisal")
         return self
+
+    @staticmethod
+    def _check_counting(days: float, unit: str, same_day: bool, where: str) -> None:
+        if same_day and days != 1:
+            raise ValueError(f"{where}processing_days: a procedure settled within the day "
+                             f"(same_day) has processing_days 1")
+        if same_day and unit == "calendar":
+            raise ValueError(f"{where}day_unit: same_day is counted in working days")
+        if unit == "calendar" and days != int(days):
+            raise ValueError(f"{where}processing_days: calendar days are whole days")
+
+    def _check_cases(self) -> None:
+        known = {d.code for d in self.documents}
+        seen = set()
+        for i, c in enumerate(self.cases):
+            if c.code in seen:
+                raise ValueError(f"cases.{i}.code: '{c.code}' is repeated")
+            seen.add(c.code)
+            own = set()
+            for j, doc in enumerate(c.documents):
+                if doc.code in known or doc.code in own:
+                    raise ValueError(f"cases.{i}.documents.{j}.code: '{doc.code}' is already in the checklist")
+                own.add(doc.code)
+            days = c.processing_days if c.processing_days is not None else self.processing_days
+            same = c.same_day if c.same_day is not None else (
+                self.same_day if c.processing_days is None else False)
+            self._check_counting(days, c.day_unit or self.day_unit, same, f"cases.{i}.")
 
     def fingerprint(self) -> str:
         """A hash of the published content: a new version is stored when it changes."""
-        raw = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        for key, default in _ADDED_KEYS.items():  # keys added later hash as before at default
+            if data.get(key) == default:
+                data.pop(key, None)
+        raw = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+_ADDED_KEYS = {"same_day": False, "day_unit": "working", "cases": [], "appraisal_supplement": False,
+               "appraisal_supplement_basis": None}
 
 
 def parse_procedure(data, path: str = "<input>") -> ProcedureIn:
@@ -150,6 +213,12 @@ def to_domain(p: ProcedureIn, version: int = 1) -> Procedure:
         fee=Fee(**p.fee.model_dump()), channels=tuple(p.channels), result=p.result,
         result_code=p.result_code, legal_basis=tuple(p.legal_basis),
         on_supplement=p.on_supplement, cutoff=p.cutoff, effective_from=p.effective_from,
-        effective_to=p.effective_to,
+        effective_to=p.effective_to, same_day=p.same_day, day_unit=p.day_unit,
+        cases=tuple(Case(code=c.code, name=c.name, processing_days=c.processing_days,
+                         day_unit=c.day_unit, same_day=c.same_day,
+                         documents=tuple(DocumentSpec(**d.model_dump()) for d in c.documents),
+                         fee=Fee(**c.fee.model_dump()) if c.fee else None) for c in p.cases),
+        appraisal_supplement=p.appraisal_supplement,
+        appraisal_supplement_basis=p.appraisal_supplement_basis,
         extra={"time_note": p.time_note, "sources": p.sources, "notes": p.notes},
     )

@@ -201,7 +201,7 @@ class Dossier:
 
     def notices(self) -> list[dict]:
         """The supplement notices issued (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
-        return [g for g in self.guidance if g["stage"] in ("intake", "processing")]
+        return [g for g in self.guidance if g["stage"] in ("intake", "processing", "appraisal")]
 
     def assign_code(self, code: str) -> None:
         """Give a dossier opened without its number (mã hồ sơ) the one drawn for it, in

@@ -77,10 +77,13 @@ def _band(count: int) -> int:
 
 def total_time(d: Dossier, calendar) -> Indicator:
     """Early (ready on a day before the appointment) 2, on time 1, late 0. The first
-    appointment counts even if an apology moved it (Decree 61/2018 Art. 19)."""
+    appointment counts even if an apology moved it, and a dossier whose appointment was
+    moved is late whatever follows (Decree 61/2018 Art. 19; Decree 118/2025/NĐ-CP)."""
     ready = d.result_ready_at or (d.closed_at if d.status == REJECTED else None)
     if ready is None or d.appointment_at is None:
         return Indicator("total_time", None, None, "not_applicable")
+    if d.postponed_to is not None:
+        return Indicator("total_time", "late", 0, "system")
     tz = calendar.tz
     if ready.astimezone(tz).date() < d.appointment_at.astimezone(tz).date():
         return Indicator("total_time", "early", 2, "system")
@@ -91,7 +94,8 @@ def total_time(d: Dossier, calendar) -> Indicator:
 
 def step_times(d: Dossier, events: Sequence[Event], calendar) -> list[dict]:
     """Replay each step's clock from the history: working minutes used against the
-    step's budget, per visit of a step (a send-back starts a new visit)."""
+    step's budget, per visit of a step (a send-back starts a new visit); `ended_seq` is
+    the event that ended the visit."""
     proc, out, clock, current = d.procedure, [], None, None
     for e in events:
         before = (e.from_state or "").partition("@")
@@ -99,10 +103,10 @@ def step_times(d: Dossier, events: Sequence[Event], calendar) -> list[dict]:
         if before[0] == "in_progress" and (after[0] != "in_progress" or after[2] != before[2]) \
                 and after[0] != "supplement_requested" and clock is not None:
             clock.pause(e.at, calendar)
-            out.append(dict(current, used=clock.used, late=clock.used > clock.budget))
+            out.append(dict(current, used=clock.used, late=clock.used > clock.budget, ended_seq=e.seq))
             clock = None
         elif before[0] == "supplement_requested" and after[0] != "in_progress" and clock is not None:
-            out.append(dict(current, used=clock.used, late=clock.used > clock.budget))
+            out.append(dict(current, used=clock.used, late=clock.used > clock.budget, ended_seq=e.seq))
             clock = None
         if after[0] == "in_progress" and before[0] == "supplement_requested" and clock is not None:
             start = calendar.next_opening(e.at)

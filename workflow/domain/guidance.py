@@ -7,6 +7,15 @@ unit to guide the citizen once, completely, in writing (form 02 of Circular
 module keeps the record of every guidance given (notices and the receipt), decides when
 a new supplement request would be a second comeback, and finds whose guidance was
 incomplete when a document is asked for that was already missing but not listed.
+From 1 July 2025 the same duty is in Decree 118/2025/NĐ-CP (form 02 of Circular
+03/2025/TT-VPCP).
+
+A lawful second request (yêu cầu bổ sung trong quá trình thẩm định): where a procedure's
+own text lets the settling agency ask once in writing for a supplement while appraising
+the dossier (the building permit 1.013225: within 7 working days of receipt, one written
+request; Luật Xây dựng 2014 Art. 102 as amended), the catalog says `appraisal_supplement:
+true` with its basis. That one request needs no override and its trip is not a repeat
+visit; a document the counter could have seen missing still charges the clerk.
 """
 from __future__ import annotations
 
@@ -50,14 +59,37 @@ def give(d: Dossier, stage: str, at: datetime, actor: Actor, listed: list[str],
     return entry
 
 
+APPRAISAL = "appraisal"
+NOTICE_STAGES = ("intake", "processing", APPRAISAL)  # stages of a form 02 notice
+
+
+def appraisal_request_open(d: Dossier) -> bool:
+    """The procedure allows one request during appraisal and it has not been used."""
+    return d.procedure.appraisal_supplement and not any(
+        g["stage"] == APPRAISAL for g in d.guidance)
+
+
+def request_stage(d: Dossier) -> str:
+    """The guidance stage a supplement request made now would have."""
+    return APPRAISAL if appraisal_request_open(d) else "processing"
+
+
+def supplement_kind(d: Dossier) -> str:
+    """The kind of the visit that answers the latest notice: a trip answering the lawful
+    appraisal request is not a supplement trip (not a repeat visit)."""
+    notices = d.notices()
+    return "appraisal_supplement" if notices and notices[-1]["stage"] == APPRAISAL else "supplement"
+
+
 def check_request(d: Dossier, actor: Actor, missing: list[str], override_reason: str | None) -> bool:
     """Allow a supplement request during processing, or refuse it with 409.
 
     The first comeback is the citizen's right to be guided; once a notice has been given
     (at the counter or during processing), another request would bring them back a
     second time: only a supervisor of the step's agency may order it, with a written
-    reason. Returns True when the request is such an override."""
-    if not d.notices():
+    reason. Returns True when the request is such an override. The lawful appraisal
+    request of a procedure that provides one is allowed once without override."""
+    if not d.notices() or appraisal_request_open(d):
         return False
     step = d.current_step
     if actor.role == "supervisor" and step is not None and actor.agency == step.agency \

@@ -1,7 +1,7 @@
 """The dossier lifecycle: ONE `transitions` machine per procedure version.
 
 States follow the one-stop rules (Decree 61/2018/NĐ-CP as amended by Decree
-107/2021/NĐ-CP): awaiting_documents, received, in_progress@STEP,
+107/2021/NĐ-CP, and from 1 July 2025 Decree 118/2025/NĐ-CP): awaiting_documents, received, in_progress@STEP,
 supplement_requested@STEP, result_ready, returned, rejected, withdrawn. The step is part
 of the state, so the machine of a procedure version knows exactly which hand-offs exist.
 
@@ -13,7 +13,7 @@ whole change.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from transitions import Machine
@@ -23,6 +23,7 @@ from .dossier import (AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTE
                       RETURNED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor, Applicant, Dossier)
 from .errors import ActionNotAllowed, Forbidden, InvalidInput
 from . import guidance, postponement
+from .appointment import statutory_clock
 from .procedure import CHANNELS, Procedure
 
 ACTIONS = ("supplement", "request_supplement", "forward", "send_back", "complete",
@@ -201,26 +202,13 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
     return dossier
 
 
-def clock_start(procedure: Procedure, now: datetime, calendar) -> datetime:
-    """When the statutory time starts: the next opening, or the next working day when the
-    procedure has a same-day cut-off (e.g. civil status: after 15:00) and it is passed."""
-    local = now.astimezone(calendar.tz)
-    if procedure.cutoff is not None and calendar.is_working_day(local.date()) \
-            and local.time() >= procedure.cutoff:
-        day = local.date() + timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day += timedelta(days=1)
-        return calendar.opening_of(day)
-    return calendar.next_opening(now)
-
-
 def _receive(dossier: Dossier, now: datetime, calendar) -> None:
-    p = dossier.procedure
+    """Received: the statutory clock starts and the appointment is set (see
+    workflow.domain.appointment for same-day, calendar-day and working-day counting)."""
     dossier.status = RECEIVED
     dossier.received_at = now
     dossier.missing_documents = []
-    dossier.clock = Clock(budget=round(p.processing_days * calendar.minutes_per_day))
-    dossier.clock.start(clock_start(p, now, calendar))
+    dossier.clock = statutory_clock(dossier.procedure, now, calendar)
     dossier.due_at = dossier.clock.due_at(calendar)
     dossier.appointment_at = dossier.due_at
 
@@ -267,7 +255,7 @@ def _now_complete(ev) -> bool:
 
 def _count_trip(d: Dossier, kw) -> str:
     channel = kw.get("channel") or d.channel
-    guidance.record_visit(d, kw["now"], "supplement", channel, kw["actor"])
+    guidance.record_visit(d, kw["now"], guidance.supplement_kind(d), channel, kw["actor"])
     return channel
 
 
@@ -342,11 +330,13 @@ def _on_request_supplement(ev) -> None:
     d.due_at = None
     d.step_due_at = None
     d.missing_documents = list(dict.fromkeys(kw["missing"]))
+    stage = guidance.request_stage(d)
     failures = guidance.blame(d, now, d.missing_documents, kw["override"])
-    guidance.give(d, "processing", now, kw["actor"], d.missing_documents,
+    guidance.give(d, stage, now, kw["actor"], d.missing_documents,
                   {c: kw.get("reason") for c in d.missing_documents})
     d.record(now, kw["actor"].username, "request_supplement", kw["before"], kw.get("reason"),
              missing=d.missing_documents, override_reason=kw.get("override_reason"),
+             appraisal=(stage == guidance.APPRAISAL) or None,
              guidance_failures=[{"clerk": f.clerk, "document": f.document} for f in failures] or None)
     d.emit("dossier.supplement_requested", missing=d.missing_documents)
 
@@ -359,17 +349,20 @@ def _on_supplemented(ev) -> None:
     added = _add_documents(d, kw.get("documents", []))
     d.missing_documents = [c for c in d.missing_documents if c not in d.documents]
     start = cal.next_opening(now)
-    if d.procedure.on_supplement == "restart":
-        d.clock.restart(start)
+    if d.procedure.on_supplement == "restart":  # counted again from the complete dossier
+        d.clock = statutory_clock(d.procedure, now, cal)
         d.step_clock.restart(start)
     else:
         d.clock.start(start)
         d.step_clock.start(start)
     d.due_at = d.clock.due_at(cal)
-    if d.postponed_to is not None:
+    if d.postponed_to is None:
+        d.appointment_at = d.due_at
+    else:
+        # the apology admitted lateness: the first appointment stays on the record (and
+        # the dossier counts as late in every report); the one new date is a floor
         d.due_at = max(d.due_at, d.postponed_to)
     d.step_due_at = d.step_clock.due_at(cal)
-    d.appointment_at = d.due_at
     d.record(now, kw["actor"].username, "supplement", kw["before"], kw.get("note"),
              documents=added, channel=channel, clock=d.procedure.on_supplement,
              due_at=d.due_at.isoformat())
@@ -402,6 +395,8 @@ def _on_closed(ev) -> None:
     action = ev.event.name
     note = kw.get("reason") if action in ("reject", "withdraw") else kw.get("note")
     d.record(now, kw["actor"].username, action, kw["before"], note)
+    if action == "reject":  # the citizen is told, with the reasons (refusal slip, form 03)
+        d.emit("dossier.rejected", reason=note)
     d.emit("dossier.closed", status=d.status)
 
 

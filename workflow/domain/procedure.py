@@ -7,11 +7,13 @@ object here is frozen and identified by (code, version).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
+from functools import lru_cache
 
 CHANNELS = ("in_person", "online", "post")
 SUPPLEMENT_RULES = ("restart", "resume")
+DAY_UNITS = ("working", "calendar")  # ngày làm việc | ngày (calendar days)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,21 @@ class Fee:
 
 
 @dataclass(frozen=True)
+class Case:
+    """One case (trường hợp) of a procedure whose time, documents or fee differ by case:
+    e.g. a judicial record certificate is 10 days, 15 when the person lived in several
+    places. `None` keeps the procedure's own value; `documents` are added to its checklist."""
+
+    code: str
+    name: str
+    processing_days: float | None = None
+    day_unit: str | None = None
+    same_day: bool | None = None
+    documents: tuple[DocumentSpec, ...] = ()
+    fee: Fee | None = None
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One version of a procedure; `version` grows each time its published text changes."""
 
@@ -66,6 +83,16 @@ class Procedure:
     cutoff: time | None = None
     effective_from: date = date(1900, 1, 1)
     effective_to: date | None = None
+    # how the statutory time is counted (see workflow.domain.appointment): settled within
+    # the day of receipt (before `cutoff`), or `processing_days` in working / calendar days
+    same_day: bool = False
+    day_unit: str = "working"
+    cases: tuple[Case, ...] = ()
+    case: str | None = None            # the case this value was narrowed to (for_case)
+    # a second supplement request during appraisal that the procedure's own text allows
+    # (e.g. the building permit): allowed once, not a repeat visit; basis cited
+    appraisal_supplement: bool = False
+    appraisal_supplement_basis: str | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -84,5 +111,38 @@ class Procedure:
                 return i
         return None
 
+    def case_named(self, code: str) -> Case | None:
+        return next((c for c in self.cases if c.code == code), None)
+
+    def for_case(self, code: str | None) -> "Procedure":
+        """The procedure as it applies to one case: its time, day unit and fee where the
+        case has its own, its documents added to the checklist. The same value (and so the
+        same lifecycle machine) for every dossier of that case. Raises KeyError for an
+        unknown case."""
+        if not code:
+            return self
+        return _narrowed(self, code)
+
+    @property
+    def base(self) -> "Procedure":
+        """The procedure before narrowing to a case (what the catalog publishes)."""
+        return self.extra.get("base", self) if self.case else self
+
     def applies_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@lru_cache(maxsize=1024)
+def _narrowed(p: Procedure, code: str) -> Procedure:
+    case = p.case_named(code)
+    if case is None:
+        raise KeyError(code)
+    known = {d.code for d in p.documents}
+    return replace(
+        p, case=case.code,
+        processing_days=case.processing_days if case.processing_days is not None else p.processing_days,
+        day_unit=case.day_unit or p.day_unit,
+        same_day=case.same_day if case.same_day is not None else (
+            p.same_day if case.processing_days is None else False),
+        documents=p.documents + tuple(d for d in case.documents if d.code not in known),
+        fee=case.fee or p.fee, extra={**p.extra, "base": p})

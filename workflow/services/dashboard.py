@@ -180,7 +180,7 @@ def on_time_by_week(conn: Connection, scope: Scope, now: datetime, tz, weeks: in
     today = now.astimezone(tz).date()
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     start = datetime.combine(first, time(0), tzinfo=tz)
-    early, on_time, late = outcome(d.result_ready_at, d.appointment_at, tz)
+    early, on_time, late = outcome(d.result_ready_at, d.appointment_at, tz, d.postponed_to)
     day = local_date(d.result_ready_at, tz_literal(tz))
     counted = (func.count().filter(early).label("early"), func.count().filter(on_time).label("on_time"),
                func.count().filter(late).label("late"))
@@ -192,11 +192,12 @@ def on_time_by_week(conn: Connection, scope: Scope, now: datetime, tz, weeks: in
     else:  # closed before the watermark: from the daily rollup; the others live
         since = datetime.combine(through, time(0), tzinfo=tz)
         hot = union_all(
-            select(d.result_ready_at, d.appointment_at).where(*where, scope.where_any(d.agency),
+            select(d.result_ready_at, d.appointment_at, d.postponed_to).where(*where, scope.where_any(d.agency),
                                                               d.result_ready_at.is_not(None), d.closed_at.is_(None)),
-            select(d.result_ready_at, d.appointment_at).where(*where, scope.where_any(d.agency),
+            select(d.result_ready_at, d.appointment_at, d.postponed_to).where(*where, scope.where_any(d.agency),
                                                               d.closed_at >= since)).subquery("hot")
-        h_early, h_on_time, h_late = outcome(hot.c.result_ready_at, hot.c.appointment_at, tz)
+        h_early, h_on_time, h_late = outcome(hot.c.result_ready_at, hot.c.appointment_at, tz,
+                                             hot.c.postponed_to)
         h_day = local_date(hot.c.result_ready_at, tz_literal(tz))
         rows = conn.execute(select(h_day.label("day"), func.count().filter(h_early).label("early"),
                                    func.count().filter(h_on_time).label("on_time"),

@@ -23,7 +23,8 @@ UNNUMBERED = "(chưa cấp số)"  # a dossier's code until its number is drawn
 
 def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
            documents: list[str], channel: str, idempotency_key: str | None = None,
-           defects: dict[str, str] | None = None, with_events: bool = False):
+           defects: dict[str, str] | None = None, with_events: bool = False,
+           case: str | None = None):
     """Returns (dossier, replayed): replayed is True when the key was seen before.
     with_events=True returns (dossier, replayed, history), the history read in the same
     transaction (as `act` does), sparing the caller a second connection and reads."""
@@ -37,6 +38,13 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         if found is None:
             raise NotFound(f"no procedure '{procedure_code}' in force", field="procedure_code")
         procedure_id, procedure = found
+        if case:  # the case's checklist, time and fee (trường hợp)
+            try:
+                procedure = procedure.for_case(case)
+            except KeyError:
+                known = ", ".join(c.code for c in procedure.cases) or "none"
+                raise InvalidInput(f"procedure {procedure.code} has no case '{case}' (cases: {known})",
+                                   field="case") from None
         if not applicant.name.strip():
             raise InvalidInput("the applicant's name is required", field="applicant.name")
         # every check and the domain work before drawing the number: the agency's daily

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from workflow.domain.lifecycle import clock_start
+from workflow.domain.appointment import clock_start
 
 from .context import Context
 from .dossiers import get

@@ -29,7 +29,7 @@ from workflow.domain.codes import dossier_code
 from workflow.domain.dossier import (CLOSED, IN_PROGRESS, RECEIVED, RESULT_READY, RETURNED, STEP_STATUSES,
                                      SUPPLEMENT_REQUESTED, Actor, Applicant, Dossier, Event)
 from workflow.domain.errors import DomainError
-from workflow.domain.lifecycle import clock_start
+from workflow.domain.appointment import clock_start
 
 from . import report_rollup
 from .context import Context

@@ -1,12 +1,17 @@
 """Notices to the applicant that leave through the outbox (Vietnamese).
 
 On receipt the applicant gets the dossier code and the appointment date (the receipt,
-form 01 of Circular 01/2018/TT-VPCP, stays the legal document); when the result is
-ready they are told to collect it. Only applicants who gave an e-mail address get mail.
+form 01, stays the legal document); when the result is ready they are told to collect
+it; a late result's apology and a refusal (form 03, with the reasons) go by mail and by
+text message. Form numbers and citations come from the rules the dossier follows
+(workflow.domain.rules: Circular 01/2018/TT-VPCP before 1 July 2025, Circular
+03/2025/TT-VPCP after). Only applicants who gave an e-mail address get mail.
 """
 from __future__ import annotations
 
+from workflow.domain.appointment import time_text
 from workflow.domain.dossier import Dossier
+from workflow.domain.rules import regime_of
 
 from .context import Context
 from .unit_of_work import UnitOfWork
@@ -16,13 +21,26 @@ def _fmt(dt, tz) -> str:
     return dt.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y")
 
 
-def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | None:
+def _form(d: Dossier, key: str, tz) -> str:
+    regime = regime_of(d, tz)
+    form = regime.form(key)
+    return f"{form.title}, {form.label(regime)}"
+
+
+def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None) -> tuple[str, str] | None:
     status_link = f"{public_url.rstrip('/')}/tra-cuu?ma={d.code}"
+    if topic == "dossier.rejected":
+        return (f"Thông báo từ chối giải quyết hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") của Ông/Bà không được tiếp nhận, giải quyết.\n"
+                f"Lý do: {reason or ''}\n\n"
+                f"({_form(d, 'refusal', tz)}; phiếu từ chối có chữ ký được nhận tại Bộ phận Một cửa.)\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
     if topic == "dossier.received":
         return (f"Đã tiếp nhận hồ sơ {d.code}",
                 f"Kính gửi {d.applicant.name},\n\n"
                 f"Hồ sơ \"{d.procedure.name}\" của Ông/Bà đã được tiếp nhận với mã số {d.code}.\n"
-                f"Thời hạn giải quyết: {d.procedure.processing_days:g} ngày làm việc.\n"
+                f"Thời hạn giải quyết: {time_text(d.procedure)}.\n"
                 f"Ngày hẹn trả kết quả: {_fmt(d.appointment_at, tz)}.\n\n"
                 f"Tra cứu tình trạng hồ sơ: {status_link}\n")
     if topic == "dossier.postponed":
@@ -32,7 +50,7 @@ def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | No
                 f"{_fmt(d.appointment_at, tz)}. Do {d.postponed_reason}, cơ quan giải quyết chưa thể "
                 f"trả kết quả đúng hẹn. Chúng tôi thành thật xin lỗi Ông/Bà vì sự chậm trễ này.\n"
                 f"Thời gian hẹn trả kết quả mới: {_fmt(d.postponed_to, tz)}.\n\n"
-                f"(Phiếu xin lỗi và hẹn lại ngày trả kết quả, mẫu số 04 Thông tư 01/2018/TT-VPCP)\n"
+                f"({_form(d, 'apology', tz)})\n"
                 f"Tra cứu tình trạng hồ sơ: {status_link}\n")
     if topic == "dossier.result_ready":
         return (f"Hồ sơ {d.code} đã có kết quả",
@@ -42,9 +60,12 @@ def compose(topic: str, d: Dossier, tz, public_url: str) -> tuple[str, str] | No
     return None
 
 
-def compose_sms(topic: str, d: Dossier, tz, public_url: str) -> str | None:
-    """The short text sent to the applicant's phone; only the apology goes by SMS too,
-    as Decree 61/2018 Art. 19 wants the citizen told before the date is missed."""
+def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None) -> str | None:
+    """The short text sent to the applicant's phone: the apology, as the rules on late
+    results want the citizen told before the date is missed, and a refusal."""
+    if topic == "dossier.rejected":
+        return (f"Ho so {d.code}: khong duoc tiep nhan, giai quyet. Ly do: {reason or ''}. "
+                f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
     if topic != "dossier.postponed":
         return None
     return (f"Ho so {d.code}: co quan giai quyet xin loi vi chua tra ket qua dung hen. "
@@ -52,7 +73,7 @@ def compose_sms(topic: str, d: Dossier, tz, public_url: str) -> str | None:
             f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
 
 
-MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed")
+MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed", "dossier.rejected")
 
 
 def mail_handlers(ctx: Context, sender, public_url: str, sms=None) -> dict:
@@ -66,10 +87,11 @@ def _mail_handler(ctx: Context, sender, public_url: str, topic: str, sms):
             d = uow.dossiers.get(payload["dossier"])
         if d is None:
             return
-        mail = compose(topic, d, ctx.calendar.tz, public_url) if d.applicant.email else None
+        reason = payload.get("reason")
+        mail = compose(topic, d, ctx.calendar.tz, public_url, reason) if d.applicant.email else None
         if mail:
             sender.send(d.applicant.email, mail[0], mail[1], f"<outbox-{message_id}@motcua>")
-        text = compose_sms(topic, d, ctx.calendar.tz, public_url) if sms and d.applicant.phone else None
+        text = compose_sms(topic, d, ctx.calendar.tz, public_url, reason) if sms and d.applicant.phone else None
         if text:
             sms.send(d.applicant.phone, text, f"outbox-{message_id}-sms")
     return handle

@@ -93,7 +93,7 @@ def _sums(where: list, tz, closing: bool = True):
     ready, closed = d.result_ready_at, d.closed_at
     leave = func.coalesce(ready, closed)
     later = case((d.due_at > d.received_at, d.due_at), else_=d.received_at)
-    early, on_time, late = outcome(ready, d.appointment_at, tz)
+    early, on_time, late = outcome(ready, d.appointment_at, tz, d.postponed_to)
     overdue = and_(d.due_at.is_not(None), local_date(later, zone) < local_date(leave, zone))
 
     def one(day, condition=None, **values):

@@ -15,7 +15,11 @@ turned away at the counter before it was received is not in the log book):
   + pending holds for every agency and procedure;
   early: ready on a day before the appointment's day; on time: ready on the
   appointment's day, not after the appointment moment; late: ready after the
-  appointment (appointment_at: the FIRST appointment, even if it was moved later);
+  appointment (appointment_at: the FIRST appointment, even if it was moved later), or
+  postponed at all (postponed_to set): the apology (form 04) admits the lateness, so it
+  counts as late whatever follows, a supplement that restarts the clock included
+  (Decree 61/2018 Art. 19; applied alike to dossiers under Decree 118/2025/NĐ-CP, whose
+  wording on late results was not read: unconfirmed);
 - pending at E: received, not resolved and not closed before E; overdue when its
   deadline (due_at, which a postponement moves and a supplement request clears) is
   before E, or before now while the period is not over; the others, including those
@@ -113,20 +117,22 @@ def period(first: date, last: date, tz, max_days: int = MAX_DAYS) -> Period:
     return Period(first, last, start, datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
 
 
-def outcome(ready, appointment, tz):
-    """(early, on time, late) conditions for a result ready at `ready` (see module doc)."""
+def outcome(ready, appointment, tz, postponed):
+    """(early, on time, late) conditions for a result ready at `ready` (see module doc):
+    a dossier `postponed` (its appointment moved once) is late whatever follows."""
     day = tz_literal(tz)
-    early = local_date(ready, day) < local_date(appointment, day)
-    late = ready > appointment
-    on_time = or_(appointment.is_(None), and_(local_date(ready, day) >= local_date(appointment, day),
-                                                ready <= appointment))
+    kept = postponed.is_(None)
+    early = and_(kept, local_date(ready, day) < local_date(appointment, day))
+    late = or_(ready > appointment, postponed.is_not(None))
+    on_time = and_(kept, or_(appointment.is_(None), and_(local_date(ready, day) >= local_date(appointment, day),
+                                                         ready <= appointment)))
     return early, on_time, late
 
 
 # -- the report --------------------------------------------------------------------------
 _COUNTED = (dossiers.c.agency, dossiers.c.procedure_code, dossiers.c.channel, dossiers.c.status,
             dossiers.c.received_at, dossiers.c.appointment_at, dossiers.c.due_at,
-            dossiers.c.result_ready_at, dossiers.c.closed_at)
+            dossiers.c.result_ready_at, dossiers.c.closed_at, dossiers.c.postponed_to)
 
 
 def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True):
@@ -136,21 +142,22 @@ def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True):
     period with a result ready before it (counted only as returned)."""
     d = dossiers.c
     cols = (*extra, *_COUNTED)
+    unready = (*extra, *_known_null("postponed_to"))  # no result, no outcome: not read
     base = (d.received_at < p.end, scope.where(d.agency))
     return union_all(
-        select(*cols).where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)),
+        select(*unready).where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)),
         select(*cols).where(*base, d.result_ready_at >= p.start),
-        select(*cols).where(*base, d.result_ready_at.is_(None), d.closed_at.is_not(None),
-                            d.closed_at >= p.start),
-        *([select(*cols).where(*base, d.result_ready_at < p.start, d.closed_at >= p.start,
-                               d.closed_at < p.end)] if returned_before else []),
+        select(*unready).where(*base, d.result_ready_at.is_(None), d.closed_at.is_not(None),
+                               d.closed_at >= p.start),
+        *([select(*unready).where(*base, d.result_ready_at < p.start, d.closed_at >= p.start,
+                                  d.closed_at < p.end)] if returned_before else []),
     ).subquery("counted")
 
 
 def _measures(r, p: Period, ref: datetime, tz) -> dict:
     S, E = p.start, p.end
     resolved = and_(r.c.result_ready_at >= S, r.c.result_ready_at < E)
-    early, on_time, late = outcome(r.c.result_ready_at, r.c.appointment_at, tz)
+    early, on_time, late = outcome(r.c.result_ready_at, r.c.appointment_at, tz, r.c.postponed_to)
     carried = and_(r.c.received_at < S, or_(r.c.result_ready_at.is_(None), r.c.result_ready_at >= S))
     new = r.c.received_at >= S
     pending = and_(or_(r.c.result_ready_at.is_(None), r.c.result_ready_at >= E),
@@ -202,14 +209,14 @@ def hot_slices(p: Period, scope: Scope, since: datetime) -> list:
     # ~20 ms city-wide at 5M dossiers), not the heap rows behind ix_dossiers_closed_at (~130 ms)
     closed = (d.received_at < p.end, scope.where(d.agency), d.closed_at.is_not(None), d.closed_at >= since)
     return [
-        (select(*_known_null("result_ready_at", "closed_at"))
+        (select(*_known_null("result_ready_at", "closed_at", "postponed_to"))
          .where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)), COLUMNS),
         (select(*_known_null("closed_at")).where(*base, d.result_ready_at.is_not(None), d.closed_at.is_(None),
                                                  d.result_ready_at >= max(p.start, since)), COLUMNS),
         (select(*_COUNTED).where(*closed, counted, or_(d.result_ready_at.is_(None), d.result_ready_at >= since)),
          COLUMNS),
-        (select(*_COUNTED).where(*closed, d.result_ready_at < since, d.closed_at >= p.start,
-                                 d.closed_at < p.end), CLOSING),
+        (select(*_known_null("postponed_to")).where(*closed, d.result_ready_at < since, d.closed_at >= p.start,
+                                                    d.closed_at < p.end), CLOSING),
     ]
 
 
