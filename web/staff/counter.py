@@ -204,6 +204,7 @@ def control_sheet(code):
 FORM_ENDPOINTS = {"receipt": "counter.receipt", "supplement": "counter.notice",
                   "refusal": "counter.refusal", "apology": "counter.apology",
                   "stop": "counter.stop_notice", "control": "counter.control_sheet"}
+DESK_FORMS = ("receipt", "supplement")  # printed at the receiving desk only
 
 
 @bp.get("/tra-ket-qua/<code>")

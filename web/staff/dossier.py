@@ -15,12 +15,14 @@ from workflow.adapters.users import display_names
 from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, Forbidden,
                                     StaleVersion)
 from workflow.domain.lifecycle import ACTIONS, lifecycle_for, may_act
+from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services import audit_trail, dossiers as use_cases
 
 from ..i18n import ACTION, safe_next
 from ..privacy import applicant_for
 from .access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
 from .auth import staff_required
+from .counter import DESK_FORMS, FORM_ENDPOINTS
 
 bp = Blueprint("dossier", __name__, url_prefix="/ho-so")
 bp.register_error_handler(DomainError, domain_error_page)
@@ -62,6 +64,9 @@ def show(code):
         next_step=p.steps[step_index + 1] if step_index + 1 < len(p.steps) else None,
         asked_before=bool(dossier.notices()),
         overdue=dossier.is_overdue(ctx().now()), now=ctx().now(),
+        forms=[(f, FORM_ENDPOINTS[f.key]) for f in applicable_forms(dossier, ctx().calendar.tz)
+               if at_desk(actor(), dossier) or f.key not in DESK_FORMS],
+        regime=regime_of(dossier, ctx().calendar.tz),
         applicant=applicant_for(actor(), dossier))  # numbers masked unless needed (web/privacy.py)
 
 

@@ -1,0 +1,227 @@
+"""The rules in force through the API, the pages and the mails, on SQLite and PostgreSQL:
+a postponed dossier counts as late in every report whatever follows; the forms a dossier
+has are listed by GET /api/v1/dossiers/{code}/forms with the numbers of the circular in
+force when it was received, and each renders as HTML and PDF; nothing printed, shown or
+mailed for a dossier received after 1 July 2025 cites the repealed texts; intake names a
+case; a refusal reaches the citizen."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import vn
+from tests.integration.conftest import INTAKE
+from tests.integration.test_apology import Outgoing
+from tests.integration.test_staff_pages import login, web  # noqa: F401  (fixture)
+from web import create_app
+from workflow.adapters.sms import FileSmsSender
+from workflow.adapters.users import create_user, issue_token
+from workflow.catalog.loader import load
+from workflow.services import dashboard, outbox, report_rollup, reports
+from workflow.services.context import Context
+from workflow.services.notifications import mail_handlers
+
+DEMO = Path(__file__).parents[2] / "workflow" / "catalog" / "demo"
+REPEALED = re.compile(r"61/2018|107/2021|01/2018")
+
+
+# -- a postponement stays on the record -------------------------------------------------
+def _late_after_postponement(api, clock, code):
+    assert api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/forward", json={}).status_code == 200
+    clock.at = vn(2026, 3, 3, 9, 0)
+    r = api("kt", "POST", f"/api/v1/dossiers/{code}/actions/postpone",
+            json={"reason": "chờ ý kiến cơ quan thuế", "new_due_at": "2026-03-10"})
+    assert r.status_code == 200, r.get_json()
+    r = api("kt", "POST", f"/api/v1/dossiers/{code}/actions/request_supplement",
+            json={"missing": ["UQ"], "reason": "cần văn bản ủy quyền"})
+    assert r.status_code == 200, r.get_json()
+    clock.at = vn(2026, 3, 4, 9, 0)  # the supplement restarts the clock
+    body = api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/supplement",
+               json={"documents": ["UQ"]}).get_json()
+    assert body["appointment_at"].startswith("2026-03-05T09:00")   # the first appointment stays
+    for who in ("kt", "tax", "ld"):
+        assert api(who, "POST", f"/api/v1/dossiers/{code}/actions/forward", json={}).status_code == 200
+    clock.at = vn(2026, 3, 4, 15, 0)  # ready before even the first appointment
+    r = api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/complete", json={})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_postpone_then_supplement_then_an_early_result_counts_late_everywhere(api, ctx, clock, engine):
+    code = api("clerk", "POST", "/api/v1/dossiers", json=INTAKE).get_json()["code"]
+    _late_after_postponement(api, clock, code)
+    summary = api("root", "GET", "/api/v1/reports/summary?from=2026-03-02&to=2026-03-06").get_json()
+    row = summary["total"]
+    assert (row["resolved_total"], row["early"], row["on_time"], row["late"]) == (1, 0, 0, 1)
+    tz = ctx.calendar.tz
+    with engine.connect() as conn:
+        scope = reports.scope_for(conn, _root())
+        weeks = dashboard.on_time_by_week(conn, scope, clock.at, tz, weeks=1)
+        p = reports.period(date(2026, 3, 2), date(2026, 3, 6), tz)
+        logged = [dict(r._mapping) for r in conn.execute(reports.log_rows(p, scope, clock.at, tz))]
+    assert sum(w["late"] for w in weeks) == 1 and sum(w["early"] + w["on_time"] for w in weeks) == 0
+    assert [r["result"] for r in logged] == ["late"]
+    evaluation = api("clerk", "GET", f"/api/v1/dossiers/{code}/evaluation").get_json()
+    total = next(i for i in evaluation["indicators"] if i["code"] == "total_time")
+    assert total["value"] == "late" and total["points"] == 0
+    # handed over, then rolled up: the rollup counts it late too
+    assert api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/return_result", json={}).status_code == 200
+    clock.at = vn(2026, 3, 9, 8, 0)
+    report_rollup.refresh_now(ctx)
+    with engine.connect() as conn:
+        assert report_rollup.watermark(conn) == date(2026, 3, 9)
+    rolled = api("root", "GET", "/api/v1/reports/summary?from=2026-03-02&to=2026-03-06").get_json()["total"]
+    assert (rolled["early"], rolled["on_time"], rolled["late"]) == (0, 0, 1)
+
+
+def _root():
+    from workflow.domain.dossier import Actor
+    return Actor("root", "admin", None)
+
+
+# -- the demo catalog: forms of the two regimes, citations, cases, refusals --------------
+DEMO_STAFF = {"clerk.hd": ("counter", "H26.HD"), "tp.hd": ("officer", "H26.HD.TP"),
+              "ld.hd": ("officer", "H26.HD.LD"), "clerk.ml": ("counter", "H26.ML"),
+              "clerk.ca": ("counter", "H26.CA")}
+BIRTH = {"procedure_code": "1.001193", "channel": "in_person",
+         "applicant": {"name": "Trần Thị Bình", "phone": "0912000111", "email": "binh@example.vn"},
+         "documents": ["TK", "GCS", "GTTT"]}
+
+
+@pytest.fixture
+def demo(ctx, engine, db_url):
+    report = load(engine, [DEMO], now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    assert not report.errors, report.errors
+    tokens = {}
+    with engine.begin() as conn:
+        for name, (role, agency) in DEMO_STAFF.items():
+            create_user(conn, name, role, agency, f"pw-{name}")
+            tokens[name] = issue_token(conn, name)
+    app = create_app("testing", {"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False,
+                                 "PUBLIC_BASE_URL": "https://motcua.example.vn"}, context=ctx)
+    client = app.test_client()
+
+    def call(user, method, path, json=None):
+        return client.open(path, method=method, json=json, headers={"Authorization": f"Bearer {tokens[user]}"})
+    return app, call
+
+
+def _pdf_text(data: bytes) -> str:
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def _render_all(app, user, forms):
+    """Every listed form as HTML and PDF through a signed-in session: {number: (html, pdf text)}."""
+    session = login(app, user)
+    out = {}
+    for f in forms:
+        html = session.get(f["html"])
+        pdf = session.get(f["pdf"])
+        assert html.status_code == 200, (f, html.status_code)
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", f
+        out[f["form"]] = (html.get_data(as_text=True), _pdf_text(pdf.data))
+    return out
+
+
+def test_forms_of_a_dossier_received_before_the_change_of_rules(demo, clock):
+    app, call = demo
+    clock.at = vn(2025, 6, 30, 9, 0)        # Decree 61/2018, Circular 01/2018
+    body = dict(BIRTH, documents=["TK", "GCS", "GTTT"])
+    code = call("clerk.ml", "POST", "/api/v1/dossiers", json=body).get_json()["code"]
+    forms = call("clerk.ml", "GET", f"/api/v1/dossiers/{code}/forms").get_json()
+    assert [(f["form"], f["key"]) for f in forms["items"]] == [("01", "receipt"), ("05", "control")]
+    assert "01/2018/TT-VPCP" in forms["regime"] and "61/2018" in forms["regime"]
+    rendered = _render_all(app, "clerk.ml", forms["items"])
+    html, text = rendered["05"]
+    assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in html
+    assert "Mẫu số 05, Phụ lục Thông tư 01/2018/TT-VPCP" in html and "Mẫu số 05" in text
+    assert "Mẫu số 01, Phụ lục Thông tư 01/2018/TT-VPCP" in rendered["01"][0]
+
+
+def test_forms_after_the_change_list_only_what_applies_and_cite_only_texts_in_force(demo, clock, ctx, tmp_path):
+    app, call = demo
+    clock.at = vn(2026, 3, 2, 9, 30)        # Decree 118/2025, Circular 03/2025
+    code = call("clerk.hd", "POST", "/api/v1/dossiers", json=BIRTH).get_json()["code"]
+    r = call("clerk.hd", "GET", f"/api/v1/dossiers/{code}").get_json()
+    assert r["appointment_at"].startswith("2026-03-02T17:00")   # same day, before 15:00
+    for who in ("clerk.hd", "clerk.hd", "tp.hd"):
+        assert call(who, "POST", f"/api/v1/dossiers/{code}/actions/forward", json={}).status_code == 200
+    r = call("ld.hd", "POST", f"/api/v1/dossiers/{code}/actions/reject",
+             json={"reason": "Người đi đăng ký không phải cha, mẹ, ông, bà hoặc người thân thích"})
+    assert r.status_code == 200, r.get_json()
+    forms = call("clerk.hd", "GET", f"/api/v1/dossiers/{code}/forms").get_json()
+    assert [(f["form"], f["key"]) for f in forms["items"]] == [("01", "receipt"), ("03", "refusal"),
+                                                                 ("06", "control")]
+    assert all(f["source"] == "Phụ lục I Thông tư 03/2025/TT-VPCP" for f in forms["items"])
+    rendered = _render_all(app, "clerk.hd", forms["items"])
+    html, text = rendered["03"]
+    assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in html
+    assert "không phải cha, mẹ" in html and "Luật Hộ tịch 60/2014/QH13" in html
+    assert "không phải cha, mẹ" in text
+    control_html, control_text = rendered["06"]
+    assert control_html.count("<tr>") >= 5          # receipt, three hand-offs, the refusal
+    assert "Công chức tư pháp – hộ tịch phường Hà Đông" in control_html
+    # the citizen is told by mail and text message
+    mailer, sms_file = Outgoing(), tmp_path / "sms.jsonl"
+    handlers = mail_handlers(ctx, mailer, "https://motcua.example.vn", FileSmsSender(str(sms_file)))
+    sent = outbox.relay(Context(engine=ctx.engine, calendar=ctx.calendar), handlers, 100)
+    assert sent["failed"] == 0
+    refusals = [m for m in mailer.mails if "từ chối" in m[1]]
+    assert len(refusals) == 1 and "không phải cha, mẹ" in refusals[0][2] and "Mẫu số 03" in refusals[0][2]
+    texts = [json.loads(line)["text"] for line in sms_file.read_text().splitlines()]
+    assert any("khong duoc tiep nhan" in t for t in texts)
+    # nothing shown, printed or mailed for this dossier cites a repealed text
+    session = login(app, "clerk.hd")
+    pages = [session.get(f"/ho-so/{code}").get_data(as_text=True), session.get("/quay").get_data(as_text=True)]
+    outputs = [*pages, *(h for h, _t in rendered.values()), *(t for _h, t in rendered.values()),
+               *(m[1] + m[2] for m in mailer.mails), *texts]
+    cited = [REPEALED.findall(o) for o in outputs]
+    assert not any(cited), cited
+    assert any("118/2025" in o for o in pages)      # the footer cites the decree in force
+
+
+def test_apology_after_the_change_is_form_04_of_circular_03(demo, clock, ctx):
+    app, call = demo
+    clock.at = vn(2026, 3, 2, 9, 0)
+    code = call("clerk.ca", "POST", "/api/v1/dossiers",
+                json={"procedure_code": "3.000333", "applicant": {"name": "Lê Văn C", "phone": "0912000222"},
+                      "documents": ["TK", "GTTT"], "channel": "in_person"}).get_json()
+    assert "code" in code, code
+    code = code["code"]
+    r = call("clerk.ca", "GET", f"/api/v1/dossiers/{code}").get_json()
+    assert r["appointment_at"].startswith("2026-03-12T17:00")    # 10 calendar days
+    call("clerk.ca", "POST", f"/api/v1/dossiers/{code}/actions/forward", json={})
+    r = call("clerk.ca", "POST", f"/api/v1/dossiers/{code}/actions/postpone",
+             json={"reason": "chờ kết quả xác minh", "new_due_at": "2026-03-20"})
+    assert r.status_code == 200, r.get_json()
+    forms = call("clerk.ca", "GET", f"/api/v1/dossiers/{code}/forms").get_json()["items"]
+    assert [f["form"] for f in forms] == ["01", "04", "06"]
+    rendered = _render_all(app, "clerk.ca", forms)
+    html, text = rendered["04"]
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in html
+    assert not REPEALED.search(html) and not REPEALED.search(text)
+
+
+def test_intake_names_a_case_whose_time_and_documents_apply(demo, clock):
+    _app, call = demo
+    clock.at = vn(2026, 3, 2, 9, 0)
+    body = {"procedure_code": "3.000333", "applicant": {"name": "John Smith", "phone": "0912000333"},
+            "documents": ["TK", "GTTT"], "channel": "in_person"}
+    r = call("clerk.ca", "POST", "/api/v1/dossiers", json=dict(body, case="NGUOINN"))
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["appointment_at"].startswith("2026-03-17T17:00")   # 15 calendar days
+    r = call("clerk.ca", "POST", "/api/v1/dossiers", json=dict(body, case="KHONGCO"))
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "case"
+
+
+def test_a_dossier_of_another_agency_lists_no_forms(demo, clock):
+    _app, call = demo
+    clock.at = vn(2026, 3, 2, 9, 0)
+    code = call("clerk.hd", "POST", "/api/v1/dossiers", json=BIRTH).get_json()["code"]
+    assert call("clerk.ca", "GET", f"/api/v1/dossiers/{code}/forms").status_code == 403
