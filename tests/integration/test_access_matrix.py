@@ -44,6 +44,7 @@ API_MATRIX = {
     ("GET", "/api/v1/dossiers"): (STAFF, 403, None),  # each sees only their agency's (below)
     ("GET", "/api/v1/dossiers/{code}"): (INVOLVED, 403, "dossier"),
     ("GET", "/api/v1/dossiers/{code}/deadline"): (INVOLVED, 403, "dossier"),
+    ("GET", "/api/v1/dossiers/{code}/forms"): (INVOLVED, 403, "dossier"),
     ("GET", "/api/v1/dossiers/{code}/evaluation"): ({"counter", "supervisor", "admin"}, 403, "dossier"),
     ("GET", "/api/v1/dossiers/{code}/trail"): (OVERSIGHT, 403, "dossier"),
     ("POST", "/api/v1/dossiers/{code}/actions/{action}"): (DESK, 403, "dossier"),  # forward

@@ -1,4 +1,4 @@
-"""The late-result apology (form 04, Circular 01/2018/TT-VPCP; Decree 61/2018 Art. 19):
+"""The late-result apology (form 04 of the dossier's circular; Decree 61/2018 Art. 19):
 printable by the late agency and the desk, and sent to the citizen by mail and SMS."""
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def test_apology_slip_prints_both_dates_for_the_late_agency_and_the_desk(web, ap
         page = login(web, user).get(f"/quay/ho-so/{code}/phieu-xin-loi")
         assert page.status_code == 200, user
         html = page.get_data(as_text=True)
-        assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in html
+        # received in 2026: form 04 of Circular 03/2025/TT-VPCP, under its own title
+        assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in html
+        assert "Mẫu số 04, Phụ lục I Thông tư 03/2025/TT-VPCP" in html
         assert "09 giờ 00 phút, ngày 05/03/2026" in html      # the first appointment, kept
         assert "17 giờ 00 phút, ngày 10/03/2026" in html      # the one new date
         assert "chờ kết quả xác minh của cơ quan thuế" in html

@@ -40,6 +40,10 @@ STAFF_ROUTES = {
     ("/quay/ho-so/<code>/phieu-bo-sung", "GET"): (DESK, "desk", "incomplete", None),
     ("/quay/tra-ket-qua/<code>", "GET"): (DESK, "desk", "complete", None),
     ("/quay/ho-so/<code>/phieu-xin-loi", "GET"): (WORK, "dossier", "postponed", None),
+    # the other forms of a dossier (workflow.domain.rules): refusal, stopping, control sheet
+    ("/quay/ho-so/<code>/phieu-tu-choi", "GET"): (WORK, "dossier", "rejected", None),
+    ("/quay/ho-so/<code>/thong-bao-dung", "GET"): (WORK, "dossier", "withdrawn", None),
+    ("/quay/ho-so/<code>/phieu-kiem-soat", "GET"): (WORK, "dossier", "complete", None),
     ("/xu-ly", "GET"): (WORK, None, None, None),
     ("/ho-so/<code>", "GET"): (WORK, "dossier", "complete", None),
     ("/ho-so/<code>/<action>", "POST"): (WORK, "dossier", "complete", {"version": "1"}),
@@ -122,6 +126,10 @@ def world(open_app, tokens, engine):
     use_cases.act(ctx, Actor("clerk", "counter", "T1"), code, "forward", {})
     use_cases.act(ctx, Actor("kt", "officer", "T1.KT"), code, "postpone",
                   {"reason": "chờ xác minh", "new_due_at": date(2026, 3, 10)})
+    for name, action in (("rejected", "reject"), ("withdrawn", "withdraw")):
+        r = clerk.post("/quay/ho-so", data={**INTAKE_FORM, "idem": name})
+        made[name] = closed = r.headers["Location"].split("/")[3]
+        use_cases.act(ctx, Actor("clerk", "counter", "T1"), closed, action, {"reason": "lý do"})
     with engine.begin() as conn:
         create_user(conn, "kt_boss", "supervisor", "T1.KT")
         made["user_id"] = conn.execute(select(users.c.id).where(users.c.username == "kt")).scalar_one()
