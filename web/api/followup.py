@@ -80,6 +80,10 @@ class DeadlineOut(BaseModel):
     received_at: datetime | None
     clock_started_at: datetime | None
     cutoff: str | None
+    same_day: bool = Field(description="settled within the day of receipt (before the cut-off)")
+    day_unit: str = Field(description="working | calendar: how processing_days are counted")
+    case: str | None = Field(description="the procedure's case the dossier was received under")
+    time_text: str = Field(description="the statutory time as the receipt prints it")
     on_supplement: str
     appointment_at: datetime | None
     due_at: datetime | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from workflow.domain.appointment import clock_start
+from workflow.domain.appointment import statutory_clock, time_text
 
 from .context import Context
 from .dossiers import get
@@ -52,7 +52,7 @@ def explain(ctx: Context, code: str) -> dict:
                            "ended_at": events[i + 1].at if i + 1 < len(events) else None,
                            "reason": e.note, "working_minutes": minutes,
                            "clock_after": p.on_supplement, "documents": e.data.get("missing", [])})
-    started = clock_start(p, d.received_at, cal) if d.received_at else None
+    started = statutory_clock(p, d.received_at, cal).running_since if d.received_at else None
     until = d.postponed_to or d.due_at or d.appointment_at
     return {
         "code": d.code, "procedure_code": p.code, "procedure_version": p.version,
@@ -61,6 +61,7 @@ def explain(ctx: Context, code: str) -> dict:
         "used_minutes": d.clock.used_at(now, cal) if d.clock else 0,
         "received_at": d.received_at, "clock_started_at": started,
         "cutoff": p.cutoff.strftime("%H:%M") if p.cutoff else None,
+        "same_day": p.same_day, "day_unit": p.day_unit, "case": p.case, "time_text": time_text(p),
         "on_supplement": p.on_supplement, "appointment_at": d.appointment_at, "due_at": d.due_at,
         "postponed_to": d.postponed_to, "postponed_reason": d.postponed_reason,
         "skipped_days": [{"day": s.day.isoformat(), "reason": s.reason, "name": s.name}

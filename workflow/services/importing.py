@@ -29,7 +29,7 @@ from workflow.domain.codes import dossier_code
 from workflow.domain.dossier import (CLOSED, IN_PROGRESS, RECEIVED, RESULT_READY, RETURNED, STEP_STATUSES,
                                      SUPPLEMENT_REQUESTED, Actor, Applicant, Dossier, Event)
 from workflow.domain.errors import DomainError
-from workflow.domain.appointment import clock_start
+from workflow.domain.appointment import statutory_clock
 
 from . import report_rollup
 from .context import Context
@@ -254,11 +254,11 @@ def _reserve(conn, agency: str, day, code: str, fmt: str) -> None:
 
 def _build(item: DossierLine, procedure, code: str, cal, now: datetime, importer: str,
            source: str) -> Dossier:
-    start = clock_start(procedure, item.received_at, cal)
-    statutory = round(procedure.processing_days * cal.minutes_per_day)
-    due = item.due_at or cal.add_working_minutes(start, statutory)
+    law = statutory_clock(procedure, item.received_at, cal)  # same-day, calendar or working days
+    start = law.running_since
+    due = item.due_at or law.due_at(cal)
     # a given due date is the appointment promised: the budget is the time up to it
-    clock = Clock(cal.working_minutes_between(start, due) if item.due_at else statutory)
+    clock = Clock(cal.working_minutes_between(start, due) if item.due_at else law.budget)
     paused_at = item.supplement_requested_at or item.step_started_at
     stopped_at = item.result_ready_at or item.closed_at
     d = Dossier(code=code, procedure=procedure, applicant=Applicant(**item.applicant.model_dump()),
