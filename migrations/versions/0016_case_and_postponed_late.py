@@ -8,6 +8,10 @@
   reports' outcome reads postponed_to beside result_ready_at and appointment_at, and the
   reads of results stay index-only. The three indexes are rebuilt: on a city's database this
   holds writes to `dossiers` while they build (run `db upgrade` in a quiet hour).
+- The report's rollup (migrations 0007, 0013) summed postponed dossiers by the old rule:
+  it is emptied, so the next refresh (hourly, or `flask --app web reports rollup`) sums
+  every closed dossier again by the new one; until then the report reads the dossiers
+  directly (the same figures, slower at city scale).
 
 Revision ID: 0016
 Revises: 0015
@@ -43,13 +47,24 @@ def _ready_indexes(extra: list[str]) -> None:
                     postgresql_where=uncollected, sqlite_where=uncollected)
 
 
+ROLLUP = ("report_daily", "report_monthly", "report_ready_daily", "report_ready_monthly",
+          "report_rollup_state")
+
+
+def _empty_rollup() -> None:
+    for table in ROLLUP:
+        op.execute(f"DELETE FROM {table}")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("dossiers") as batch:
         batch.add_column(sa.Column("case_code", sa.String(16), nullable=True))
     _ready_indexes(["postponed_to"])
+    _empty_rollup()
 
 
 def downgrade() -> None:
+    _empty_rollup()
     _ready_indexes([])
     with op.batch_alter_table("dossiers") as batch:
         batch.drop_column("case_code")
