@@ -204,7 +204,10 @@ def refusal_pdf(model: dict, tz: str) -> bytes:
     _line(pdf, "", f"Sau khi xem xét, {model['refusing_agency']} từ chối tiếp nhận, giải quyết hồ sơ "
                    "của Ông/Bà với lý do:")
     _line(pdf, "", model["reason"])
-    _line(pdf, "Căn cứ pháp lý: ", "; ".join(model["legal_basis"]))
+    _line(pdf, "Căn cứ pháp lý:", "")
+    pdf.set_font("Roboto", "", 10)
+    for basis in model["legal_basis"]:
+        pdf.multi_cell(0, 5, f"- {basis}", align="L", markdown=False, **NL)
     _line(pdf, "", "Xin thông báo để Ông/Bà được biết.")
     _signatures(pdf, ("NGƯỜI NHẬN PHIẾU", a.name), ("ĐẠI DIỆN CƠ QUAN", model["officer"]))
     return bytes(pdf.output())

@@ -216,12 +216,14 @@ def control_sheet(dossier: Dossier, events: list[Event], names: dict, agencies: 
         if not seen_receipt or e.action not in HANDOFFS:
             continue
         src, dst = (e.from_state or "").partition("@"), e.to_state.partition("@")
-        giver = steps[src[2]].agency if src[2] in steps else p.agency
+        # the step's agency hands on; a supplement comes in through the one-stop unit
+        giver = steps[src[2]].agency if src[2] in steps and e.action != "supplement" else p.agency
+        # the step's agency; back to the one-stop unit for a result, a supplement, a refusal
         taker = steps[dst[2]].agency if dst[2] in steps and dst[0] == "in_progress" else (
-            p.agency if dst[0] in ("result_ready", "supplement_requested") else None)
+            p.agency if dst[0] in ("result_ready", "supplement_requested", "rejected", "withdrawn") else None)
         rows.append(dict(at=e.at, giver=agencies.get(giver, giver),
                          receiver=agencies.get(taker, taker) if taker else (
-                             dossier.applicant.name if dst[0] in ("returned",) else ""),
+                             dossier.applicant.name if dst[0] == "returned" else ""),
                          person=names.get(e.actor, e.actor), action=e.action, step=src[2] or None,
                          late=late_by_seq.get(e.seq), note=e.note, action_label=ACTION_LABELS[e.action]))
     return dict(_common(dossier, agencies, "control", tz), received_at=dossier.received_at,
