@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from tests.conftest import vn
 from tests.integration.conftest import INTAKE
 from tests.integration.test_apology import Outgoing
-from tests.integration.test_staff_pages import login, web  # noqa: F401  (fixture)
+from tests.integration.test_staff_pages import login
 from web import create_app
 from workflow.adapters.sms import FileSmsSender
 from workflow.adapters.users import create_user, issue_token
@@ -225,3 +225,24 @@ def test_a_dossier_of_another_agency_lists_no_forms(demo, clock):
     clock.at = vn(2026, 3, 2, 9, 0)
     code = call("clerk.hd", "POST", "/api/v1/dossiers", json=BIRTH).get_json()["code"]
     assert call("clerk.ca", "GET", f"/api/v1/dossiers/{code}/forms").status_code == 403
+
+
+# -- the per-dossier evaluation from the records (Circular 01/2018 Art. 13) --------------
+def test_evaluation_reads_the_agency_online_service_of_the_month(api, clock):
+    """Two of the T1 procedures, both offered online; 5 dossiers received in March 2026,
+    2 of them online (40 %), none late: indicator 9 gives 2 to each, counter or online;
+    a third online dossier left overdue makes it 0 for all of that month."""
+    codes = []
+    for channel in ("in_person", "in_person", "in_person", "online", "online"):
+        r = api("clerk", "POST", "/api/v1/dossiers", json=dict(INTAKE, channel=channel))
+        assert r.status_code == 201, r.get_json()
+        codes.append(r.get_json()["code"])
+    online = {i["code"]: i for i in api("clerk", "GET", f"/api/v1/dossiers/{codes[0]}/evaluation")
+              .get_json()["indicators"]}["online"]
+    assert (online["points"], online["facts"]["dossiers_online_share"], online["facts"]["procedures_online_share"]) \
+        == (2, 0.4, 1.0)
+    clock.at = vn(2026, 3, 20, 9, 0)   # every dossier of the month now overdue, online ones included
+    for code in (codes[0], codes[3]):
+        online = {i["code"]: i for i in api("clerk", "GET", f"/api/v1/dossiers/{code}/evaluation")
+                  .get_json()["indicators"]}["online"]
+        assert online["points"] == 0 and online["facts"]["online_overdue"] == 2

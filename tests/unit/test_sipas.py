@@ -1,5 +1,5 @@
 """SIPAS maths against a hand-computed fixture, the questionnaire as data, and the nine
-per-dossier indicators of Circular 01/2018/TT-VPCP computed from a dossier's history."""
+per-dossier indicators of Circular 01/2018/TT-VPCP Art. 13-15 scored from the records."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -154,40 +154,59 @@ def by_code(ev):
     return {i.code: i for i in ev.indicators}
 
 
-def test_an_early_dossier_scores_full_marks_on_what_the_system_knows():
+def test_an_early_dossier_scores_by_the_bands_of_the_circular():
     d = new(documents=("GDN", "CCCD"))
     run(d, (vn(2026, 3, 2, 9), "forward", {}), (vn(2026, 3, 2, 11), "forward", {}),
         (vn(2026, 3, 2, 14), "forward", {}), (vn(2026, 3, 2, 15), "forward", {}),
         (vn(2026, 3, 2, 16), "complete", {}), (vn(2026, 3, 3, 9), "return_result", {}))
-    q = small()
-    ev = evaluation.evaluate(d, history(d), CAL, q, validate_answers(q, RESPONSES[0]))
+    ev = evaluation.evaluate(d, history(d), CAL)
     got = by_code(ev)
     assert (got["total_time"].value, got["total_time"].points) == ("early", 2)
-    assert got["agency_time"].points == 2 and got["agency_time"].value["late"] == []
-    assert (got["contacts"].value, got["contacts"].points) == (1, 2)
-    assert got["agencies_contacted"].points == 2
-    # citizen: attitude C1=5 → 2, disclosure P1=3 → 1, feedback F1=5 → 2; one_stop not
-    # mapped in the small questionnaire; online does not apply to an in-person dossier
-    assert got["attitude"].points == 2 and got["disclosure"].points == 1 and got["feedback"].points == 2
-    assert got["one_stop"].source == "unanswered" and got["online"].source == "not_applicable"
-    assert (ev.points, ev.max_points) == (8 + 5, 14)
+    assert got["agency_time"].points == 2 and set(got["agency_time"].facts["agencies"].values()) == {"early"}
+    assert (got["contacts"].points, got["agencies_contacted"].points) == (2, 2)   # no contact at all
+    assert (got["one_stop"].points, got["disclosure"].points) == (1, 1)  # what the records can show
+    assert (got["attitude"].value, got["attitude"].points) == ("early", 2)       # early, no complaint
+    assert got["feedback"].points == 2 and got["online"].source == "not_measured"
+    assert (ev.points, ev.max_points) == (14, 16)   # the online indicator is not counted
     assert [i["code"] for i in ev.as_dict()["indicators"]] == [c for c, _, _ in evaluation.INDICATORS]
 
 
-def test_a_late_agency_and_a_supplement_cost_points():
-    d = new(documents=("GDN",))                      # incomplete: a second contact follows
-    run(d, (vn(2026, 3, 2, 10), "supplement", {"documents": ["CCCD"]}),
-        (vn(2026, 3, 2, 10), "forward", {}), (vn(2026, 3, 2, 11), "forward", {}),
+def test_a_late_agency_scores_zero_for_the_time_of_agencies():
+    """Art. 13(2): slower than its share 0 (the old scoring gave 1 for one late agency)."""
+    d = new(documents=("GDN", "CCCD"))
+    run(d, (vn(2026, 3, 2, 10), "forward", {}), (vn(2026, 3, 2, 11), "forward", {}),
         (vn(2026, 3, 4, 8, 30), "forward", {}),     # the tax step took 1.5 days of 0.5
         (vn(2026, 3, 4, 10, 30), "forward", {}), (vn(2026, 3, 4, 11), "complete", {}))
     got = by_code(evaluation.evaluate(d, history(d), CAL))
-    assert got["agency_time"].value == {"agencies": ["T1", "T1.KT", "T1.LD", "TAX"], "late": ["TAX"]}
-    assert got["agency_time"].points == 1
-    assert (got["contacts"].value, got["contacts"].points) == (2, 1)
+    assert got["agency_time"].facts["agencies"]["TAX"] == "late"
+    assert (got["agency_time"].value, got["agency_time"].points) == ("late", 0)
     assert got["total_time"].value == "early"       # ready Wednesday, appointment Thursday
     times = evaluation.step_times(d, history(d), CAL)
     # the tax step: Monday 60 + 240, Tuesday 480, Wednesday 30 minutes, of a budget of 240
     assert [(t["step"], t["used"], t["budget"]) for t in times][:2] == [("TD", 60, 720), ("THUE", 810, 240)]
+
+
+def test_a_supplement_the_applicant_caused_does_not_count_against_the_agency():
+    """Art. 13(3) excludes contacts caused by the applicant: a document of the published
+    checklist not brought to the counter is the applicant's doing."""
+    d = new(documents=("GDN",))
+    run(d, (vn(2026, 3, 2, 10), "supplement", {"documents": ["CCCD"]}))
+    got = by_code(evaluation.evaluate(d, history(d), CAL))
+    assert got["contacts"].facts == {"contacts": 1, "charged_to_agency": 0, "applicant_caused": 1}
+    assert got["contacts"].points == 2
+    assert got["agencies_contacted"].points == 1          # contacted the one-stop unit, once
+
+
+def test_a_supplement_the_agency_caused_costs_a_point():
+    """The receipt left off a document that was missing; asking for it later is the agency's."""
+    d = new(documents=("GDN", "CCCD"))
+    run(d, (vn(2026, 3, 2, 9), "forward", {}),
+        (vn(2026, 3, 2, 11), "request_supplement", {"missing": ["UQ"], "reason": "thiếu ủy quyền"}),
+        (vn(2026, 3, 3, 9), "supplement", {"documents": ["UQ"]}))
+    got = by_code(evaluation.evaluate(d, history(d), CAL))
+    assert got["contacts"].facts["charged_to_agency"] == 1 and got["contacts"].points == 1
+    first = evaluation.step_times(d, history(d), CAL)
+    assert first == []                                     # the step is still held
 
 
 def test_a_supplement_during_a_step_restarts_its_clock():
@@ -205,14 +224,54 @@ def test_a_dossier_refused_at_the_counter_has_no_time_indicators():
     fire(d, "reject", CLERK, at=vn(2026, 3, 2, 10), reason="không thuộc thẩm quyền")
     got = by_code(evaluation.evaluate(d, history(d), CAL))
     assert got["total_time"].source == "not_applicable" and got["agency_time"].source == "not_applicable"
-    assert got["contacts"].points == 2
+    assert got["contacts"].points == 2 and got["attitude"].source == "not_applicable"
 
 
-def test_online_indicator_applies_to_online_dossiers():
-    q = small(indicators={"online": "A1"})
-    d = new(documents=("GDN", "CCCD"), channel="online")
-    got = by_code(evaluation.evaluate(d, [], CAL, q, validate_answers(q, RESPONSES[1])))
-    assert (got["online"].value, got["online"].points, got["online"].source) == (2, 0, "citizen")
+@pytest.mark.parametrize("service, points", [
+    (evaluation.OnlineService(4, 3, 10, 4, 0), 2),   # 75 % procedures, 40 % dossiers online
+    (evaluation.OnlineService(4, 3, 10, 2, 0), 1),   # 20 % of dossiers online: 15-30 %
+    (evaluation.OnlineService(4, 3, 10, 1, 0), 0),   # under 15 %
+    (evaluation.OnlineService(4, 3, 10, 4, 1), 0),   # an online dossier late or left unresolved
+    (evaluation.OnlineService(4, 0, 10, 0, 0), 0),   # no procedure online
+])
+def test_online_service_is_scored_for_the_agency_whatever_the_channel(service, points):
+    """Art. 13(9) scores the agency's online service: counter and online dossiers of the
+    same agency and month get the same points (the old scoring asked online dossiers only)."""
+    facts = evaluation.Facts(online=service)
+    for channel in ("in_person", "online"):
+        d = new(documents=("GDN", "CCCD"), channel=channel)
+        assert by_code(evaluation.evaluate(d, [], CAL, facts))["online"].points == points
+
+
+def test_attitude_and_feedback_follow_the_records():
+    d = new(documents=("GDN", "CCCD"))
+    run(d, (vn(2026, 3, 2, 9), "forward", {}), (vn(2026, 3, 2, 11), "forward", {}),
+        (vn(2026, 3, 2, 14), "forward", {}), (vn(2026, 3, 2, 15), "forward", {}),
+        (vn(2026, 3, 5, 9), "complete", {}))      # ready at the appointment: on time
+    events = history(d)
+    due = vn(2026, 3, 12, 9)
+
+    def score(facts, now=vn(2026, 3, 20, 9)):
+        return by_code(evaluation.evaluate(d, events, CAL, facts, now))
+    plain = score(evaluation.Facts())
+    assert (plain["attitude"].value, plain["attitude"].points) == ("on_time", 1)
+    complained = score(evaluation.Facts(complaint=True))
+    assert complained["attitude"].points == 0
+    on_time = score(evaluation.Facts(feedback=(evaluation.Feedback(due, vn(2026, 3, 10, 9), False),)))
+    assert on_time["feedback"].points == 2
+    late = score(evaluation.Facts(feedback=(evaluation.Feedback(due, vn(2026, 3, 13, 9), True),)))
+    assert late["feedback"].points == 0 and late["attitude"].points == 0
+    pending = score(evaluation.Facts(feedback=(evaluation.Feedback(due, None, False),)), now=vn(2026, 3, 9, 9))
+    assert pending["feedback"].points is None and pending["feedback"].source == "pending"
+    dragging = score(evaluation.Facts(feedback=(evaluation.Feedback(due, None, False),)))
+    assert dragging["feedback"].points == 0
+
+
+@pytest.mark.parametrize("score, grade", [(18, "xuat_sac"), (15, "xuat_sac"), (14.9, "tot"), (12, "tot"),
+                                          (11.9, "kha"), (9, "kha"), (8.9, "trung_binh"), (6, "trung_binh"),
+                                          (5.9, "yeu"), (0, "yeu")])
+def test_agency_grades_follow_article_15(score, grade):
+    assert evaluation.grade(score) == grade
 
 
 # ----------------------------------------------------------------------------------

@@ -178,12 +178,14 @@ class IndicatorOut(BaseModel):
     value: Any = None
     points: int | None
     max: int
-    source: Literal["system", "citizen", "not_applicable", "unanswered"]
+    source: Literal["system", "not_applicable", "not_measured", "pending"]
+    facts: dict = Field(default_factory=dict, description="the records the points were read from")
 
 
 class EvaluationOut(BaseModel):
     dossier: str
-    answered: bool
+    answered: bool = Field(description="the citizen answered the satisfaction survey")
+    basis: str = Field(description="the text whose bands score the indicators")
     points: int
     max: int
     indicators: list[IndicatorOut]

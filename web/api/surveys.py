@@ -3,7 +3,7 @@
 Citizens (no token, the survey link is the credential): `GET/POST /surveys/{token}`.
 Supervisors and administrators (bearer token): the SIPAS report, the feedback items
 opened by unhappy answers and their answers. Staff: a dossier's nine-indicator
-evaluation (Circular 01/2018/TT-VPCP, Chapter III).
+evaluation (Circular 01/2018/TT-VPCP Art. 13-15).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from workflow.domain.errors import Forbidden, InvalidInput
 from workflow.services import surveys as use_cases
+from workflow.services.dossier_evaluation import evaluation_of as dossier_evaluation_of
 from workflow.services.sipas_report import default_range, sipas_report
 from workflow.services.survey_config import survey_config
 
@@ -127,10 +128,10 @@ def answer_feedback(feedback_id):
 
 
 @api_route(bp, "/dossiers/<code>/evaluation", "GET",
-           "The dossier's nine indicators, 0–2 points each (Circular 01/2018/TT-VPCP, Chapter III)",
-           response=s.EvaluationOut, errors=(401, 403, 404))
+           "The dossier's nine indicators, 0–2 points each, scored from its records by the bands "
+           "of Circular 01/2018/TT-VPCP Art. 13-15", response=s.EvaluationOut, errors=(401, 403, 404))
 def dossier_evaluation(code):
-    found = use_cases.evaluation_of(ctx(), code)
+    found = dossier_evaluation_of(ctx(), code)
     if g.actor.role != "admin" and g.actor.agency != found["receiving_agency"]:
         raise Forbidden(f"{g.actor.username} is not staff of {found['receiving_agency']}")
     return respond(s.EvaluationOut, found)

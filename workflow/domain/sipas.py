@@ -26,8 +26,9 @@ from .errors import InvalidInput
 
 SCALE = (1, 2, 3, 4, 5)
 LANGS = ("vi", "en")
-# the per-dossier indicators (Circular 01/2018/TT-VPCP, Chapter III) the citizen is asked;
-# a questionnaire maps each to one of its questions (see workflow.domain.evaluation)
+# per-dossier indicators a questionnaire may map to one of its questions, so the survey
+# asks about them; they are scored from the records by the bands of Circular
+# 01/2018/TT-VPCP Art. 13 (workflow.domain.evaluation), never from a single answer
 CITIZEN_INDICATORS = ("one_stop", "disclosure", "attitude", "feedback", "online")
 
 

@@ -12,6 +12,8 @@ Opening a survey and storing its answer add to the tallies the SIPAS report read
 """
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +28,7 @@ from workflow.domain import evaluation, sipas
 from workflow.domain.dossier import REJECTED, RETURNED, Actor
 from workflow.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-from . import survey_delivery as delivery
+from . import dossier_evaluation, survey_delivery as delivery
 from .context import Context
 from .survey_config import (SurveyAnswered, SurveyConfig, SurveyExpired, SurveyInvalid, by_id,
                             new_nonce, stored_id, survey_config)
@@ -127,7 +129,9 @@ def answer(ctx: Context, conf: SurveyConfig, token: str, answers, comment: str |
         clean = sipas.validate_answers(q, answers)
         low = sipas.below_satisfied(q, clean)
         d = uow.dossiers.get(row.dossier_code)
-        ev = evaluation.evaluate(d, uow.dossiers.events(d.id), ctx.calendar, q, clean)
+        facts = dossier_evaluation.facts_for(conn, d, now, ctx.calendar.tz)
+        facts = dataclasses.replace(facts, complaint=facts.complaint or bool(complaint))
+        ev = evaluation.evaluate(d, uow.dossiers.events(d.id), ctx.calendar, facts, now)
         try:
             response_id = conn.execute(insert(survey_responses).values(
                 survey_id=row.id, questionnaire_id=row.questionnaire_id, answered_at=now,
@@ -211,20 +215,6 @@ def answer_feedback(ctx: Context, actor: Actor, feedback_id: int, text: str) -> 
         delivery.enqueue(conn, "survey.feedback_answer", {"feedback": feedback_id}, now)
     return dict(item._mapping, answered_at=now, answered_by=actor.username, answer=text,
                 overdue=False)
-
-
-def evaluation_of(ctx: Context, code: str) -> dict:
-    """The nine indicators of a dossier: as stored with its survey response, or the part
-    the system knows from the history while the citizen has not answered."""
-    with UnitOfWork(ctx.engine) as uow:
-        d = uow.dossiers.get(code)
-        if d is None:
-            raise NotFound(f"no dossier '{code}'", field="code")
-        stored = uow.conn.execute(select(survey_responses.c.evaluation).select_from(
-            survey_responses.join(surveys, surveys.c.id == survey_responses.c.survey_id))
-            .where(surveys.c.dossier_id == d.id)).scalar()
-        found = stored or evaluation.evaluate(d, uow.dossiers.events(d.id), ctx.calendar).as_dict()
-    return dict(found, dossier=code, answered=stored is not None, receiving_agency=d.receiving_agency)
 
 
 def survey_handlers(ctx: Context, settings, mailer, sms=None) -> dict:
