@@ -52,6 +52,7 @@ API_MATRIX = {
     ("POST", "/api/v1/notifications/{notification_id}/read"): ({"counter"}, 404, "notification"),
     ("GET", "/api/v1/reports/repeat-visits"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/summary"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/service-index"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/dashboard"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/dashboard/dossiers"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/bottlenecks"): (OVERSIGHT, 403, None),

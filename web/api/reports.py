@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.adapters.export import csv_stream, local_value, stream_rows, xlsx_stream
 from workflow.domain.errors import InvalidInput
-from workflow.services import dashboard, reports
+from workflow.services import dashboard, reports, service_index
 
 from .registry import api_route
 from .views import _int_arg
@@ -301,3 +301,71 @@ def report_bottlenecks():
         data = dashboard.bottlenecks(conn, scope_arg(conn, g.actor), p, c.calendar,
                                      request.args.get("procedure") or None)
     return _json(BottlenecksOut, data)
+
+
+# -- the Decision 766 service index -----------------------------------------------------------
+class IndexCriterion(BaseModel):
+    code: str
+    name: str
+    max: float | None = Field(description="the criterion's points; null where they were not found")
+    formula: str
+    full_at: float
+    measured: bool
+    why_not: str | None
+    rate: float | None
+    numerator: int | None
+    denominator: int | None
+    points: float | None
+
+
+class IndexGroup(BaseModel):
+    code: str
+    name: str
+    max: int
+    points: float
+    measured_max: float
+    criteria: list[IndexCriterion]
+
+
+class ServiceIndexOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    agency: str | None
+    generated_at: datetime
+    method: str
+    points: float = Field(description="points over the criteria measured here")
+    measured_max: float = Field(description="the points those criteria can give")
+    max: int
+    not_measured: float = Field(description="points of criteria this product cannot know")
+    groups: list[IndexGroup]
+
+
+def _index_xlsx(data: dict):
+    header = ("Nhóm", "Mã", "Tiêu chí", "Điểm tối đa", "Công thức", "Tỷ lệ", "Tử số", "Mẫu số",
+              "Điểm", "Ghi chú")
+    rows = [(g["name"], c["code"], c["name"], c["max"], c["formula"], c["rate"], c["numerator"],
+             c["denominator"], c["points"], "" if c["measured"] else f"Chưa đo được: {c['why_not']}")
+            for g in data["groups"] for c in g["criteria"]]
+    rows.append(("Tổng", "", "", data["measured_max"], "", "", "", "", data["points"],
+                 f"{data['not_measured']} điểm chưa đo được trong hệ thống"))
+    stem = f"chi-so-766_{data['from']}_{data['to']}"
+    return Response(xlsx_stream([("Chỉ số 766", header, rows)]), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{stem}.xlsx"', "Cache-Control": "no-store"})
+
+
+@api_route(bp, "/reports/service-index", "GET",
+           "The Decision 766/QĐ-TTg service index from the records: each group and criterion with its "
+           "formula, figures and points; criteria the product cannot know are marked not measured "
+           "(format=json|xlsx)",
+           response=ServiceIndexOut, errors=(401, 403, 422), media=(XLSX,), query={
+               **PERIOD_Q, **AGENCY_Q,
+               "format": ({"type": "string", "enum": ["json", "xlsx"]}, "xlsx: one sheet of criteria")})
+def report_service_index():
+    p = period_args()
+    fmt = (request.args.get("format") or "json").lower()
+    if fmt not in ("json", "xlsx"):
+        raise InvalidInput("format must be json or xlsx", field="format")
+    with ctx().engine.connect() as conn:
+        data = service_index.measure(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
+    return _index_xlsx(data) if fmt == "xlsx" else _json(ServiceIndexOut, data)

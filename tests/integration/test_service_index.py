@@ -1,0 +1,67 @@
+"""The Decision 766/QĐ-TTg service index against the hand-counted fixture of the II.06a
+report (tests/integration/report_fixtures.py), group by group, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from tests.integration.report_fixtures import build_report_fixture, world  # noqa: F401  (fixture)
+from workflow.domain import service_index
+
+PERIOD = "from=2026-03-09&to=2026-03-13"
+
+
+def groups(body):
+    return {g["code"]: g for g in body["groups"]}
+
+
+def criteria(body):
+    return {c["code"]: c for g in body["groups"] for c in g["criteria"]}
+
+
+def test_the_index_of_the_hand_counted_fixture(world, api):  # noqa: F811
+    """T1 (supervisor boss) in the week of 9-13 March 2026, from the II.06a hand count:
+    resolved 11 (early 3, on time 3, late 5), pending 9 (5 within); new 13, 5 online; both
+    T1 procedures offered online, both with online dossiers; no feedback item."""
+    build_report_fixture(world)
+    r = api("boss", "GET", f"/api/v1/reports/service-index?{PERIOD}")
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    c = criteria(body)
+    assert (c["2.1"]["numerator"], c["2.1"]["denominator"], c["2.1"]["points"]) == (11, 20, 11.0)  # 20 x 0.55
+    assert (c["3.1"]["rate"], c["3.2"]["rate"], c["3.3"]["numerator"], c["3.3"]["denominator"]) == (1.0, 1.0, 5, 13)
+    assert c["3.3"]["points"] is None and c["3.3"]["max"] is None   # the 12 points' split was not found
+    assert c["5.2"]["rate"] is None and c["5.2"]["points"] is None  # no feedback item fell due
+    # 100 % - (5 late + 0 feedback) / 11 resolved = 54.55 %, full points from 90 %: 6 x 0.5455 / 0.9
+    assert (c["5.4"]["rate"], c["5.4"]["points"]) == (0.5455, 3.64)
+    g = groups(body)
+    assert (g["progress"]["points"], g["progress"]["measured_max"]) == (11.0, 20)
+    assert (g["satisfaction"]["points"], g["satisfaction"]["measured_max"]) == (3.64, 6)
+    assert (g["publicity"]["points"], g["publicity"]["measured_max"]) == (0, 0)
+    assert (g["digitisation"]["points"], g["online"]["points"]) == (0, 0)
+    assert (body["points"], body["measured_max"], body["max"], body["not_measured"]) == (14.64, 26, 100, 74)
+    assert not c["1.4"]["measured"] and c["1.4"]["why_not"]
+    assert [x["max"] for x in body["groups"]] == [18, 20, 22, 22, 18]
+
+
+def test_the_index_exports_and_is_for_supervisors_only(world, api):  # noqa: F811
+    build_report_fixture(world)
+    r = api("boss", "GET", f"/api/v1/reports/service-index?{PERIOD}&format=xlsx")
+    assert r.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Nhóm", "Mã", "Tiêu chí")
+    assert next(row for row in rows if row[1] == "2.1")[8] == 11.0
+    assert rows[-1][0] == "Tổng" and rows[-1][8] == 14.64
+    assert api("clerk", "GET", f"/api/v1/reports/service-index?{PERIOD}").status_code == 403
+    assert api("boss", "GET", f"/api/v1/reports/service-index?{PERIOD}&agency=TAX").status_code == 403
+    assert api("boss", "GET", f"/api/v1/reports/service-index?{PERIOD}&format=pdf").status_code == 422
+
+
+@pytest.mark.parametrize("rate, full_at, expected", [(0.5, 1.0, 10.0), (0.8, 0.8, 20.0), (0.95, 0.9, 20.0),
+                                                      (0.45, 0.9, 10.0), (0.0, 1.0, 0.0)])
+def test_points_scale_with_the_rate_up_to_the_threshold(rate, full_at, expected):
+    c = service_index.Criterion("x", "progress", "x", 20, "", full_at=full_at)
+    assert c.points(rate) == expected
