@@ -277,8 +277,17 @@ def test_index_through_sql_equals_the_hand_computed_fixture(ctx, db_url, catalog
     assert api("kt", "GET", "/api/v1/reports/sipas").status_code == 403
     assert api("boss", "GET", "/api/v1/reports/sipas?from=2026-04-01&to=2026-03-01").status_code == 422
     assert api("boss", "GET", "/api/v1/reports/sipas?from=yesterday").get_json()["error"]["field"] == "from"
+    # 70 % over 4 respondents: Wilson's 95 % interval, by hand
+    # z² = 3.8416: centre (0.7 + 3.8416/8) / (1 + 3.8416/4) = 1.1802 / 1.9604 = 0.6020;
+    # half 1.96 × √(0.7 × 0.3/4 + 3.8416/64) / 1.9604 = 1.96 × 0.33545 / 1.9604 = 0.3354
+    assert overall["interval"] == [26.7, 93.7]
     public = client.get("/ket-qua-sipas").get_data(as_text=True)
     assert "<svg" in public and "70.0%" in public
+    # named for what it is: the unit's own survey by the SIPAS method, with its margin, and
+    # the plan's target as a reference, never as "met"
+    assert "khảo sát của đơn vị" in public and "Không phải chỉ số SIPAS chính thức" in public
+    assert "26.7–93.7%" in public and "4 phiếu" in public
+    assert "✔" not in public and "✘" not in public and "Mốc tham chiếu" in public
 
 
 def test_supervisor_page_and_openapi(app, api, world, inbox, engine):

@@ -84,9 +84,13 @@ class ElementIndex(BaseModel):
 
 
 class SipasGroup(BaseModel):
-    index: float | None = Field(description="overall SIPAS index, percent")
+    index: float | None = Field(description=(
+        "the unit's own satisfaction survey computed with the SIPAS method, percent; not the "
+        "official SIPAS (a sample survey by the Ministry of Home Affairs)"))
+    interval: tuple[float, float] | None = Field(None, description=(
+        "95 % confidence interval of the index over the respondents (Wilson; approximate)"))
     elements: list[ElementIndex]
-    responses: int
+    responses: int = Field(description="the sample: surveys answered")
     invited: int
     response_rate: float | None
     evaluation_score: float | None = Field(

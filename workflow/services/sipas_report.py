@@ -16,6 +16,8 @@ share one snapshot, so an answer stored meanwhile is in all of them or in none.
 """
 from __future__ import annotations
 
+import math
+
 from collections import defaultdict
 from datetime import date
 
@@ -46,10 +48,23 @@ def months(start: date, end: date) -> list[str]:
     return out
 
 
+def interval(index: float | None, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """A 95 % confidence interval (Wilson) of the index taken as a share over the `n`
+    respondents. Why: the index is the unit's own survey of those who answered, a sample;
+    read beside a target it needs its margin. Approximate [I]: the index is a weighted mean
+    of element shares, and respondents chose to answer (not a random sample)."""
+    if index is None or n <= 0:
+        return None
+    p = index / 100
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return round(max(0.0, centre - half) * 100, 1), round(min(1.0, centre + half) * 100, 1)
+
+
 def _group(q, tallies: dict[str, Tally], counts: dict) -> dict:
     index = sipas_index(q, tallies)
     return dict(
-        index=index.overall,
+        index=index.overall, interval=interval(index.overall, counts.get("responses", 0)),
         elements=[dict(code=e.code, name=e.name.vi, name_en=e.name.en, index=index.elements[e.code],
                        answers=index.answers[e.code]) for e in q.elements],
         responses=counts.get("responses", 0), invited=counts.get("invited", 0),
