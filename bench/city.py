@@ -40,7 +40,7 @@ from config import get_config  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.domain.dossier import Actor  # noqa: E402
-from workflow.services import dashboard, report_rollup, reports  # noqa: E402
+from workflow.services import dashboard, report_rollup, reports, service_index  # noqa: E402
 from workflow.services.context import Context  # noqa: E402
 from workflow.services.sipas_report import sipas_report  # noqa: E402
 from workflow.services.survey_config import survey_config  # noqa: E402
@@ -87,6 +87,9 @@ def query_set(conn, ctx: Context, conf, ward: str) -> list:
             out.append((f"II.06a summary, {pname}", name,
                         lambda c, s=s, p=p: reports.summary(c, p, s, now, cal.tz),
                         lambda r: r["total"]["received_total"], True))
+        out.append(("service index (766), month", name,
+                    lambda c, s=s: service_index.measure(c, ps["month"], s, now, cal.tz),
+                    lambda r: r["groups"][1]["criteria"][0]["denominator"] or 0, True))
         out.append(("log book rows, month (export)", name, lambda c, s=s: sum(1 for _ in c.execute(
             reports.log_rows(ps["month"], s, now, cal.tz).execution_options(stream_results=True, yield_per=2000))),
             lambda r: r, False))

@@ -44,6 +44,11 @@ def test_the_index_of_the_hand_counted_fixture(world, api):  # noqa: F811
     assert (body["points"], body["measured_max"], body["max"], body["not_measured"]) == (14.64, 26, 100, 74)
     assert not c["1.4"]["measured"] and c["1.4"]["why_not"]
     assert [x["max"] for x in body["groups"]] == [18, 20, 22, 22, 18]
+    # what moves it: H's 8 late or overdue dossiers on time make 2.1 19/20 (19 points) and
+    # 5.4 1 - 1/11 = 90.9 % (full 6): 25.0 - 14.64; K's one: 12.0 + 6 x 0.6364/0.9 = 16.24
+    moves = [(a["procedure_code"], a["dossiers"], a["gain"]) for a in body["actions"]]
+    assert moves == [("1.001612", 8, 10.36), ("1.001193", 1, 1.6)]
+    assert "1.001612" in body["actions"][0]["text"] and "10.36" in body["actions"][0]["text"]
 
 
 def test_the_index_exports_and_is_for_supervisors_only(world, api):  # noqa: F811

@@ -327,6 +327,17 @@ class IndexGroup(BaseModel):
     criteria: list[IndexCriterion]
 
 
+class IndexAction(BaseModel):
+    kind: str = Field(description="late_dossiers | late_feedback")
+    agency: str | None = None
+    agency_name: str | None = None
+    procedure_code: str | None = None
+    procedure_name: str | None = None
+    dossiers: int
+    gain: float = Field(description="points the index would gain had these been on time")
+    text: str
+
+
 class ServiceIndexOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     date_from: date = Field(alias="from")
@@ -339,6 +350,7 @@ class ServiceIndexOut(BaseModel):
     max: int
     not_measured: float = Field(description="points of criteria this product cannot know")
     groups: list[IndexGroup]
+    actions: list[IndexAction] = Field(description="the three actions that would gain the most points")
 
 
 def _index_xlsx(data: dict):

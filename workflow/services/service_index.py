@@ -49,6 +49,47 @@ def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: date
                             denominator=resolved, late=t["late"], feedback=opened)
     else:
         rates["5.4"] = index.rate(0, 0)
-    return dict(index.score(rates), **{"from": p.first, "to": p.last}, agency=scope.root,
+    scored = index.score(rates)
+    return dict(scored, **{"from": p.first, "to": p.last}, agency=scope.root,
+                actions=actions(summary, rates, due, scored),
                 generated_at=now, method="Quyết định 766/QĐ-TTg (công thức theo mô tả của Cổng DVCQG; "
                                          "chưa đối chiếu phụ lục của quyết định)")
+
+
+def _points(rates: dict) -> float:
+    return index.score(rates)["points"]
+
+
+def actions(summary: dict, rates: dict, due, scored: dict, top: int = 3) -> list[dict]:
+    """What would gain the most points next time, from the period's own figures: for each
+    (agency, procedure), its dossiers resolved late or still overdue had they been on
+    time (progress 2.1 and satisfaction 5.4 together); and the feedback answered late had
+    it been answered on time (5.2). The gain is the index recomputed without them."""
+    base = scored["points"]
+    out = []
+    for row in summary["rows"]:
+        n = row["late"] + row["pending_overdue"]
+        if not n:
+            continue
+        better = dict(rates)
+        r21 = rates["2.1"]
+        better["2.1"] = index.rate(r21["numerator"] + n, r21["denominator"])
+        r54 = rates["5.4"]
+        if r54.get("denominator"):
+            late = r54["late"] - row["late"]
+            better["5.4"] = dict(r54, rate=round(max(0.0, 1 - (late + r54["feedback"]) / r54["denominator"]), 4))
+        gain = round(_points(better) - base, 2)
+        out.append(dict(kind="late_dossiers", agency=row["agency"], agency_name=row.get("agency_name"),
+                        procedure_code=row["procedure_code"], procedure_name=row.get("procedure_name"),
+                        dossiers=n, gain=gain,
+                        text=f"{n} hồ sơ thủ tục {row['procedure_code']} ({row.get('procedure_name', '')}) "
+                             f"tại {row.get('agency_name') or row['agency']} giải quyết quá hạn hoặc đang quá "
+                             f"hạn: nếu đúng hạn, chỉ số tăng {gain:.2f} điểm"))
+    late_answers = int(due[0]) - int(due[1])
+    if late_answers:
+        better = dict(rates, **{"5.2": index.rate(int(due[0]), int(due[0]))})
+        gain = round(_points(better) - base, 2)
+        out.append(dict(kind="late_feedback", dossiers=late_answers, gain=gain,
+                        text=f"{late_answers} phản ánh, kiến nghị trả lời quá hạn: nếu đúng hạn, chỉ số "
+                             f"tăng {gain:.2f} điểm"))
+    return sorted((a for a in out if a["gain"] > 0), key=lambda a: -a["gain"])[:top]
