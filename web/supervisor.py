@@ -1,10 +1,11 @@
 """Supervisor pages (giám sát): the dashboard (/giam-sat), the dossiers behind each count
-(/giam-sat/ho-so) and the form II.06a statistics report (/giam-sat/bao-cao) with its
-exports. Rendered on the server in Vietnamese; the charts are inline SVG drawn here, so
+(/giam-sat/ho-so), the form II.06a statistics report (/giam-sat/bao-cao) with its
+exports, and the Decision 766 service index (/giam-sat/chi-so-766). Rendered on the server in Vietnamese; the charts are inline SVG drawn here, so
 the pages need no script and no CDN. Signed-in supervisors and admins only (the staff
 session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -13,7 +14,7 @@ from flask_login import current_user
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.errors import DomainError, Forbidden
-from workflow.services import dashboard, reports
+from workflow.services import dashboard, reports, service_index
 
 from .api.reports import LABELS, export_response, period_args
 from .api.views import _int_arg
@@ -158,3 +159,40 @@ def export():
     fmt = request.args.get("format", "xlsx")
     return export_response(current_user.actor, period_args(), request.args.get("agency"), fmt,
                            request.args.get("rows") or "summary")
+
+
+TREND_MONTHS = 6
+
+
+def _months_back(last, n: int) -> list[tuple]:
+    """The `n` calendar months ending with the month of `last`, as (first, last) days;
+    the current month ends at `last`."""
+    out = []
+    for _ in range(n):
+        end = last if not out else (out[-1][0] - timedelta(days=1))
+        start = end.replace(day=1)
+        out.append((start, end))
+    return list(reversed(out))
+
+
+@bp.get("/chi-so-766")
+@guarded
+def service_index_page():
+    """The service index of Decision 766/QĐ-TTg for the period, the criteria losing the
+    most points, what would gain the most, and the trend of the last six months."""
+    c = ctx()
+    p = period_args()
+    tz = c.calendar.tz
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = service_index.measure(conn, p, scope, c.now(), tz)
+        trend = []
+        for first, last in _months_back(p.last, TREND_MONTHS):
+            m = service_index.measure(conn, reports.period(first, last, tz), scope, c.now(), tz)
+            trend.append(dict(month=first, points=m["points"], measured_max=m["measured_max"]))
+    losing = sorted((dict(cr, group=g["name"], lost=round(cr["max"] - cr["points"], 2))
+                     for g in data["groups"] for cr in g["criteria"] if cr["points"] is not None),
+                    key=lambda cr: -cr["lost"])[:3]
+    query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
+        {"agency": request.args["agency"]} if request.args.get("agency") else {})}
+    return render_template("supervisor/service_index.html", d=data, trend=trend, losing=losing, query=query)

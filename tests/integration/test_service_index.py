@@ -3,11 +3,13 @@ report (tests/integration/report_fixtures.py), group by group, on SQLite and Pos
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
 
 from tests.integration.report_fixtures import build_report_fixture, world  # noqa: F401  (fixture)
+from tests.integration.test_reports import login, pages  # noqa: F401  (fixture)
 from workflow.domain import service_index
 
 PERIOD = "from=2026-03-09&to=2026-03-13"
@@ -70,3 +72,19 @@ def test_the_index_exports_and_is_for_supervisors_only(world, api):  # noqa: F81
 def test_points_scale_with_the_rate_up_to_the_threshold(rate, full_at, expected):
     c = service_index.Criterion("x", "progress", "x", 20, "", full_at=full_at)
     assert c.points(rate) == expected
+
+
+def test_the_supervisor_page_shows_the_index_what_loses_and_what_gains(world, pages):  # noqa: F811
+    build_report_fixture(world)
+    html = login(pages, "boss").get(f"/giam-sat/chi-so-766?{PERIOD}").get_data(as_text=True)
+    assert "14.64 / 26" in html                                   # the measured points
+    assert "74 trên 100 điểm chưa đo được" in html
+    assert "8 hồ sơ thủ tục 1.001612" in html and "10.36" in html  # the first action
+    # losing most: 2.1 loses 9.00 of 20, 5.4 loses 2.36 of 6
+    losing = html.split("Tiêu chí mất nhiều điểm nhất")[1].split("</ol>")[0]
+    assert losing.index("2.1") < losing.index("5.4") and "9.00 / 20" in losing and "2.36 / 6" in losing
+    months = re.findall(r"<td>(\d\d/\d{4})</td>", html)          # six months of trend
+    assert months == ["10/2025", "11/2025", "12/2025", "01/2026", "02/2026", "03/2026"]
+    english = login(pages, "boss")
+    english.get("/ngon-ngu/en")
+    assert "Criteria losing the most points" in english.get(f"/giam-sat/chi-so-766?{PERIOD}").get_data(as_text=True)

@@ -62,11 +62,13 @@ STAFF_ROUTES = {
     ("/giam-sat/ho-so", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/bao-cao", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/bao-cao/tai-ve", "GET"): (OVERSIGHT, "agency", None, None),
+    ("/giam-sat/chi-so-766", "GET"): (OVERSIGHT, "agency", None, None),
     # the SIPAS survey's supervision page and the answer to a feedback item (web/survey_pages.py)
     ("/giam-sat/sipas", "GET"): (OVERSIGHT, None, None, None),
     ("/giam-sat/sipas", "POST"): (OVERSIGHT, None, None, {"feedback_id": "0", "answer": "x"}),
 }
 QUERY = {"/giam-sat": "?agency=T1", "/giam-sat/ho-so": "?agency=T1", "/giam-sat/bao-cao": "?agency=T1",
+         "/giam-sat/chi-so-766": "?agency=T1",
          "/giam-sat/bao-cao/tai-ve": "?agency=T1&format=csv"}
 PUBLIC_ROUTES = {
     ("/", "GET"), ("/thu-tuc/<code>", "GET"), ("/thu-tuc/<code>/tu-kiem-tra", "GET"),
