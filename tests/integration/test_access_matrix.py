@@ -53,6 +53,7 @@ API_MATRIX = {
     ("GET", "/api/v1/reports/repeat-visits"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/summary"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/service-index"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/evaluation"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/dashboard"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/dashboard/dossiers"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/bottlenecks"): (OVERSIGHT, 403, None),

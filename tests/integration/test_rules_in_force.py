@@ -246,3 +246,41 @@ def test_evaluation_reads_the_agency_online_service_of_the_month(api, clock):
         online = {i["code"]: i for i in api("clerk", "GET", f"/api/v1/dossiers/{code}/evaluation")
                   .get_json()["indicators"]}["online"]
         assert online["points"] == 0 and online["facts"]["online_overdue"] == 2
+
+
+def test_evaluation_rolls_up_per_agency_month_and_officer_by_article_15(api, clock):
+    """Two T1 dossiers of March 2026, scored by hand (online: both T1 procedures online,
+    no dossier online: 0). D1 early, no contact: 2 2 2 2 1 1 2 2 0 = 14. D2 brought
+    incomplete (the applicant's doing), the tax step 810 of 240 minutes: 2 0 2 1 1 1 2 2 0
+    = 11. Averages 2 1 2 1.5 1 1 2 2 0 = 12.5: "tốt". Each officer handled both: 1, 2, 3,
+    4, 7 average 2 1 2 1.5 2 = 8.5: 100 % of tasks."""
+    def move(code, steps):
+        for at, who, action, body in steps:
+            clock.at = at
+            r = api(who, "POST", f"/api/v1/dossiers/{code}/actions/{action}", json=body)
+            assert r.status_code == 200, r.get_json()
+    clock.at = vn(2026, 3, 2, 9, 0)
+    d1 = api("clerk", "POST", "/api/v1/dossiers", json=INTAKE).get_json()["code"]
+    move(d1, [(vn(2026, 3, 2, 9, 0), "clerk", "forward", {}), (vn(2026, 3, 2, 11), "kt", "forward", {}),
+              (vn(2026, 3, 2, 14), "tax", "forward", {}), (vn(2026, 3, 2, 15), "ld", "forward", {}),
+              (vn(2026, 3, 2, 16), "clerk", "complete", {})])
+    clock.at = vn(2026, 3, 2, 9, 30)
+    d2 = api("clerk", "POST", "/api/v1/dossiers", json=dict(INTAKE, documents=["GDN"])).get_json()["code"]
+    move(d2, [(vn(2026, 3, 2, 10), "clerk", "supplement", {"documents": ["CCCD"]}),
+              (vn(2026, 3, 2, 10), "clerk", "forward", {}), (vn(2026, 3, 2, 11), "kt", "forward", {}),
+              (vn(2026, 3, 4, 8, 30), "tax", "forward", {}), (vn(2026, 3, 4, 10, 30), "ld", "forward", {}),
+              (vn(2026, 3, 4, 11), "clerk", "complete", {})])
+    clock.at = vn(2026, 3, 31, 17, 0)
+    body = api("boss", "GET", "/api/v1/reports/evaluation?from=2026-03-01&to=2026-03-31").get_json()
+    [agency] = body["agencies"]
+    assert (agency["agency"], agency["month"], agency["dossiers"]) == ("T1", "2026-03", 2)
+    assert agency["indicators"] == {"total_time": 2.0, "agency_time": 1.0, "contacts": 2.0,
+                                    "agencies_contacted": 1.5, "one_stop": 1.0, "disclosure": 1.0,
+                                    "attitude": 2.0, "feedback": 2.0, "online": 0.0}
+    assert (agency["score"], agency["grade"]) == (12.5, "tot")
+    officers = {o["officer"]: o for o in body["officers"]}
+    assert set(officers) == {"clerk", "kt", "tax", "ld"}
+    assert (officers["tax"]["score"], officers["tax"]["grade"], officers["tax"]["dossiers"]) == (8.5, "hoan_thanh_100", 2)
+    assert api("clerk", "GET", "/api/v1/reports/evaluation").status_code == 403
+    r = api("boss", "GET", "/api/v1/reports/evaluation?from=2026-01-01&to=2026-06-30")
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "to"

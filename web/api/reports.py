@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.adapters.export import csv_stream, local_value, stream_rows, xlsx_stream
 from workflow.domain.errors import InvalidInput
-from workflow.services import dashboard, reports, service_index
+from workflow.services import dashboard, dossier_evaluation, reports, service_index
 
 from .registry import api_route
 from .views import _int_arg
@@ -381,3 +381,37 @@ def report_service_index():
     with ctx().engine.connect() as conn:
         data = service_index.measure(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
     return _index_xlsx(data) if fmt == "xlsx" else _json(ServiceIndexOut, data)
+
+
+# -- the per-dossier evaluation, rolled up (Circular 01/2018/TT-VPCP Art. 15) ---------------
+class EvaluationRow(BaseModel):
+    agency: str | None = None
+    officer: str | None = None
+    month: str
+    dossiers: int
+    indicators: dict[str, float | None]
+    score: float
+    grade: str
+
+
+class EvaluationRollupOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    agency: str | None
+    basis: str
+    agencies: list[EvaluationRow] = Field(description="per receiving agency and month of the result: "
+                                                      "nine indicators, score /18, grade")
+    officers: list[EvaluationRow] = Field(description="per officer and month: indicators 1, 2, 3, 4, 7, "
+                                                      "score /10, grade")
+
+
+@api_route(bp, "/reports/evaluation", "GET",
+           "The per-dossier evaluation rolled up per agency and month and per officer (Circular "
+           "01/2018/TT-VPCP Art. 15); periods up to 93 days, at most 20,000 dossiers a request",
+           response=EvaluationRollupOut, errors=(401, 403, 422), query={**PERIOD_Q, **AGENCY_Q})
+def report_evaluation():
+    p = period_args(max_days=93)
+    with ctx().engine.connect() as conn:
+        scope = scope_arg(conn, g.actor)
+    return _json(EvaluationRollupOut, dossier_evaluation.rollup(ctx(), scope, p.first, p.last))
