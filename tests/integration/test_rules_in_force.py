@@ -284,3 +284,22 @@ def test_evaluation_rolls_up_per_agency_month_and_officer_by_article_15(api, clo
     assert api("clerk", "GET", "/api/v1/reports/evaluation").status_code == 403
     r = api("boss", "GET", "/api/v1/reports/evaluation?from=2026-01-01&to=2026-06-30")
     assert r.status_code == 422 and r.get_json()["error"]["field"] == "to"
+
+
+def test_the_counter_page_chooses_a_case_and_takes_it_in(demo, clock, engine):
+    app, call = demo
+    clock.at = vn(2026, 3, 2, 9, 0)
+    clerk = login(app, "clerk.ca")
+    page = clerk.get("/quay?thu_tuc=3.000333&truong_hop=NGUOINN").get_data(as_text=True)
+    assert '<option value="NGUOINN" selected>' in page and "15 ngày" in page
+    assert 'name="case" value="NGUOINN"' in page
+    r = clerk.post("/quay/ho-so", data={"procedure_code": "3.000333", "case": "NGUOINN",
+                                        "applicant_name": "John Smith", "applicant_phone": "0912000444",
+                                        "documents": ["TK", "GTTT"], "channel": "in_person", "idem": "case-1"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    code = r.headers["Location"].split("/")[3]
+    receipt = clerk.get(f"/quay/ho-so/{code}/bien-nhan").get_data(as_text=True)
+    assert "Trường hợp: Người nước ngoài" in receipt and "15 ngày" in receipt
+    assert "17 giờ 00 phút, ngày 17/03/2026" in receipt          # 15 calendar days
+    public = app.test_client().get("/thu-tuc/3.000333").get_data(as_text=True)
+    assert "Các trường hợp" in public and "Người nước ngoài" in public
