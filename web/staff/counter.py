@@ -157,48 +157,48 @@ def receipt(code):
     return _slip(model, dossier, pdf.receipt_pdf, "bien-nhan", "staff/receipt.html")
 
 
+def _form(code: str, build, to_pdf, stem: str, template: str, desk: bool = False, with_tz: bool = True):
+    """A printed form of the dossier (workflow.domain.rules numbers and titles it): built
+    once by `web.staff.printed`, then its page or its PDF."""
+    dossier, events, names, agencies = _slip_context(code, desk=desk)
+    model = build(dossier, events, names, agencies, ctx().calendar.tz if with_tz else ctx().calendar)
+    return _slip(model, dossier, to_pdf, stem, template)
+
+
 @bp.get("/ho-so/<code>/phieu-bo-sung")
 @staff_required(*DESK_ROLES)
 def notice(code):
-    dossier, events, names, agencies = _slip_context(code)
-    model = printed.notice(dossier, events, names, agencies, ctx().calendar.tz)
-    return _slip(model, dossier, pdf.notice_pdf, "phieu-bo-sung", "staff/notice.html")
+    """Form 02: the one-time request to supplement, at the receiving desk."""
+    return _form(code, printed.notice, pdf.notice_pdf, "phieu-bo-sung", "staff/notice.html", desk=True)
 
 
 @bp.get("/ho-so/<code>/phieu-xin-loi")
 @staff_required(*DOSSIER_ROLES)
 def apology(code):
-    """Form 04, printed by the late agency or at the counter (workflow.domain.rules)."""
-    dossier, events, names, agencies = _slip_context(code, desk=False)
-    model = printed.apology(dossier, events, names, agencies, ctx().calendar.tz)
-    return _slip(model, dossier, pdf.apology_pdf, "phieu-xin-loi", "staff/apology.html")
+    """Form 04, printed by the late agency or at the counter."""
+    return _form(code, printed.apology, pdf.apology_pdf, "phieu-xin-loi", "staff/apology.html")
 
 
 @bp.get("/ho-so/<code>/phieu-tu-choi")
 @staff_required(*DOSSIER_ROLES)
 def refusal(code):
     """Form 03: the refusal slip of a rejected dossier, with reasons and legal basis."""
-    dossier, events, names, agencies = _slip_context(code, desk=False)
-    model = printed.refusal(dossier, events, names, agencies, ctx().calendar.tz)
-    return _slip(model, dossier, pdf.refusal_pdf, "phieu-tu-choi", "staff/refusal.html")
+    return _form(code, printed.refusal, pdf.refusal_pdf, "phieu-tu-choi", "staff/refusal.html")
 
 
 @bp.get("/ho-so/<code>/thong-bao-dung")
 @staff_required(*DOSSIER_ROLES)
 def stop_notice(code):
     """Form 05 of Circular 03/2025: the notice of stopping a withdrawn dossier."""
-    dossier, events, names, agencies = _slip_context(code, desk=False)
-    model = printed.stop_notice(dossier, events, names, agencies, ctx().calendar.tz)
-    return _slip(model, dossier, pdf.stop_pdf, "thong-bao-dung", "staff/stop.html")
+    return _form(code, printed.stop_notice, pdf.stop_pdf, "thong-bao-dung", "staff/stop.html")
 
 
 @bp.get("/ho-so/<code>/phieu-kiem-soat")
 @staff_required(*DOSSIER_ROLES)
 def control_sheet(code):
     """The process control sheet: every hand-off, who, when, on time or late."""
-    dossier, events, names, agencies = _slip_context(code, desk=False)
-    model = printed.control_sheet(dossier, events, names, agencies, ctx().calendar)
-    return _slip(model, dossier, pdf.control_pdf, "phieu-kiem-soat", "staff/control.html")
+    return _form(code, printed.control_sheet, pdf.control_pdf, "phieu-kiem-soat", "staff/control.html",
+                 with_tz=False)
 
 
 FORM_ENDPOINTS = {"receipt": "counter.receipt", "supplement": "counter.notice",

@@ -166,17 +166,25 @@ def notice_pdf(model: dict, tz: str) -> bytes:
     return bytes(pdf.output())
 
 
-def apology_pdf(model: dict, tz: str) -> bytes:
-    """Form 04: phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+def _letter(model: dict, tz: str, signer: str) -> FPDF:
+    """A letter to the applicant about their dossier (forms 04, 05): the header under the
+    agency `signer` names, "Kính gửi", and the line that says what was received when."""
     title = model["form"]["title"].upper()
     pdf = _pdf(f"{title} {model['code']}")
-    _header(pdf, {**model, "agency": model["late_agency"]}, title,
+    _header(pdf, {**model, "agency": model[signer]}, title,
             _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
-    a, p = model["applicant"], model["procedure"]
-    _line(pdf, "Kính gửi: ", a.name)
+    p = model["procedure"]
+    _line(pdf, "Kính gửi: ", model["applicant"].name)
     _line(pdf, "", f"Ngày {_when(model['received_at'], tz, '%d/%m/%Y')}, {model['agency']} tiếp nhận "
                    f"hồ sơ đề nghị giải quyết thủ tục {p.name} (mã thủ tục {p.code}) của Ông/Bà, "
                    f"mã hồ sơ {model['code']}.")
+    return pdf
+
+
+def apology_pdf(model: dict, tz: str) -> bytes:
+    """Form 04: phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    pdf = _letter(model, tz, "late_agency")
+    a = model["applicant"]
     _line(pdf, "Thời gian hẹn trả kết quả giải quyết hồ sơ: ", _when(model["appointment_at"], tz))
     _line(pdf, "", f"Tuy nhiên đến nay, {model['late_agency']} chưa trả kết quả giải quyết hồ sơ "
                    f"của Ông/Bà. Lý do: {model['reason']}")
@@ -215,14 +223,8 @@ def refusal_pdf(model: dict, tz: str) -> bytes:
 
 def stop_pdf(model: dict, tz: str) -> bytes:
     """Form 05 of Circular 03/2025: thông báo dừng giải quyết hồ sơ."""
-    title = model["form"]["title"].upper()
-    pdf = _pdf(f"{title} {model['code']}")
-    _header(pdf, model, title, _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
-    a, p = model["applicant"], model["procedure"]
-    _line(pdf, "Kính gửi: ", a.name)
-    _line(pdf, "", f"Ngày {_when(model['received_at'], tz, '%d/%m/%Y')}, {model['agency']} tiếp nhận "
-                   f"hồ sơ đề nghị giải quyết thủ tục {p.name} (mã thủ tục {p.code}) của Ông/Bà, "
-                   f"mã hồ sơ {model['code']}.")
+    pdf = _letter(model, tz, "agency")
+    a = model["applicant"]
     _line(pdf, "", f"{model['agency']} thông báo dừng giải quyết hồ sơ nêu trên từ "
                    f"{_when(model['issued_at'], tz)}. Lý do: {model['reason']}")
     _line(pdf, "", "Xin thông báo để Ông/Bà được biết.")
