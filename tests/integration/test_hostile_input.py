@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from tests.integration.conftest import INTAKE
 from tests.integration.test_access_matrix import World
 from tests.integration.test_staff_access import signed_in
+from tests.integration.test_surveys import all_fives
 from web.i18n import safe_next
 from workflow.adapters.export import csv_stream, write_xlsx
 from workflow.adapters.tables import dossiers, dossier_events
@@ -101,8 +102,7 @@ def test_nul_in_notes_survey_comments_and_defect_keys(hapi, app, engine):
     refused(hapi("clerk", "POST", f"/api/v1/dossiers/{code}/actions/reject", json={"reason": "x\x00"}), 422)
     refused(hapi("clerk", "POST", "/api/v1/dossiers", json={**INTAKE, "defects": {"G\x00": "x"}}), 422)
     token = World(app, hapi, engine).survey()
-    r = hapi(None, "POST", f"/api/v1/surveys/{token}",
-             json={"answers": {"C1": 5}, "comment": "tốt\x00"})
+    r = hapi(None, "POST", f"/api/v1/surveys/{token}", json={"answers": all_fives(), "comment": "tốt\x00"})
     refused(r, 422)
 
 
@@ -269,8 +269,10 @@ def test_a_postponement_to_year_9999_is_refused(hapi, engine):
 # -- type coercion ----------------------------------------------------------------------------
 def test_a_boolean_is_no_survey_score(hapi, app, engine):
     token = World(app, hapi, engine).survey()
-    err = refused(hapi(None, "POST", f"/api/v1/surveys/{token}", json={"answers": {"C1": True}}), 422)
-    assert err["field"].startswith("answers")
+    err = refused(hapi(None, "POST", f"/api/v1/surveys/{token}",
+                       json={"answers": all_fives({"A1": True})}), 422)
+    assert err["field"] == "answers.A1"
+    assert hapi(None, "POST", f"/api/v1/surveys/{token}", json={"answers": all_fives()}).status_code == 201
 
 
 # -- idempotency --------------------------------------------------------------------------------
