@@ -138,7 +138,8 @@ def openapi(prefix: str, title: str, version: str) -> dict:
             ok["links"] = {name: {"operationId": target, "parameters": params}
                            for name, (target, params) in r.links.items()}
         op["responses"][str(r.status)] = ok
-        for code in r.errors:
+        # every operation may refuse a hostile request (web/inputs.py): 400 bad shape, 422 bad value
+        for code in sorted(set(r.errors) | {400, 422}):
             if code == 401 and not r.auth:
                 continue
             op["responses"][str(code)] = {"description": STATUS_TEXT[code], "content": {
