@@ -20,6 +20,9 @@ threads = _int("WEB_THREADS", 4)                # requests in flight per process
 timeout = _int("WEB_TIMEOUT", 30)               # a worker silent this long is restarted
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)  # SIGTERM: finish requests in flight
 keepalive = _int("WEB_KEEPALIVE", 5)
+# longer request lines than the app accepts (web/inputs.py URL_MAX), so an over-long URL
+# gets the app's answer (JSON 414 on /api/), not gunicorn's own HTML page
+limit_request_line = 8190
 max_requests = _int("WEB_MAX_REQUESTS", 2000)   # recycle workers now and then, staggered
 max_requests_jitter = max_requests // 10
 preload_app = False

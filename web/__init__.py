@@ -89,6 +89,9 @@ def error_response(status: int, code: str, message: str, field=None, **extra):
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        if not request.path.startswith("/api/"):  # a page: the error page, not the API's JSON
+            from .staff.access import domain_error_page
+            return domain_error_page(exc)
         return error_response(exc.status, exc.code, exc.message, exc.field,
                               allowed=exc.details.get("allowed"))
 
@@ -107,3 +110,5 @@ def _register_errors(app: Flask) -> None:
 
     from .outage import register_outage_errors
     register_outage_errors(app, error_response, unexpected)
+    from . import guard
+    guard.init_app(app, error_response)  # before any other before_request (CSRF reads the form)

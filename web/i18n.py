@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
@@ -33,11 +34,18 @@ ROLE = {"counter": _l("Cán bộ một cửa"), "officer": _l("Cán bộ xử l�
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no '//host'): a login link cannot send a
-    person elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site, decided by parsing (urllib.parse.urlsplit), not by prefix:
+    no scheme, no host, a path from '/' that no browser reads as '//host'. Browsers drop
+    tabs and line breaks from URLs and read '\\' as '/', so any whitespace, control
+    character or backslash refuses the target (and no CR/LF can reach a header)."""
+    if not target or len(target) > 2000:
+        return None
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return target
 
 
 def select_locale() -> str:

@@ -8,7 +8,6 @@ Redis in production), so the four digits cannot simply be enumerated.
 from __future__ import annotations
 
 import hmac
-import re
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
@@ -17,12 +16,14 @@ from workflow.adapters.agencies import agency_names
 from workflow.domain.errors import NotFound
 from workflow.services import dossiers as use_cases
 
+from . import inputs
+
 bp = Blueprint("public", __name__)
 DIGITS = 4
 
 
 def _matches(phone: str | None, digits: str) -> bool:
-    known = re.sub(r"\D", "", phone or "")[-DIGITS:]
+    known = inputs.ascii_digits(phone or "")[-DIGITS:]
     return len(known) == DIGITS and hmac.compare_digest(known, digits)
 
 
@@ -46,7 +47,7 @@ def status():
     code = (request.values.get("ma") or "").strip().upper()
     if request.method == "GET":
         return render_template("public/status.html", code=code, found=None, error=None)
-    digits = re.sub(r"\D", "", request.form.get("so") or "")
+    digits = inputs.ascii_digits(request.form.get("so") or "")  # digits of any script
     error, found, status_code = None, None, 200
     if not code or len(digits) != DIGITS:
         error, status_code = _("Nhập mã hồ sơ và đúng 4 số cuối của số điện thoại."), 422

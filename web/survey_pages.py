@@ -132,7 +132,7 @@ def answer_feedback():
     """The supervisor's answer to one feedback item (named in the form)."""
     raw = request.form.get("feedback_id", "")
     try:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31):
             raise InvalidInput("no feedback item named", field="feedback_id")
         use_cases.answer_feedback(ctx(), current_user.actor, int(raw), request.form.get("answer", ""))
         flash(t("Đã ghi nhận trả lời; trả lời sẽ được gửi tới người dân."), "success")

@@ -97,3 +97,61 @@ def test_stateful_walk_follows_the_links(schema, tokens):
     assert ("POST /api/v1/dossiers", 201) in seen, sorted(set(seen))
     assert any(label.startswith(("GET /api/v1/dossiers/{code}", "POST /api/v1/dossiers/{code}"))
                and status == 200 for label, status in seen), sorted(set(seen))
+
+
+# -- hostile shapes on every operation (issue 16) ------------------------------------------
+HOSTILE_TEXT = ["\x00", "1\x00", "a\x00b", "\x1b[31m", "\u202eevil", "\u200b", "x" * 5000,
+                "Nguye\u0302\u0303n", "\U0001F600" * 50, "٤٣٢١", "𝟙𝟚𝟛", "9" * 40, "-9223372036854775809",
+                "0001-01-01", "9999-12-31", "9999-12-31T23:59:59+14:00", "NaN", "\t//evil.example",
+                "../../etc/passwd", "%00", "' OR 1=1 --", "=HYPERLINK(\"http://evil\")"]
+HOSTILE_VALUES = HOSTILE_TEXT + [True, -1, 0, 2**63, -(2**63) - 1, 1e308, None, {}, [],
+                                 [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+                                 {"a": {"b": {"c": {"d": "\x00"}}}}]
+
+
+def hostile(op):
+    """A valid request of the operation with one value swapped for a hostile shape: NUL and
+    control characters, bidi controls, huge and odd Unicode, extreme numbers and dates, deep
+    nesting; in a path parameter, a query value or a body field."""
+    base = op.as_strategy(GenerationMode.POSITIVE)
+    query_names = [p["name"] for p in op.definition.raw.get("parameters", []) if p.get("in") == "query"]
+
+    @st.composite
+    def draw(draw_):
+        case = draw_(base)
+        where = draw_(st.sampled_from(["path", "query", "body"]))
+        if where == "path" and case.path_parameters:
+            key = draw_(st.sampled_from(sorted(case.path_parameters)))
+            case.path_parameters[key] = draw_(st.sampled_from(HOSTILE_TEXT))
+        elif where == "query" and query_names:
+            case.query = {**(case.query or {}), draw_(st.sampled_from(query_names)):
+                          draw_(st.sampled_from(HOSTILE_TEXT))}
+        elif isinstance(case.body, dict):
+            keys = sorted(case.body) or ["extra"]
+            value = draw_(st.sampled_from(HOSTILE_VALUES))
+            case.body[draw_(st.sampled_from(keys))] = value
+            if draw_(st.booleans()) and isinstance(case.body.get("applicant"), dict):
+                case.body["applicant"]["name"] = draw_(st.sampled_from(HOSTILE_TEXT))
+        return case
+    return draw()
+
+
+def test_hostile_shapes_on_every_operation_never_get_a_5xx(schema, tokens, api):
+    seed(api)
+    auth = {"Authorization": f"Bearer {tokens['boss']}"}
+    failures = []
+    for op in [result.ok() for result in schema.get_all_operations()]:
+        @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(case=hostile(op))
+        def run(case):
+            response = case.call(headers=auth)
+            assert response.status_code < 500, (case.path_parameters, case.query, str(case.body)[:200],
+                                                response.status_code, response.text[:200])
+            if response.status_code >= 400:
+                assert "error" in response.json()
+        try:
+            run()
+        except Exception as exc:
+            failures.append(f"{op.label}: {exc}")
+    assert not failures, "\n\n".join(failures)

@@ -2,7 +2,7 @@
 repeat-visit report and the citizen's self-check against a procedure's checklist."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, Field
@@ -11,8 +11,9 @@ from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.errors import Forbidden, InvalidInput, NotFound
 from workflow.services import explain, inbox, repeat_visits
 
+from .. import inputs
 from .registry import api_route
-from .schemas import Strict
+from .schemas import Line, Strict
 from .views import _int_arg, respond, visible_dossier
 
 bp = Blueprint("api_followup", __name__, url_prefix="/api/v1")
@@ -131,7 +132,7 @@ class RepeatReport(BaseModel):
 
 
 class CheckIn(Strict):
-    documents: list[str] = Field(default_factory=list, max_length=100)
+    documents: list[Line] = Field(default_factory=list, max_length=100)
 
 
 class CheckOut(BaseModel):
@@ -173,11 +174,8 @@ def dossier_deadline(code):
 
 def _period():
     tz = ctx().calendar.tz
-    try:
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
-    except ValueError as exc:
-        raise InvalidInput(f"dates are YYYY-MM-DD: {exc}", field="from/to") from None
+    start = inputs.parse_date(request.args["from"], "from") if request.args.get("from") else None
+    end = inputs.parse_date(request.args["to"], "to") if request.args.get("to") else None
     today = ctx().now().astimezone(tz).date()
     end = end or today
     start = start or end.replace(day=1)

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from workflow.domain.errors import DomainError, InvalidInput, NotFound
 
+from .. import inputs
 from .schemas import Error
 
 STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad request", 401: "Unauthenticated",
@@ -54,12 +55,14 @@ def json_body() -> dict:
         return {}
     if not request.is_json:
         raise BadJSON("send the body as application/json", field="Content-Type")
+    if inputs.json_depth(request.get_data(cache=True)) > inputs.JSON_MAX_DEPTH:
+        raise BadJSON(f"the body nests deeper than {inputs.JSON_MAX_DEPTH} levels")
     data = request.get_json(silent=True)
     if data is None:
         raise BadJSON("the body is not valid JSON")
     if not isinstance(data, dict):
         raise BadJSON("the body must be a JSON object")
-    return data
+    return inputs.json_value(data)
 
 
 def validate(model: type[BaseModel], data: dict) -> BaseModel:
@@ -135,7 +138,8 @@ def openapi(prefix: str, title: str, version: str) -> dict:
             ok["links"] = {name: {"operationId": target, "parameters": params}
                            for name, (target, params) in r.links.items()}
         op["responses"][str(r.status)] = ok
-        for code in r.errors:
+        # every operation may refuse a hostile request (web/inputs.py): 400 bad shape, 422 bad value
+        for code in sorted(set(r.errors) | {400, 422}):
             if code == 401 and not r.auth:
                 continue
             op["responses"][str(code)] = {"description": STATUS_TEXT[code], "content": {

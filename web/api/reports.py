@@ -12,6 +12,7 @@ from workflow.adapters.export import csv_stream, local_value, stream_rows, xlsx_
 from workflow.domain.errors import InvalidInput
 from workflow.services import dashboard, dossier_evaluation, reports, service_index
 
+from .. import inputs
 from .registry import api_route
 from .views import _int_arg
 
@@ -177,10 +178,7 @@ def date_arg(name: str, default: date) -> date:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"'{name}' must be a date YYYY-MM-DD", field=name) from None
+    return inputs.parse_date(raw, name)
 
 
 def period_args(default_days: int | None = None, max_days: int = reports.MAX_DAYS) -> reports.Period:

@@ -6,14 +6,36 @@ documentation cannot drift from what the server accepts.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from workflow.domain.errors import InvalidInput
+
+from .. import inputs
 
 Channel = Literal["in_person", "online", "post"]
 Status = Literal["awaiting_documents", "received", "in_progress", "supplement_requested",
                  "result_ready", "returned", "rejected", "withdrawn"]
 DocCode = Field(pattern=r"^[A-Z0-9_]{1,16}$")
+
+
+def _rule(check):
+    """An edge rule of web/inputs.py as a pydantic validator (its refusal names the field)."""
+    def run(value):
+        if value is None:
+            return value
+        try:
+            return check(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+    return AfterValidator(run)
+
+
+# the kinds of text an API body carries, each bounded (README, "Input rules and limits")
+Name = Annotated[str, Field(min_length=1, max_length=200), _rule(inputs.name)]
+Line = Annotated[str, Field(min_length=1, max_length=40), _rule(inputs.line)]
+Defect = Annotated[str, Field(min_length=1, max_length=500), _rule(inputs.text)]
 
 
 class Strict(BaseModel):
@@ -89,7 +111,7 @@ class ProcedureList(BaseModel):
 
 # -- dossiers ---------------------------------------------------------------------------
 class ApplicantIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     id_number: str | None = Field(None, pattern=r"^[0-9A-Z]{6,20}$")
     phone: str | None = Field(None, pattern=r"^\+?[0-9 .-]{8,20}$")
     email: EmailStr | None = None
@@ -98,22 +120,22 @@ class ApplicantIn(Strict):
 class DossierIn(Strict):
     procedure_code: str = Field(min_length=1, max_length=40)
     applicant: ApplicantIn
-    documents: list[str] = Field(default_factory=list, max_length=100)
+    documents: list[Line] = Field(default_factory=list, max_length=100)
     channel: Channel = "in_person"
-    defects: dict[str, str] = Field(default_factory=dict, max_length=100, description=(
+    defects: dict[Line, Defect] = Field(default_factory=dict, max_length=100, description=(
         "documents presented but not acceptable, with the reason: listed on the notice"))
     case: str | None = Field(None, pattern=r"^[A-Z0-9_]{1,16}$", description=(
         "the procedure's case (trường hợp) where its time, documents or fee differ by case"))
 
 
 class SupplementIn(Strict):
-    documents: list[str] = Field(min_length=1, max_length=100)
+    documents: list[Line] = Field(min_length=1, max_length=100)
     channel: Channel | None = None
     note: str | None = Field(None, max_length=2000)
 
 
 class RequestSupplementIn(Strict):
-    missing: list[str] = Field(min_length=1, max_length=100)
+    missing: list[Line] = Field(min_length=1, max_length=100)
     reason: str = Field(min_length=1, max_length=2000)
     override_reason: str | None = Field(None, max_length=2000)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from .schemas import Strict
 
@@ -55,7 +55,8 @@ class SurveyOut(BaseModel):
 
 
 class SurveyAnswerIn(Strict):
-    answers: dict[str, int | None] = Field(
+    answers: dict[Annotated[str, Field(min_length=1, max_length=40)],
+                  StrictInt | None] = Field(max_length=100, 
         description="question code → level 1 (very dissatisfied) .. 5 (very satisfied)")
     comment: str | None = Field(None, max_length=2000)
     complaint: bool = Field(False, description="the comment is a complaint that needs an answer")

@@ -12,6 +12,7 @@ from datetime import date
 from flask import Blueprint, current_app, g, jsonify, request
 
 from workflow.domain.errors import Forbidden, InvalidInput
+from workflow.services import dossiers as dossier_cases
 from workflow.services import surveys as use_cases
 from workflow.services.dossier_evaluation import evaluation_of as dossier_evaluation_of
 from workflow.services.sipas_report import default_range, sipas_report
@@ -19,6 +20,7 @@ from workflow.services.survey_config import survey_config
 
 from . import registry
 from . import survey_schemas as s
+from .. import inputs
 from .registry import api_route
 
 bp = Blueprint("api_surveys", __name__, url_prefix="/api/v1")
@@ -44,17 +46,14 @@ def _date_arg(name: str, default: date) -> date:
     raw = request.args.get(name)
     if not raw:
         return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"'{name}' must be a date YYYY-MM-DD", field=name) from None
+    return inputs.parse_date(raw, name)
 
 
 def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
+    if not (raw.isascii() and raw.isdigit()) or not lo <= int(raw) <= hi:
         raise InvalidInput(f"'{name}' must be an integer from {lo} to {hi}", field=name)
     return int(raw)
 
@@ -131,6 +130,7 @@ def answer_feedback(feedback_id):
            "The dossier's nine indicators, 0–2 points each, scored from its records by the bands "
            "of Circular 01/2018/TT-VPCP Art. 13-15", response=s.EvaluationOut, errors=(401, 403, 404))
 def dossier_evaluation(code):
+    dossier_cases.get_visible(ctx(), g.actor, code)  # the same refusal, existing or not
     found = dossier_evaluation_of(ctx(), code)
     if g.actor.role != "admin" and g.actor.agency != found["receiving_agency"]:
         raise Forbidden(f"{g.actor.username} is not staff of {found['receiving_agency']}")

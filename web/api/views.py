@@ -1,6 +1,7 @@
 """The REST API under /api/v1: catalog (public) and dossiers (staff, bearer token)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
@@ -14,7 +15,6 @@ from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services import dossiers as use_cases
 
 from ..privacy import applicant_for
-from ..staff.access import may_view
 from ..staff.counter import FORM_ENDPOINTS
 from . import schemas as s
 from .registry import api_route, openapi
@@ -103,10 +103,7 @@ def respond(model, data: dict, status: int = 200, **headers):
 def visible_dossier(code: str):
     """(dossier, events) if the caller may read it: staff of the receiving agency or of an
     agency holding one of its steps (web/staff/access.py), or an administrator; else 403."""
-    dossier, events = use_cases.get(ctx(), code)
-    if g.actor.role != "admin" and not may_view(g.actor, dossier):
-        raise Forbidden(f"{g.actor.username} works for no agency of dossier {code}")
-    return dossier, events
+    return use_cases.get_visible(ctx(), g.actor, code)
 
 
 def listing_agency() -> str | None:
@@ -159,7 +156,8 @@ def create_dossier():
     dossier, replayed, events = use_cases.intake(
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
-        body.documents, body.channel, key, defects=body.defects, with_events=True, case=body.case)
+        body.documents, body.channel, key, defects=body.defects, with_events=True, case=body.case,
+        fingerprint=hashlib.sha256(body.model_dump_json().encode()).hexdigest() if key else None)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import DomainError
+from workflow.domain.lifecycle import may_see
 from workflow.services import dossiers as use_cases
 
 DESK_ROLES = ("counter", "supervisor")
@@ -32,11 +33,8 @@ def actor() -> Actor:
 
 
 def may_view(who: Actor, dossier: Dossier) -> bool:
-    if who.role not in DOSSIER_ROLES or not who.agency:
-        return False
-    if who.agency == dossier.receiving_agency:
-        return True
-    return any(step.agency == who.agency for step in dossier.procedure.steps)
+    """The engine's rule (workflow.domain.lifecycle.may_see); the pages are for staff."""
+    return who.role in DOSSIER_ROLES and may_see(who, dossier)
 
 
 def at_desk(who: Actor, dossier: Dossier) -> bool:
@@ -45,8 +43,12 @@ def at_desk(who: Actor, dossier: Dossier) -> bool:
 
 
 def load_visible(code: str, desk: bool = False):
-    """(dossier, events) if the signed-in person may see it (at the desk, when asked), else 403."""
-    dossier, events = use_cases.get(ctx(), code)
+    """(dossier, events) if the signed-in person may see it (at the desk, when asked), else
+    403, the same for a dossier that does not exist."""
+    try:
+        dossier, events = use_cases.get_visible(ctx(), actor(), code)
+    except DomainError:
+        abort(403)
     if not may_view(actor(), dossier) or (desk and not at_desk(actor(), dossier)):
         abort(403)
     return dossier, events

@@ -46,7 +46,7 @@ def _items(conn, rows, now, soon):
 @staff_required(*DOSSIER_ROLES)
 def queue():
     who = actor()
-    page = max(request.args.get("trang", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("trang", 1, type=int) or 1, 1), 1_000_000)
     wide = request.args.get("pham_vi") == "don-vi" and who.role == "supervisor"
     overdue_only = request.args.get("qua_han") == "1"
     now = ctx().now()

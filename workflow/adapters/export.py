@@ -22,6 +22,17 @@ from sqlalchemy.engine import Engine
 
 BATCH = 2000
 CHUNK = 64 * 1024
+# a cell starting with one of these is read as a formula by spreadsheet programs
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutral(value):
+    """Text a spreadsheet could run as a formula, made inert (OWASP, CSV Injection: prefix
+    the cell with a single quote). Numbers and dates are left as they are; text is what
+    people typed (notes, names) and is never meant as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def stream_rows(engine: Engine, stmt, batch: int = BATCH) -> Iterator[tuple]:
@@ -47,10 +58,10 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence], convert=lambda v
     buf = io.StringIO()
     out = csv.writer(buf)
     buf.write("\ufeff")
-    out.writerow(header)
+    out.writerow([neutral(h) for h in header])
     n = 0
     for row in rows:
-        out.writerow([_text(convert(v)) for v in row])
+        out.writerow([neutral(_text(convert(v))) for v in row])
         n += 1
         if n % lines_per_chunk == 0:
             yield buf.getvalue().encode("utf-8")
@@ -80,7 +91,7 @@ def write_xlsx(path: str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Se
             bold.append(cell)
         ws.append(bold)
         for row in rows:
-            ws.append([convert(v) for v in row])
+            ws.append([neutral(convert(v)) for v in row])
     wb.save(path)
 
 

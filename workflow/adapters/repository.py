@@ -41,6 +41,8 @@ _INSERT_EVENTS = insert(dossier_events)
 _INSERT_OUTBOX = insert(outbox)
 _GET_DOSSIER = select(dossiers).where(dossiers.c.code == bindparam("code"))
 _ID_FOR_KEY = select(dossiers.c.code).where(dossiers.c.idempotency_key == bindparam("key"))
+_FOR_KEY = select(dossiers.c.code, dossiers.c.idempotency_fingerprint).where(
+    dossiers.c.idempotency_key == bindparam("key"))
 _EVENTS = select(dossier_events).where(
     dossier_events.c.dossier_id == bindparam("dossier_id")).order_by(dossier_events.c.seq)
 _CURRENT_PROCEDURE = select(procedures.c.id).where(
@@ -175,6 +177,10 @@ class DossierRepository:
     def id_for_key(self, idempotency_key: str) -> str | None:
         return self.conn.execute(_ID_FOR_KEY, dict(key=idempotency_key)).scalar()
 
+    def for_key(self, idempotency_key: str):
+        """(code, fingerprint of the first request) of the dossier made with this key, or None."""
+        return self.conn.execute(_FOR_KEY, dict(key=idempotency_key)).first()
+
     def events(self, dossier_id: int) -> list[Event]:
         rows = self.conn.execute(_EVENTS, dict(dossier_id=dossier_id))
         return [Event(r.seq, r.at, r.actor, r.action, r.from_state, r.to_state, r.step, r.note,
@@ -227,14 +233,16 @@ class DossierRepository:
             step_officers=dict(d.step_officers), step_officer=d.step_officer,
             last_seq=d.last_seq, version=d.version)
 
-    def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None) -> None:
+    def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None,
+            fingerprint: str | None = None) -> None:
         a = d.applicant
         row = dict(
             code=d.code, procedure_id=procedure_id, procedure_code=d.procedure.code,
             case_code=d.procedure.case,
             agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
             applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
-            created_at=d.created_at, idempotency_key=idempotency_key, **self._values(d))
+            created_at=d.created_at, idempotency_key=idempotency_key,
+            idempotency_fingerprint=fingerprint, **self._values(d))
         if self._pg:
             return self._add_pg(d, row)
         d.id = self.conn.execute(_INSERT_DOSSIER, row).scalar_one()

@@ -149,6 +149,7 @@ dossiers = Table(
     Column("last_seq", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False, default=1),
     Column("idempotency_key", String(200), unique=True),
+    Column("idempotency_fingerprint", String(64)),  # the first request's body (migration 0017)
     Index("ix_dossiers_open_due", "status", "due_at"),
     Index("ix_dossiers_step_due", "step_agency", "step_due_at"),
     Index("ix_dossiers_agency_status", "agency", "status"),

@@ -21,7 +21,7 @@ from transitions import Machine
 from .clock import Clock
 from .dossier import (AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTED, RESULT_READY,
                       RETURNED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor, Applicant, Dossier)
-from .errors import ActionNotAllowed, Forbidden, InvalidInput
+from .errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound
 from . import guidance, postponement
 from .appointment import statutory_clock
 from .procedure import CHANNELS, Procedure
@@ -70,6 +70,25 @@ def capacities(actor: Actor, dossier: Dossier) -> set[str]:
                 actor.role == "counter" and step.agency == dossier.receiving_agency):
             held.add(STEP)
     return held
+
+
+def may_see(actor: Actor, dossier: Dossier) -> bool:
+    """Administrators see every dossier; staff those their agency receives or holds a step
+    of. Decided before anything else about the dossier (its state, version) is told."""
+    if actor.role == "admin":
+        return True
+    if actor.role not in ("counter", "officer", "supervisor") or not actor.agency:
+        return False
+    return actor.agency == dossier.receiving_agency or any(
+        step.agency == actor.agency for step in dossier.procedure.steps)
+
+
+def unseen(actor: Actor, code: str):
+    """The refusal for a dossier the actor may not see, the same whether it exists or not:
+    403 for staff, 404 for administrators (who may see every dossier that exists)."""
+    if actor.role == "admin":
+        return NotFound(f"no dossier '{code}'", field="code")
+    return Forbidden(f"no dossier '{code}' that {actor.username} may see", field="code")
 
 
 def may_act(actor: Actor, action: str, dossier: Dossier) -> bool:

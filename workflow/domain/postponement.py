@@ -8,10 +8,15 @@ appointment is kept, so the dossier still counts as late in every report.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .dossier import Dossier
 from .errors import DomainError, InvalidInput
+
+
+# how far the one new date may lie past the first appointment: a bound, so no date (year
+# 9999) can take a dossier out of the deadline sweep and the reports for good
+MAX_POSTPONEMENT = timedelta(days=365)
 
 
 class PostponementRefused(DomainError):
@@ -34,6 +39,12 @@ def new_appointment(d: Dossier, requested, now: datetime, calendar) -> datetime:
             "the apology and new date must be given at least one working day before the "
             f"appointment ({d.appointment_at.astimezone(calendar.tz):%H:%M %d/%m/%Y})",
             field="new_due_at")
+    if isinstance(requested, (date, datetime)):
+        latest = (d.appointment_at + MAX_POSTPONEMENT).astimezone(calendar.tz).date()
+        asked = requested.date() if isinstance(requested, datetime) else requested
+        if asked > latest:
+            raise InvalidInput(f"the new date may be at most {MAX_POSTPONEMENT.days} days after the "
+                               f"appointment (by {latest:%d/%m/%Y})", field="new_due_at")
     if isinstance(requested, datetime):
         if requested.tzinfo is None:
             raise InvalidInput("give the new date with its time zone offset", field="new_due_at")

@@ -29,7 +29,7 @@ def may_export(actor: Actor, dossier: Dossier) -> bool:
 
 def trail(ctx: Context, actor: Actor, code: str) -> tuple[Dossier, list[Event]]:
     """The dossier and all its events, or Forbidden / NotFound."""
-    dossier, events = use_cases.get(ctx, code)
+    dossier, events = use_cases.get_visible(ctx, actor, code)
     if not may_export(actor, dossier):
         raise Forbidden(f"{actor.username} ({actor.role}) may not export the trail of {code}: "
                         "administrators, and supervisors of the agencies involved")

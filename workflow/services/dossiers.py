@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from workflow.domain.codes import dossier_code
 from workflow.domain.dossier import Actor, Applicant, Dossier, Event
 from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from workflow.domain.lifecycle import lifecycle_for, open_dossier
+from workflow.domain.lifecycle import lifecycle_for, may_see, open_dossier, unseen
 
 from .context import Context
 from .inbox import notify_agency
@@ -24,15 +24,17 @@ UNNUMBERED = "(chưa cấp số)"  # a dossier's code until its number is drawn
 def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
            documents: list[str], channel: str, idempotency_key: str | None = None,
            defects: dict[str, str] | None = None, with_events: bool = False,
-           case: str | None = None):
+           case: str | None = None, fingerprint: str | None = None):
     """Returns (dossier, replayed): replayed is True when the key was seen before.
     with_events=True returns (dossier, replayed, history), the history read in the same
-    transaction (as `act` does), sparing the caller a second connection and reads."""
+    transaction (as `act` does), sparing the caller a second connection and reads.
+    `fingerprint` identifies the request's body: the same key with another body is refused."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
-        if key and (existing := uow.dossiers.id_for_key(key)):
-            dossier = uow.dossiers.get(existing)
+        if key and (existing := uow.dossiers.for_key(key)):
+            _same_request(existing, fingerprint)
+            dossier = uow.dossiers.get(existing.code)
             return (dossier, True, uow.dossiers.events(dossier.id)) if with_events else (dossier, True)
         found = uow.procedures.current(procedure_code, now.astimezone(ctx.calendar.tz).date())
         if found is None:
@@ -57,22 +59,34 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))
         events = list(dossier.pending_events)  # the whole history of a new dossier
         try:
-            uow.dossiers.add(dossier, procedure_id, key)
+            uow.dossiers.add(dossier, procedure_id, key, fingerprint)
             uow.commit()
         except IntegrityError:
             if not key:
                 raise
             uow.rollback()
-            return _replay(ctx, key, with_events)
+            return _replay(ctx, key, with_events, fingerprint)
     return (dossier, False, events) if with_events else (dossier, False)
 
 
-def _replay(ctx: Context, key: str, with_events: bool):
+class IdempotencyKeyReused(InvalidInput):
+    code = "idempotency_key_reused"
+
+
+def _same_request(existing, fingerprint: str | None) -> None:
+    if fingerprint and existing.idempotency_fingerprint \
+            and existing.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body; "
+                                   "use a new key for a new dossier", field="Idempotency-Key")
+
+
+def _replay(ctx: Context, key: str, with_events: bool, fingerprint: str | None = None):
     with UnitOfWork(ctx.engine) as uow:
-        code = uow.dossiers.id_for_key(key)
-        if code is None:
+        existing = uow.dossiers.for_key(key)
+        if existing is None:
             raise Conflict("a concurrent request with the same Idempotency-Key failed; retry")
-        dossier = uow.dossiers.get(code)
+        _same_request(existing, fingerprint)
+        dossier = uow.dossiers.get(existing.code)
         return (dossier, True, uow.dossiers.events(dossier.id)) if with_events else (dossier, True)
 
 
@@ -88,8 +102,8 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
             dossier, history = uow.dossiers.get_with_history(code)
         else:
             dossier = uow.dossiers.get(code)
-        if dossier is None:
-            raise NotFound(f"no dossier '{code}'", field="code")
+        if dossier is None or not may_see(actor, dossier):  # before its version or state
+            raise unseen(actor, code)
         if if_match is not None and if_match != dossier.version:
             raise StaleVersion(f"dossier {code} is at version {dossier.version}, not {if_match}",
                                field="If-Match", current_version=dossier.version)
@@ -105,6 +119,16 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
                           f"{new_date:%H:%M %d/%m/%Y}. Lý do: {dossier.postponed_reason}", now)
         uow.commit()
     return (dossier, history) if with_events else dossier
+
+
+def get_visible(ctx: Context, actor: Actor, code: str) -> tuple[Dossier, list[Event]]:
+    """The dossier and its history if the actor may see it; otherwise the same refusal
+    whether it exists or not (workflow.domain.lifecycle.unseen)."""
+    with UnitOfWork(ctx.engine) as uow:
+        dossier, history = uow.dossiers.get_with_history(code)
+        if dossier is None or not may_see(actor, dossier):
+            raise unseen(actor, code)
+        return dossier, history
 
 
 def get(ctx: Context, code: str) -> tuple[Dossier, list[Event]]:
