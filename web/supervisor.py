@@ -1,6 +1,7 @@
 """Supervisor pages (giám sát): the dashboard (/giam-sat), the dossiers behind each count
 (/giam-sat/ho-so), the form II.06a statistics report (/giam-sat/bao-cao) with its
-exports, and the Decision 766 service index (/giam-sat/chi-so-766). Rendered on the server in Vietnamese; the charts are inline SVG drawn here, so
+exports, and the Decision 766 service index (/giam-sat/chi-so-766). Rendered on the
+server in Vietnamese; the charts are inline SVG drawn here, so
 the pages need no script and no CDN. Signed-in supervisors and admins only (the staff
 session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
 from __future__ import annotations

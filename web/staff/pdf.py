@@ -167,7 +167,7 @@ def notice_pdf(model: dict, tz: str) -> bytes:
 
 
 def _letter(model: dict, tz: str, signer: str) -> FPDF:
-    """A letter to the applicant about their dossier (forms 04, 05): the header under the
+    """A letter to the applicant about their dossier (forms 03, 04, 05): the header under the
     agency `signer` names, "Kính gửi", and the line that says what was received when."""
     title = model["form"]["title"].upper()
     pdf = _pdf(f"{title} {model['code']}")
@@ -200,15 +200,8 @@ def apology_pdf(model: dict, tz: str) -> bytes:
 
 def refusal_pdf(model: dict, tz: str) -> bytes:
     """Form 03: phiếu từ chối tiếp nhận giải quyết hồ sơ (reasons and legal basis)."""
-    title = model["form"]["title"].upper()
-    pdf = _pdf(f"{title} {model['code']}")
-    _header(pdf, {**model, "agency": model["refusing_agency"]}, title,
-            _when(model["issued_at"], tz, "Ngày %d tháng %m năm %Y"))
-    a, p = model["applicant"], model["procedure"]
-    _line(pdf, "Kính gửi: ", a.name)
-    _line(pdf, "", f"{model['agency']} tiếp nhận hồ sơ đề nghị giải quyết thủ tục {p.name} (mã thủ tục "
-                   f"{p.code}) của Ông/Bà, mã hồ sơ {model['code']}, ngày "
-                   f"{_when(model['received_at'], tz, '%d/%m/%Y')}.")
+    pdf = _letter(model, tz, "refusing_agency")
+    a = model["applicant"]
     _line(pdf, "", f"Sau khi xem xét, {model['refusing_agency']} từ chối tiếp nhận, giải quyết hồ sơ "
                    "của Ông/Bà với lý do:")
     _line(pdf, "", model["reason"])

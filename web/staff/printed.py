@@ -134,10 +134,8 @@ def apology(dossier: Dossier, events: list[Event], names: dict, agencies: dict, 
     moved). None when the appointment was never moved."""
     if dossier.postponed_to is None:
         return None
-    moved = next((e for e in reversed(events) if e.action == "postpone"), None)
-    steps = {s.code: s for s in dossier.procedure.steps}
-    step = steps.get(moved.step) if moved and moved.step else None
-    late_agency = step.agency if step else dossier.procedure.agency
+    moved = _last(events, "postpone")
+    late_agency = _acting_agency(dossier, moved)
     return dict(_common(dossier, agencies, "apology", tz), basis=regime_of(dossier, tz).apology_article,
                 received_at=dossier.received_at,
                 appointment_at=dossier.appointment_at, postponed_to=dossier.postponed_to,
@@ -146,11 +144,11 @@ def apology(dossier: Dossier, events: list[Event], names: dict, agencies: dict, 
                 officer=names.get(moved.actor, moved.actor) if moved else "")
 
 
-def _closing(events: list[Event], action: str) -> Event | None:
+def _last(events: list[Event], action: str) -> Event | None:
     return next((e for e in reversed(events) if e.action == action), None)
 
 
-def _holder(dossier: Dossier, event: Event | None) -> str:
+def _acting_agency(dossier: Dossier, event: Event | None) -> str:
     """The agency that acted: the step's agency when a step was held, else the desk's."""
     steps = {s.code: s for s in dossier.procedure.steps}
     step = steps.get(event.step) if event is not None and event.step else None
@@ -162,8 +160,8 @@ def refusal(dossier: Dossier, events: list[Event], names: dict, agencies: dict, 
     basis. None unless the dossier was rejected."""
     if dossier.status != "rejected":
         return None
-    e = _closing(events, "reject")
-    holder = _holder(dossier, e)
+    e = _last(events, "reject")
+    holder = _acting_agency(dossier, e)
     p = dossier.procedure
     regime = regime_of(dossier, tz)
     basis = [*p.legal_basis, regime.refusal_article] if p.legal_basis else [regime.refusal_article]
@@ -179,7 +177,7 @@ def stop_notice(dossier: Dossier, events: list[Event], names: dict, agencies: di
     dossiers under Circular 01/2018, which has no such form."""
     if dossier.status != "withdrawn" or regime_of(dossier, tz).form("stop") is None:
         return None
-    e = _closing(events, "withdraw")
+    e = _last(events, "withdraw")
     return dict(_common(dossier, agencies, "stop", tz), received_at=dossier.received_at or dossier.created_at,
                 issued_at=e.at if e else dossier.closed_at, reason=(e.note if e else None) or "",
                 officer=names.get(e.actor, e.actor) if e else "")

@@ -40,7 +40,6 @@ _SAVE_DOSSIER = update(dossiers).where(
 _INSERT_EVENTS = insert(dossier_events)
 _INSERT_OUTBOX = insert(outbox)
 _GET_DOSSIER = select(dossiers).where(dossiers.c.code == bindparam("code"))
-_ID_FOR_KEY = select(dossiers.c.code).where(dossiers.c.idempotency_key == bindparam("key"))
 _FOR_KEY = select(dossiers.c.code, dossiers.c.idempotency_fingerprint).where(
     dossiers.c.idempotency_key == bindparam("key"))
 _EVENTS = select(dossier_events).where(
@@ -173,9 +172,6 @@ class DossierRepository:
             Event(seq, datetime.fromisoformat(at).astimezone(timezone.utc), actor, action, source,
                   target, step, note, data or {})
             for seq, at, actor, action, source, target, step, note, data in row.history]
-
-    def id_for_key(self, idempotency_key: str) -> str | None:
-        return self.conn.execute(_ID_FOR_KEY, dict(key=idempotency_key)).scalar()
 
     def for_key(self, idempotency_key: str):
         """(code, fingerprint of the first request) of the dossier made with this key, or None."""

@@ -27,6 +27,9 @@ STATUSES = (AWAITING_DOCUMENTS, RECEIVED, IN_PROGRESS, SUPPLEMENT_REQUESTED,
 CLOSED = (RETURNED, REJECTED, WITHDRAWN)
 REPEAT_VISIT = "repeat_visit"
 STEP_STATUSES = (IN_PROGRESS, SUPPLEMENT_REQUESTED)
+# guidance stages that are a request to supplement (form 02): at the counter, during
+# processing, and the one request a procedure's text allows during appraisal
+NOTICE_STAGES = ("intake", "processing", "appraisal")
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ class Dossier:
 
     def notices(self) -> list[dict]:
         """The supplement notices issued (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
-        return [g for g in self.guidance if g["stage"] in ("intake", "processing", "appraisal")]
+        return [g for g in self.guidance if g["stage"] in NOTICE_STAGES]
 
     def assign_code(self, code: str) -> None:
         """Give a dossier opened without its number (mã hồ sơ) the one drawn for it, in

@@ -154,7 +154,7 @@ def total_time(d: Dossier, calendar) -> Indicator:
 def step_times(d: Dossier, events: Sequence[Event], calendar) -> list[dict]:
     """Replay each step's clock from the history: working minutes used against the
     step's budget, per visit of a step (a send-back starts a new visit); `ended_seq` is
-    the event that ended the visit, `ended_at` its moment."""
+    the event that ended the visit."""
     proc, out, clock, current = d.procedure, [], None, None
     for e in events:
         before = (e.from_state or "").partition("@")
@@ -162,12 +162,10 @@ def step_times(d: Dossier, events: Sequence[Event], calendar) -> list[dict]:
         if before[0] == "in_progress" and (after[0] != "in_progress" or after[2] != before[2]) \
                 and after[0] != "supplement_requested" and clock is not None:
             clock.pause(e.at, calendar)
-            out.append(dict(current, used=clock.used, late=clock.used > clock.budget, ended_seq=e.seq,
-                            ended_at=e.at))
+            out.append(dict(current, used=clock.used, late=clock.used > clock.budget, ended_seq=e.seq))
             clock = None
         elif before[0] == "supplement_requested" and after[0] != "in_progress" and clock is not None:
-            out.append(dict(current, used=clock.used, late=clock.used > clock.budget, ended_seq=e.seq,
-                            ended_at=e.at))
+            out.append(dict(current, used=clock.used, late=clock.used > clock.budget, ended_seq=e.seq))
             clock = None
         if after[0] == "in_progress" and before[0] == "supplement_requested" and clock is not None:
             start = calendar.next_opening(e.at)

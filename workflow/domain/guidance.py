@@ -60,7 +60,6 @@ def give(d: Dossier, stage: str, at: datetime, actor: Actor, listed: list[str],
 
 
 APPRAISAL = "appraisal"
-NOTICE_STAGES = ("intake", "processing", APPRAISAL)  # stages of a form 02 notice
 
 
 def appraisal_request_open(d: Dossier) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from .appointment import close_of
 from .dossier import Dossier
 from .errors import DomainError, InvalidInput
 
@@ -51,21 +52,16 @@ def new_appointment(d: Dossier, requested, now: datetime, calendar) -> datetime:
         moment = requested
         day = moment.astimezone(calendar.tz).date()
         in_office = calendar.is_working_day(day) and (
-            calendar.next_opening(moment) == moment or moment == _close_of(day, calendar))
+            calendar.next_opening(moment) == moment or moment == close_of(day, calendar))
         if not in_office:
             raise InvalidInput("the new appointment must fall within office hours of a working day",
                                field="new_due_at")
     elif isinstance(requested, date):
         if not calendar.is_working_day(requested):
             raise InvalidInput(f"{requested:%d/%m/%Y} is not a working day", field="new_due_at")
-        moment = _close_of(requested, calendar)
+        moment = close_of(requested, calendar)
     else:
         raise InvalidInput("new_due_at is required (a date or a date-time)", field="new_due_at")
     if moment <= d.appointment_at:
         raise InvalidInput("the new date must be after the current appointment", field="new_due_at")
     return moment
-
-
-def _close_of(day: date, calendar) -> datetime:
-    """The end of office hours on a working day."""
-    return calendar.add_working_minutes(calendar.opening_of(day), calendar.minutes_per_day)

@@ -123,11 +123,6 @@ class Procedure:
             return self
         return _narrowed(self, code)
 
-    @property
-    def base(self) -> "Procedure":
-        """The procedure before narrowing to a case (what the catalog publishes)."""
-        return self.extra.get("base", self) if self.case else self
-
     def applies_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
@@ -145,4 +140,4 @@ def _narrowed(p: Procedure, code: str) -> Procedure:
         same_day=case.same_day if case.same_day is not None else (
             p.same_day if case.processing_days is None else False),
         documents=p.documents + tuple(d for d in case.documents if d.code not in known),
-        fee=case.fee or p.fee, extra={**p.extra, "base": p})
+        fee=case.fee or p.fee)

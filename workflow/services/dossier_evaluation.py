@@ -5,6 +5,7 @@ The bands are in workflow.domain.evaluation; this module gathers the facts they 
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, time
 
 from sqlalchemy import and_, func, or_, select
@@ -49,20 +50,18 @@ def online_service(conn: Connection, agency: str, moment: datetime, now: datetim
 
 
 def facts_for(conn: Connection, d: Dossier, now: datetime, tz) -> evaluation.Facts:
-    own = facts_for_without_online(conn, d)
     moment = d.received_at or d.created_at
-    return evaluation.Facts(feedback=own.feedback, complaint=own.complaint,
-                            online=online_service(conn, d.receiving_agency, moment, now, tz) if moment else None)
+    return dataclasses.replace(own_facts(conn, d),
+                               online=online_service(conn, d.receiving_agency, moment, now, tz) if moment else None)
 
 
 def evaluation_of(ctx: Context, code: str) -> dict:
     """The nine indicators of a dossier, scored now from its records."""
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
-        d = uow.dossiers.get(code)
+        d, events = uow.dossiers.get_with_history(code)
         if d is None:
             raise NotFound(f"no dossier '{code}'", field="code")
-        events = uow.dossiers.events(d.id)
         facts = facts_for(uow.conn, d, now, ctx.calendar.tz)
         answered = uow.conn.execute(select(func.count()).select_from(
             survey_responses.join(surveys, surveys.c.id == survey_responses.c.survey_id))
@@ -114,15 +113,13 @@ def rollup(ctx: Context, scope, first, last) -> dict:
         online_cache: dict[tuple, evaluation.OnlineService] = {}
         agencies, officers = {}, {}
         for code in codes:
-            dossier = uow.dossiers.get(code)
-            events = uow.dossiers.events(dossier.id)
+            dossier, events = uow.dossiers.get_with_history(code)
             month = (dossier.received_at or dossier.created_at).astimezone(tz).strftime("%Y-%m")
             key = (dossier.receiving_agency, month)
             if key not in online_cache:
                 online_cache[key] = online_service(conn, dossier.receiving_agency,
                                                    dossier.received_at or dossier.created_at, now, tz)
-            facts = facts_for_without_online(conn, dossier)
-            facts = evaluation.Facts(feedback=facts.feedback, complaint=facts.complaint, online=online_cache[key])
+            facts = dataclasses.replace(own_facts(conn, dossier), online=online_cache[key])
             ev = evaluation.evaluate(dossier, events, ctx.calendar, facts, now)
             points = {i.code: i.points for i in ev.indicators}
             ready_month = (dossier.result_ready_at or dossier.closed_at).astimezone(tz).strftime("%Y-%m")
@@ -146,7 +143,7 @@ def rollup(ctx: Context, scope, first, last) -> dict:
             "officers": officer_rows, "basis": "Thông tư 01/2018/TT-VPCP, Điều 15"}
 
 
-def facts_for_without_online(conn: Connection, d: Dossier) -> evaluation.Facts:
+def own_facts(conn: Connection, d: Dossier) -> evaluation.Facts:
     """The dossier's own facts (feedback items, complaint); the online service is the
     agency's month, computed once per month by the caller."""
     f = survey_feedback.c
