@@ -25,7 +25,6 @@ from workflow.domain.errors import DomainError, InvalidInput
 JSON_MAX_DEPTH = 32
 DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)
 ID_MAX = 2**31 - 1       # integer columns; a larger id cannot exist
-QUERY_MAX = 500          # characters of one query or form value outside free text
 URL_MAX = 4096           # characters of path plus query string (414 beyond)
 
 # refused everywhere: C0 except TAB LF CR, DEL, C1, bidi controls, surrogates, non-characters
