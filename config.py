@@ -75,6 +75,7 @@ class Base:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session (forms stay open all day)
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
     LOGIN_LOCK_MINUTES = int(_env("LOGIN_LOCK_MINUTES", 15))
+    LOGIN_DEVICE_DAYS = int(_env("LOGIN_DEVICE_DAYS", 90))  # a known browser's device cookie
     # reverse proxies in front of gunicorn that append to X-Forwarded-For/-Proto: the client's
     # address (rate limits) is read that many hops back; 0: clients connect directly
     PROXY_COUNT = int(_env("PROXY_COUNT", 0))

@@ -16,7 +16,7 @@ from tasks import beat_lock
 from workflow.adapters.mail import SmtpSender
 from workflow.adapters.sms import sms_sender
 from workflow.bootstrap import build_context
-from workflow.services import deadlines, outbox, report_rollup
+from workflow.services import deadlines, outbox, report_rollup, sign_in
 from workflow.services.notifications import mail_handlers
 from workflow.services import survey_delivery
 from workflow.services.survey_config import survey_config
@@ -44,7 +44,8 @@ app.conf.update(
     task_default_queue="default",
     task_routes={"motcua.outbox.*": {"queue": "notifications"},
                  "motcua.deadlines.*": {"queue": "sweeps"}, "motcua.surveys.*": {"queue": "sweeps"},
-                 "motcua.reports.*": {"queue": "sweeps"}},
+                 "motcua.reports.*": {"queue": "sweeps"},
+                 "motcua.logins.*": {"queue": "sweeps"}},
     beat_schedule={
         "relay-outbox": {"task": "motcua.outbox.relay",
                          "schedule": settings["OUTBOX_INTERVAL_SECONDS"]},
@@ -55,6 +56,7 @@ app.conf.update(
                          "options": {"expires": settings["SURVEY_SWEEP_SECONDS"]}},
         # the II.06a daily rollup: a no-op but for the first run after midnight
         "report-rollup": {"task": "motcua.reports.rollup", "schedule": 3600, "options": {"expires": 3600}},
+        "login-prune": {"task": "motcua.logins.prune", "schedule": 3600, "options": {"expires": 3600}},
     },
 )
 
@@ -115,6 +117,12 @@ def sweep_deadlines() -> dict:
 def refresh_report_rollup() -> dict:
     """Roll up the dossiers closed before today (safe twice: a second run adds nothing)."""
     return report_rollup.refresh_now(context())
+
+
+@app.task(name="motcua.logins.prune")
+def prune_login_counts() -> int:
+    """Forget failed-login counts whose window has ended (workflow.services.sign_in)."""
+    return sign_in.prune(context())
 
 
 @app.task(name="motcua.surveys.sweep")

@@ -8,30 +8,31 @@ two apps in one process (tests) never share counts.
 
 The status lookup also counts *misses* per dossier code and per address (a wrong code or
 wrong four digits): the four digits cannot be enumerated, from one place or from many.
-Account lock-out after repeated failed logins is separate (workflow.adapters.users).
+Those counts are reserved *before* the lookup in one atomic increment each and given back
+when the lookup finds its dossier (`reserve_misses`), so twenty simultaneous guesses get
+no more answers than twenty in a row; they run in fixed windows that open at the first
+miss. Account lock-out after repeated failed logins is separate
+(workflow.services.sign_in).
 """
 from __future__ import annotations
+
+import logging
 
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.storage import MemoryStorage
+
+log = logging.getLogger(__name__)
 
 
 def by_address() -> str:
     return get_remote_address()
 
 
-def by_code() -> str:
-    """The dossier code as the status lookup reads it."""
-    return "code:" + (request.values.get("ma") or "").strip().upper()
-
-
 def misses_by_address() -> str:
     return "miss:" + get_remote_address()
-
-
-def missed(response) -> bool:
-    return response.status_code == 404
 
 
 def _setting(name: str):
@@ -43,9 +44,8 @@ def _setting(name: str):
 SURVEY = ("RATELIMIT_SURVEY", by_address, None, None, "survey")
 LIMITS = {
     "auth.login": [("RATELIMIT_LOGIN", by_address, None, ["POST"], None)],
-    "public.status": [("RATELIMIT_STATUS_LOOKUP", by_address, None, ["POST"], None),
-                      ("RATELIMIT_STATUS_MISSES", by_code, missed, ["POST"], None),
-                      ("RATELIMIT_STATUS_MISSES", misses_by_address, missed, ["POST"], None)],
+    # misses: reserve_misses, called by the view itself
+    "public.status": [("RATELIMIT_STATUS_LOOKUP", by_address, None, ["POST"], None)],
     "survey_pages.survey": [SURVEY],
     "api_surveys.get_survey": [SURVEY],
     "api_surveys.answer_survey": [SURVEY],
@@ -70,3 +70,41 @@ def init_app(app, on_breach: dict | None = None) -> Limiter:
         app.view_functions[endpoint] = view
     app.extensions["motcua_limiter"] = limiter
     return limiter
+
+
+class Reservation:
+    """Places taken in the miss counts by one lookup, to give back if it finds its dossier."""
+
+    def __init__(self, storage, taken: list[tuple[str, int]]):
+        self.storage, self.taken = storage, taken
+
+    def give_back(self) -> None:
+        for key, expiry in self.taken:
+            self.storage.incr(key, expiry, amount=-1)
+
+
+def _storage():
+    """The limiter's storage (its in-memory fallback while Redis is down)."""
+    limiter = current_app.extensions["motcua_limiter"]
+    try:
+        storage = limiter.limiter.storage
+        storage.get(current_app.config["RATELIMIT_KEY_PREFIX"] + ":probe")
+        return storage
+    except Exception:  # Redis down: count in this process rather than refuse service
+        log.warning("rate-limit storage unavailable: counting misses in memory")
+        return current_app.extensions.setdefault("motcua_miss_fallback", MemoryStorage())
+
+
+def reserve_misses(code: str) -> Reservation | None:
+    """Count this lookup as a miss of `code` and of the client's address, atomically; None
+    (and nothing counted) when either count is already full."""
+    storage, prefix = _storage(), current_app.config["RATELIMIT_KEY_PREFIX"]
+    taken = []
+    for item in parse_many(current_app.config["RATELIMIT_STATUS_MISSES"]):
+        for subject in ("code:" + code, misses_by_address()):
+            key = f"{prefix}:misses:{item.key_for(subject)}"
+            taken.append((key, item.get_expiry()))
+            if storage.incr(key, item.get_expiry()) > item.amount:
+                Reservation(storage, taken).give_back()
+                return None
+    return Reservation(storage, taken)

@@ -3,7 +3,8 @@ digits of the phone number given at the counter. The answer is the status, the c
 stage and the appointment, never a name, a number or a document.
 
 Failed guesses are counted per dossier code and per client address (web/limits.py, in
-Redis in production), so the four digits cannot simply be enumerated.
+Redis in production), so the four digits cannot simply be enumerated: every well-formed
+lookup takes its place in both counts before it looks, and gives it back if it finds.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from workflow.adapters.agencies import agency_names
 from workflow.domain.errors import NotFound
 from workflow.services import dossiers as use_cases
 
-from . import inputs
+from . import inputs, limits
 
 bp = Blueprint("public", __name__)
 DIGITS = 4
@@ -52,6 +53,9 @@ def status():
     if not code or len(digits) != DIGITS:
         error, status_code = _("Nhập mã hồ sơ và đúng 4 số cuối của số điện thoại."), 422
     else:
+        reservation = limits.reserve_misses(code)
+        if reservation is None:
+            return too_many_tries(None)
         try:
             dossier, _events = use_cases.get(current_app.extensions["motcua"], code)
         except NotFound:
@@ -59,6 +63,7 @@ def status():
         if dossier is None or not _matches(dossier.applicant.phone, digits):
             error, status_code = _("Không tìm thấy hồ sơ với mã và số điện thoại đã nhập."), 404
         else:
+            reservation.give_back()
             found = public_view(dossier)
     return render_template("public/status.html", code=code, found=found, error=error), status_code
 

@@ -70,6 +70,46 @@ def test_status_lookup_counts_misses_per_code_from_any_address(ctx, db_url, toke
     assert statuses == [404, 404, 404, 429]
 
 
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_simultaneous_guesses_get_no_more_answers_than_the_limit(ctx, db_url, tokens, api, storage,
+                                                                 request):
+    settings = dict(RATELIMIT_STATUS_MISSES="10 per 15 minutes", RATELIMIT_STATUS_LOOKUP="100 per minute")
+    if storage == "redis":
+        url, prefix = request.getfixturevalue("redis_url")
+        settings.update(RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix)
+    app = make(ctx, db_url, **settings)
+    code = World(app, api, None).dossier()  # phone ends 4321
+    statuses, start = [], threading.Barrier(20)
+
+    def guess(i):
+        client = from_address(app.test_client(), f"198.18.0.{i}")
+        start.wait()
+        statuses.append(client.post("/tra-cuu", data={"ma": code, "so": f"{i:04d}"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [404] * 10 + [429] * 10
+    # the owner is held up as well until the window ends: the code is under attack
+    assert from_address(app.test_client(), "198.18.1.1").post(
+        "/tra-cuu", data={"ma": code, "so": "4321"}).status_code == 429
+
+
+def test_a_refused_lookup_takes_no_place_in_another_count(ctx, db_url, tokens, api):
+    """An address that is out of tries cannot use up a stranger's dossier code."""
+    app = make(ctx, db_url, RATELIMIT_STATUS_MISSES="3 per 15 minutes")
+    code = World(app, api, None).dossier()
+    roamer = from_address(app.test_client(), "192.0.2.201")
+    for i in range(3):
+        assert roamer.post("/tra-cuu", data={"ma": f"T1-260302-{9100 + i}", "so": "1111"}).status_code == 404
+    for _ in range(5):
+        assert roamer.post("/tra-cuu", data={"ma": code, "so": "1111"}).status_code == 429
+    owner = from_address(app.test_client(), "192.0.2.202")
+    assert owner.post("/tra-cuu", data={"ma": code, "so": "4321"}).status_code == 200
+
+
 def test_survey_page_and_api_are_limited(ctx, db_url, tokens):
     app = make(ctx, db_url, RATELIMIT_SURVEY="2 per minute")
     page = from_address(app.test_client(), "203.0.113.50")

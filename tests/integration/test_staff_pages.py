@@ -60,15 +60,17 @@ def test_login_lock_out_and_unlock(web, clock):
 def test_admin_unlocks_and_password_change_ends_sessions(web, engine):
     clerk = login(web, "clerk")
     admin = login(web, "root")
-    from workflow.adapters.users import user_by_id
     from workflow.adapters.tables import users
     with engine.connect() as conn:
         uid = conn.execute(select(users.c.id).where(users.c.username == "clerk")).scalar_one()
     for _ in range(5):
         web.test_client().post("/dang-nhap", data={"username": "clerk", "password": "x"})
+    right = {"username": "clerk", "password": "pw-clerk"}
+    assert web.test_client().post("/dang-nhap", data=right).status_code == 429  # a new browser waits
+    assert "Tạm khóa đến" in admin.get("/quan-tri/nguoi-dung").get_data(as_text=True)
     assert admin.post(f"/quan-tri/nguoi-dung/{uid}", data={"op": "unlock"}).status_code == 303
-    with engine.connect() as conn:
-        assert user_by_id(conn, uid).locked_until is None
+    assert "Tạm khóa đến" not in admin.get("/quan-tri/nguoi-dung").get_data(as_text=True)
+    assert web.test_client().post("/dang-nhap", data=right).status_code == 302
     assert clerk.get("/quay").status_code == 200
     r = admin.post(f"/quan-tri/nguoi-dung/{uid}", data={"op": "password", "password": "mot-mat-khau-moi"})
     assert r.status_code == 303

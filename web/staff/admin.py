@@ -2,11 +2,11 @@
 agencies. Only administrators reach these pages; they manage people, not dossiers."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from workflow.adapters import agencies as agency_store, users as user_store
+from workflow.adapters import agencies as agency_store, login_throttle, users as user_store
 from web.trail_export import csv_response
 from workflow.domain.errors import DomainError, NotFound
 from workflow.services import audit_trail
@@ -33,7 +33,9 @@ def users():
     with ctx().engine.connect() as conn:
         rows = user_store.list_users(conn)
         agencies = agency_store.list_agencies(conn)
-    return render_template("staff/users.html", users=rows, agencies=agencies,
+        locks = login_throttle.locked_accounts(conn, [r.username for r in rows], ctx().now(),
+                                               current_app.config["LOGIN_MAX_FAILURES"])
+    return render_template("staff/users.html", users=rows, agencies=agencies, locks=locks,
                            roles=user_store.ROLES, now=ctx().now())
 
 

@@ -1,5 +1,6 @@
 """Staff login (đăng nhập) with Flask-Login: password check, lock-out after repeated
-failures, and the `staff_required` guard every staff page uses.
+failures (per known browser and per account from unknown ones: workflow.services.sign_in,
+web/staff/device_cookie.py), and the `staff_required` guard every staff page uses.
 
 The session holds the user id plus a fingerprint of the password hash, so changing a
 password (or deactivating the account) ends every open session of that person.
@@ -19,8 +20,10 @@ from wtforms.validators import DataRequired, Length
 
 from workflow.adapters import users as user_store
 from workflow.domain.dossier import Actor
+from workflow.services import sign_in
 
 from ..i18n import safe_next
+from . import device_cookie
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -105,16 +108,18 @@ def login():
     status = 200
     if form.validate_on_submit():
         cfg = current_app.config
-        ctx = current_app.extensions["motcua"]
-        with ctx.engine.begin() as conn:
-            row, outcome = user_store.authenticate(
-                conn, form.username.data.strip(), form.password.data, ctx.now(),
-                cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
+        username = form.username.data.strip()
+        row, outcome = sign_in.attempt(
+            current_app.extensions["motcua"], username, form.password.data,
+            device_cookie.nonce_for(username),
+            sign_in.Policy(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"]))
         if outcome == "ok":
             _fresh_session()
             session.permanent = True
             login_user(StaffUser(row))
-            return redirect(target or url_for(HOME[row.role]))
+            response = redirect(target or url_for(HOME[row.role]))
+            device_cookie.remember(response, row.username)
+            return response
         if outcome == "locked":
             status = 429
             flash(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau "

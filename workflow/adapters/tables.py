@@ -76,10 +76,17 @@ users = Table(
     Column("password_hash", Text),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", TS, nullable=False),
-    # staff login (migration 0005): lock-out after repeated failures
-    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
-    Column("locked_until", TS),
-    Column("last_login_at", TS),
+    Column("last_login_at", TS),  # staff login (migration 0005)
+)
+
+# failed-login counts per device or per account from untrusted clients (migration 0018,
+# workflow.adapters.login_throttle); the key is a digest, never the typed username
+login_throttles = Table(
+    "login_throttles", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_ends", TS, nullable=False),
+    Index("ix_login_throttles_window_ends", "window_ends"),
 )
 
 api_tokens = Table(

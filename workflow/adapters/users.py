@@ -1,14 +1,15 @@
 """Staff accounts (cán bộ, công chức) and their API tokens.
 
 Passwords are stored as salted scrypt hashes (werkzeug.security); API tokens as SHA-256
-digests, so a leaked database does not leak usable credentials. Page logins count
-failures in the users table, so a lock-out holds across every web process.
+digests, so a leaked database does not leak usable credentials. Failed page logins are
+counted by workflow.adapters.login_throttle, in the database, so a lock-out holds across
+every web process.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -17,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workflow.domain.dossier import Actor
 from workflow.domain.errors import InvalidInput, NotFound
 
+from . import login_throttle
 from . import pg_statements as pg
 from .tables import agencies, api_tokens, users
 
@@ -85,32 +87,21 @@ def actor_for_token(conn: Connection, token: str) -> Actor | None:
 
 # -- page logins and administration --------------------------------------------------
 USER_COLUMNS = (users.c.id, users.c.username, users.c.full_name, users.c.role, users.c.agency,
-                users.c.password_hash, users.c.active, users.c.failed_logins, users.c.locked_until,
-                users.c.last_login_at, users.c.created_at)
+                users.c.password_hash, users.c.active, users.c.last_login_at, users.c.created_at)
 
 
-def authenticate(conn: Connection, username: str, password: str, now: datetime,
-                 max_failures: int = 5, lock_minutes: int = 15):
-    """Returns (row, outcome) with outcome 'ok' | 'invalid' | 'locked'. The failure count
-    grows in SQL, so two processes guessing at once still reach the lock."""
+def check_credentials(conn: Connection, username: str, password: str, now: datetime):
+    """The active account these credentials open, or None. An unknown username costs one
+    hash check as a known one does, so timing does not tell them apart. Lock-outs are the
+    caller's (workflow.adapters.login_throttle)."""
     row = conn.execute(select(*USER_COLUMNS).where(users.c.username == username)).first()
     if row is None or not row.password_hash:
         check_password_hash(_DUMMY_HASH, password)
-        return None, "invalid"
-    if row.locked_until is not None and row.locked_until > now:
-        return None, "locked"
+        return None
     if not check_password_hash(row.password_hash, password) or not row.active:
-        failures = conn.execute(update(users).where(users.c.id == row.id)
-                                .values(failed_logins=users.c.failed_logins + 1)
-                                .returning(users.c.failed_logins)).scalar_one()
-        if failures >= max_failures:
-            conn.execute(update(users).where(users.c.id == row.id).values(
-                failed_logins=0, locked_until=now + timedelta(minutes=lock_minutes)))
-            return None, "locked"
-        return None, "invalid"
-    conn.execute(update(users).where(users.c.id == row.id).values(
-        failed_logins=0, locked_until=None, last_login_at=now))
-    return row, "ok"
+        return None
+    conn.execute(update(users).where(users.c.id == row.id).values(last_login_at=now))
+    return row
 
 
 def user_by_id(conn: Connection, user_id: int):
@@ -150,10 +141,14 @@ def set_password(conn: Connection, user_id: int, password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
     done = conn.execute(update(users).where(users.c.id == user_id).values(
-        password_hash=generate_password_hash(password), failed_logins=0, locked_until=None)).rowcount
+        password_hash=generate_password_hash(password))).rowcount
     if not done:
         raise NotFound(f"no user {user_id}", field="user")
+    unlock(conn, user_id)
 
 
 def unlock(conn: Connection, user_id: int) -> None:
-    conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
+    """End the lock-out of the account's untrusted clients (an administrator's action)."""
+    username = conn.execute(select(users.c.username).where(users.c.id == user_id)).scalar()
+    if username is not None:
+        login_throttle.clear(conn, login_throttle.subject_key(login_throttle.UNTRUSTED, username))
