@@ -24,6 +24,7 @@ run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/run-dev.sh
 
 test: setup-dev
+	$(DOCS_BUILD)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the documentation site (docs/, mkdocs.yml): strict, so a broken link or anchor fails;
