@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export FLASK_APP = web
 
-.PHONY: run test setup setup-dev bench clean translations
+.PHONY: run test setup setup-dev bench clean translations docs docs-serve setup-docs
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,20 @@ run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/run-dev.sh
 
 test: setup-dev
+	$(DOCS_BUILD)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the documentation site (docs/, mkdocs.yml): strict, so a broken link or anchor fails;
+# docs/hooks.py writes the REST API's OpenAPI document from the app before each build
+DOCS_BUILD = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+setup-docs: setup
+	$(BIN)/pip install --quiet -r requirements-docs.txt
+
+docs: setup-docs
+	$(DOCS_BUILD)
+
+docs-serve: setup-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict
 
 # every benchmark beside its reference, one table (BENCH_ARGS=--quick for a smoke run)
 bench: setup-dev
@@ -40,4 +53,4 @@ translations: setup
 	$(BIN)/pybabel compile -d web/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache site

@@ -25,7 +25,7 @@ def _dates(name: str) -> tuple[str, ...]:
 class Base:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'motcua.db'}")
-    # connections per process (README "Scaling out" sizes them against max_connections);
+    # connections per process (docs/how-to/scale-out.md sizes them against max_connections);
     # recycled before a firewall or pgbouncer drops them idle; checked at checkout
     DB_POOL_SIZE = int(_env("DB_POOL_SIZE", 10))
     DB_MAX_OVERFLOW = int(_env("DB_MAX_OVERFLOW", 10))

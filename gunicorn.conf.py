@@ -4,7 +4,7 @@ Every value comes from the environment so one file serves a laptop, a container 
 rack of web machines. Threads, not async workers: the app is blocking SQLAlchemy code.
 Each worker process builds its own database pool after the fork (no preload), so
 connections are never shared between processes. Size DB_POOL_SIZE to WEB_THREADS
-(README, "Scaling out").
+(docs/how-to/scale-out.md).
 """
 import os
 

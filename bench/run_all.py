@@ -172,7 +172,7 @@ def main(argv=None) -> int:
     ap.add_argument("--load-tool", choices=("wrk", "locust"), default=None,
                     help="HTTP load tool (default: wrk if installed, else locust)")
     # processes, not threads: on a small machine the API is CPU-bound, and threads of one
-    # process queue for its GIL while holding database row locks (README, Benchmarks)
+    # process queue for its GIL while holding database row locks (docs/benchmarks/index.md)
     ap.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1))
     ap.add_argument("--web-threads", type=int, default=1)
     ap.add_argument("--sweep-rows", type=int)

@@ -1,5 +1,5 @@
-"""Every input normalised and bounded at the edge, one rule per kind of value (README,
-"Input rules and limits").
+"""Every input normalised and bounded at the edge, one rule per kind of value
+(docs/reference/security.md, "Input rules and limits").
 
 - Text: Unicode NFC (decomposed Vietnamese is stored and printed composed). Characters
   that can never be meant in a form or a JSON string are refused, not guessed at: NUL and

@@ -32,7 +32,7 @@ def _rule(check):
     return AfterValidator(run)
 
 
-# the kinds of text an API body carries, each bounded (README, "Input rules and limits")
+# the kinds of text an API body carries, each bounded (docs/reference/security.md, "Input rules and limits")
 Name = Annotated[str, Field(min_length=1, max_length=200), _rule(inputs.name)]
 Line = Annotated[str, Field(min_length=1, max_length=40), _rule(inputs.line)]
 Defect = Annotated[str, Field(min_length=1, max_length=500), _rule(inputs.text)]
