@@ -24,6 +24,8 @@ from workflow.catalog.loader import load
 from workflow.domain.calendar import BusinessCalendar
 from workflow.services.context import Context
 
+from tests.server_log import server_log_is_clean, watch_log  # noqa: F401  (autouse: every test)
+
 HERE = Path(__file__).parent
 FIXTURE_CATALOG = HERE / "fixtures" / "catalog"
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -16,6 +16,8 @@ import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
+from tests import server_log
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -93,8 +95,9 @@ def wait_for(predicate, timeout=30.0, every=0.2):
 
 
 @pytest.fixture
-def start_celery(tmp_path):
-    """start_celery(env, 'worker'|'beat', *args) -> Popen; all are stopped after the test."""
+def start_celery(tmp_path, request):
+    """start_celery(env, 'worker'|'beat', *args) -> Popen; all are stopped after the test,
+    and their logs are checked for unhandled errors (tests/server_log.py)."""
     procs = []
 
     def start(env: dict, role: str, *args):
@@ -105,6 +108,7 @@ def start_celery(tmp_path):
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log,
                                 stderr=subprocess.STDOUT)
         proc.log_path = tmp_path / f"{role}-{len(procs)}.log"
+        server_log.watch(request, proc.log_path)
         procs.append(proc)
         return proc
 

@@ -36,6 +36,7 @@ def test_one_beat_schedules_and_a_standby_takes_over(pg_ctx, db_url, redis_url, 
     wait_for(lambda: SENDING in log_of(second), timeout=30)
 
 
+@pytest.mark.expected_errors(r"lost the schedule lock's connection .*: stopping this beat")  # provoked
 def test_a_beat_that_loses_the_lock_connection_stops(pg_ctx, db_url, redis_url, start_celery, engine):
     beat = start_celery(worker_env(db_url, redis_url, 1), "beat")
     wait_for(lambda: SENDING in log_of(beat), timeout=60)

@@ -42,7 +42,7 @@ def healthy(base: str) -> bool:
 
 
 @pytest.fixture
-def server(tmp_path, smtp):
+def server(tmp_path, smtp, watch_log):
     """The product as `make run` serves it: migrated SQLite, demo data, run-dev.sh."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -56,6 +56,8 @@ def server(tmp_path, smtp):
     for args in (["db", "upgrade"], ["demo", "load"]):
         done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
+    for name in ("run.log", "instance/worker.log", "instance/beat.log"):
+        watch_log(tmp_path / name)
     log = open(tmp_path / "run.log", "w")
     proc = subprocess.Popen(["bash", "scripts/run-dev.sh"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -152,6 +152,8 @@ def live(engine, catalog):
     return Context(engine=engine, calendar=BusinessCalendar())
 
 
+@pytest.mark.expected_errors(  # the broker is stopped on purpose: worker and beat say so
+    r"consumer: Cannot connect to redis", r"Couldn't apply scheduled task [\w-]+: Error 111")
 def test_redis_stopped_and_started_during_closings(live, db_url, smtp, start_celery, engine, tmp_path):
     broker = PrivateRedis()
     try:
@@ -187,6 +189,8 @@ def test_redis_stopped_and_started_during_closings(live, db_url, smtp, start_cel
 
 # -- a Celery worker killed with SIGKILL mid-task ----------------------------------------
 @pytest.mark.parametrize("victim", ["pool-process", "whole-worker"])
+@pytest.mark.expected_errors(  # the pool process is killed on purpose: Celery reports it
+    r"exited with 'signal 9 \(SIGKILL\)'", r"WorkerLostError\('Worker exited prematurely: signal 9")
 def test_worker_killed_mid_task_redoes_it_once(live, db_url, redis_url, start_celery, engine,
                                               tmp_path, victim):
     inbox = SlowInbox(delay=2.0)  # waits before accepting the recipient: the kill lands there

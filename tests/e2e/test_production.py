@@ -65,7 +65,8 @@ def survey_mail(inbox):
     return next((m for m in inbox.messages if m["Message-ID"].startswith("<survey-")), None)
 
 
-def test_production_start_serves_a_dossier_from_intake_to_survey(fresh_pg, redis_url, smtp, tmp_path):
+def test_production_start_serves_a_dossier_from_intake_to_survey(fresh_pg, redis_url, smtp, tmp_path,
+                                                                  watch_log):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "MOTCUA_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
@@ -78,6 +79,7 @@ def test_production_start_serves_a_dossier_from_intake_to_survey(fresh_pg, redis
            "STOP_TIMEOUT": "40",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     log_path = tmp_path / "run-prod.log"
+    watch_log(log_path)
     log = open(log_path, "w")
     proc = subprocess.Popen(["bash", "scripts/run-prod.sh"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)

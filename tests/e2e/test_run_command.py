@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_embedded_setup_serves_and_mails(tmp_path, smtp):
+def test_embedded_setup_serves_and_mails(tmp_path, smtp, watch_log):
     port = free_port()
     env = {**os.environ, "MOTCUA_INSTANCE": str(tmp_path / "instance"), "MOTCUA_ENV": "development",
            "PORT": str(port), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
@@ -31,6 +31,8 @@ def test_embedded_setup_serves_and_mails(tmp_path, smtp):
         assert done.returncode == 0, done.stderr
     token = subprocess.run(flask + ["users", "token", "canbo.motcua"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=60).stdout.strip()
+    for name in ("run.log", "instance/worker.log", "instance/beat.log"):
+        watch_log(tmp_path / name)
     log = open(tmp_path / "run.log", "w")
     proc = subprocess.Popen(["bash", "scripts/run-dev.sh"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -187,6 +187,7 @@ def fetch(url: str, headers: dict | None = None) -> int:
         return exc.code
 
 
+@pytest.mark.expected_errors(r"RuntimeError: database went away")  # provoked, to log a token-bearing URL
 def test_no_token_in_any_log_line(ctx, db_url, tokens, api, caplog, monkeypatch):
     """A real development server (werkzeug writes its access log) and the app's own error
     log, at DEBUG: neither the bearer token nor the survey link's token appears."""
