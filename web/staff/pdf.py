@@ -1,5 +1,6 @@
 """PDF of the counter's slips with fpdf2 and the Roboto font from the `font-roboto`
-package (full Vietnamese coverage, installed by pip: no system fonts needed).
+package (full Vietnamese coverage, installed by pip), with Noto fallback fonts for the
+letters of other scripts a name or a reason may hold (web/staff/pdf_fonts.py).
 
 The layout follows the print page: agency and national motto, title, body, documents
 table, signatures; the receipt carries the QR code of the public status page, drawn as
@@ -14,6 +15,7 @@ from font_roboto import font_directory
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from .pdf_fonts import Cover
 from .printed import qr_matrix
 
 FONTS = Path(font_directory)
@@ -25,8 +27,26 @@ def _when(value, tz: str, fmt: str = "%H giờ %M phút, ngày %d/%m/%Y") -> str
     return value.astimezone(ZoneInfo(tz)).strftime(fmt) if value else "—"
 
 
+class SlipPDF(FPDF):
+    """An FPDF that, before it lays out a text, adds the fallback fonts that text needs
+    (every text of the slips goes through multi_cell, table cells too)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._cover = Cover(FONTS / "Roboto-Regular.ttf")
+
+    def multi_cell(self, w, h=None, text="", *args, **kw):
+        added = self._cover.needs(text)
+        if added:
+            for fallback, path in added:
+                self.add_font(fallback.family, "", str(path), collection_font_number=fallback.face)
+            self.set_fallback_fonts([f.family for f in self._cover.added], exact_match=False)
+            self.set_text_shaping(True)  # Arabic joins and runs right to left, marks sit right
+        return super().multi_cell(w, h, text, *args, **kw)
+
+
 def _pdf(title: str) -> FPDF:
-    pdf = FPDF(format="A4")
+    pdf = SlipPDF(format="A4")
     pdf.set_title(title)
     pdf.set_author("motcua")
     pdf.set_margins(18, 15, 18)
