@@ -3,6 +3,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     MOTCUA_ENV=production MOTCUA_INSTANCE=/var/lib/motcua
 WORKDIR /app
+# Noto fonts for names in other scripts on the printed PDF slips (web/staff/pdf_fonts.py)
+COPY scripts/install-fonts.sh scripts/
+RUN bash scripts/install-fonts.sh && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .

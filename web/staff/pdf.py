@@ -1,5 +1,6 @@
 """PDF of the counter's slips with fpdf2 and the Roboto font from the `font-roboto`
-package (full Vietnamese coverage, installed by pip: no system fonts needed).
+package (full Vietnamese coverage, installed by pip), with Noto fallback fonts for the
+letters of other scripts a name or a reason may hold (web/staff/pdf_fonts.py).
 
 The layout follows the print page: agency and national motto, title, body, documents
 table, signatures; the receipt carries the QR code of the public status page, drawn as
@@ -14,6 +15,7 @@ from font_roboto import font_directory
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from .pdf_fonts import Cover
 from .printed import qr_matrix
 
 FONTS = Path(font_directory)
@@ -25,8 +27,26 @@ def _when(value, tz: str, fmt: str = "%H giờ %M phút, ngày %d/%m/%Y") -> str
     return value.astimezone(ZoneInfo(tz)).strftime(fmt) if value else "—"
 
 
+class SlipPDF(FPDF):
+    """An FPDF that, before it lays out a text, adds the fallback fonts that text needs
+    (every text of the slips goes through multi_cell, table cells too)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._cover = Cover(FONTS / "Roboto-Regular.ttf")
+
+    def multi_cell(self, w, h=None, text="", *args, **kw):
+        added = self._cover.needs(text)
+        if added:
+            for fallback, path in added:
+                self.add_font(fallback.family, "", str(path), collection_font_number=fallback.face)
+            self.set_fallback_fonts([f.family for f in self._cover.added], exact_match=False)
+            self.set_text_shaping(True)  # Arabic joins and runs right to left, marks sit right
+        return super().multi_cell(w, h, text, *args, **kw)
+
+
 def _pdf(title: str) -> FPDF:
-    pdf = FPDF(format="A4")
+    pdf = SlipPDF(format="A4")
     pdf.set_title(title)
     pdf.set_author("motcua")
     pdf.set_margins(18, 15, 18)
@@ -67,9 +87,19 @@ def _line(pdf: FPDF, label: str, value: str) -> None:
     pdf.multi_cell(0, 6, f"{label}{value}", markdown=False, **NL)
 
 
+def _lines(pdf: FPDF, width: float, text: str) -> list[str]:
+    """`text` wrapped as multi_cell would wrap it at `width` with the current font."""
+    return pdf.multi_cell(width, 6, text, dry_run=True, output="LINES")
+
+
 def _signatures(pdf: FPDF, left: tuple[str, str], right: tuple[str, str]) -> None:
     pdf.ln(6)
-    y = pdf.get_y()
+    # both columns on one page: a long name must not push one of them onto the next
+    pdf.set_font("Roboto", "", 11)
+    tall = max(6 * len(_lines(pdf, 87, name)) for _, name in (left, right)) + 6 + 5 + 16
+    if pdf.get_y() + tall > pdf.page_break_trigger:
+        pdf.add_page()
+    y, bottom = pdf.get_y(), pdf.get_y()
     for i, (role, name) in enumerate((left, right)):
         pdf.set_xy(pdf.l_margin + i * 87, y)
         pdf.set_font("Roboto", "B", 11)
@@ -82,13 +112,31 @@ def _signatures(pdf: FPDF, left: tuple[str, str], right: tuple[str, str]) -> Non
         pdf.set_x(pdf.l_margin + i * 87)
         pdf.set_font("Roboto", "", 11)
         pdf.multi_cell(87, 6, name, align="C", **NL)
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_y(bottom)  # below the taller column, whichever it is
+
+
+ROW_LINES = 20  # lines of one table row at most (120 mm, two to a page): fpdf2 cannot split a row over pages
+
+
+def _fitting_rows(pdf: FPDF, rows, widths):
+    """The rows, each cut into rows of at most ROW_LINES lines: a reason of 2,000 characters
+    in a narrow column goes on in the next row (and page) instead of failing the PDF."""
+    for cells in rows:
+        # measured a little narrower than the cell, so the cut lines never wrap again
+        wrapped = [_lines(pdf, w - 1, str(c)) if str(c) else [""] for c, w in zip(cells, widths)]
+        if max(map(len, wrapped)) <= ROW_LINES:
+            yield cells
+            continue
+        for start in range(0, max(map(len, wrapped)), ROW_LINES):
+            yield ["\n".join(lines[start:start + ROW_LINES]) for lines in wrapped]
 
 
 def _table(pdf: FPDF, headings, rows, widths) -> None:
     pdf.set_font("Roboto", "", 10)
     with pdf.table(col_widths=widths, line_height=6, first_row_as_headings=True, text_align="LEFT",
                    headings_style=FontFace(emphasis="BOLD")) as table:
-        for cells in [headings, *rows]:
+        for cells in [headings, *_fitting_rows(pdf, rows, widths)]:
             row = table.row()
             for cell in cells:
                 row.cell(str(cell))
