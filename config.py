@@ -79,7 +79,7 @@ class Base:
     # reverse proxies in front of gunicorn that append to X-Forwarded-For/-Proto: the client's
     # address (rate limits) is read that many hops back; 0: clients connect directly
     PROXY_COUNT = int(_env("PROXY_COUNT", 0))
-    # rate limits (web/limits.py), per client address; counted in Redis when REDIS_URL is set
+    # rate limits (web/security/limits.py), per client address; counted in Redis when REDIS_URL is set
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = "motcua-limits"

@@ -20,7 +20,7 @@ threads = _int("WEB_THREADS", 4)                # requests in flight per process
 timeout = _int("WEB_TIMEOUT", 30)               # a worker silent this long is restarted
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)  # SIGTERM: finish requests in flight
 keepalive = _int("WEB_KEEPALIVE", 5)
-# longer request lines than the app accepts (web/inputs.py URL_MAX), so an over-long URL
+# longer request lines than the app accepts (web/security/inputs.py URL_MAX), so an over-long URL
 # gets the app's answer (JSON 414 on /api/), not gunicorn's own HTML page
 limit_request_line = 8190
 max_requests = _int("WEB_MAX_REQUESTS", 2000)   # recycle workers now and then, staggered
@@ -30,9 +30,9 @@ preload_app = False
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
 
 # logs to stdout/stderr for the process manager; the access log never shows query
-# strings, survey-link tokens, credentials or cookies (web/access_log.py)
+# strings, survey-link tokens, credentials or cookies (web/security/access_log.py)
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL") or "info"
-logger_class = "web.access_log.RedactingLogger"
+logger_class = "web.security.access_log.RedactingLogger"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

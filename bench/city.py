@@ -40,10 +40,13 @@ from config import get_config  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.domain.dossier import Actor  # noqa: E402
-from workflow.services import dashboard, report_rollup, reports, service_index  # noqa: E402
+from workflow.services.reports import service_index  # noqa: E402
+from workflow.services.reports import dashboard
+from workflow.services.reports import rollup as report_rollup
+from workflow.services.reports import statistics as reports
 from workflow.services.context import Context  # noqa: E402
-from workflow.services.sipas_report import sipas_report  # noqa: E402
-from workflow.services.survey_config import survey_config  # noqa: E402
+from workflow.services.surveys.sipas_report import sipas_report  # noqa: E402
+from workflow.services.surveys.config import survey_config  # noqa: E402
 
 TARGET_MS, TARGET_MB = 300, 200
 DEFAULT_NOW = "2026-11-27T16:00:00+07:00"

@@ -7,7 +7,7 @@ through HTTP (gunicorn + Flask) >= 0.4x pgbench TPS. One run measures all three:
 
 1. reference: `pgbench -i -s 10` then `pgbench -c C -j 2 -T N` on a fresh database;
 2. engine-only: C clients loop over intake -> forward x4 -> complete -> return_result
-   through `workflow.services.dossiers` (each intake or action = one transaction), spread
+   through `workflow.services.dossiers.use_cases` (each intake or action = one transaction), spread
    over P processes (one per core by default: as gunicorn or Celery run the engine; the
    threads of one process share its GIL);
 3. HTTP: gunicorn and wrk or locust (bench/http_load.py), intake only and full lifecycles.
@@ -39,9 +39,9 @@ from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.adapters.migrations import upgrade  # noqa: E402
 from workflow.adapters.users import create_user, issue_token  # noqa: E402
 from workflow.bootstrap import build_calendar  # noqa: E402
-from workflow.catalog.loader import load  # noqa: E402
+from workflow.services.importing.catalog import load  # noqa: E402
 from workflow.domain.dossier import Actor, Applicant  # noqa: E402
-from workflow.services import dossiers as use_cases  # noqa: E402
+from workflow.services.dossiers import use_cases  # noqa: E402
 from workflow.services.context import Context, utc_now  # noqa: E402
 from config import get_config  # noqa: E402
 

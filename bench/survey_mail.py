@@ -35,7 +35,7 @@ from http_load import free_port, stop  # noqa: E402
 from lifecycle import RUN, STAFF, STEPS, db_url, engine_context, prepare_bench_db, recreate_db  # noqa: E402
 from workflow.adapters.tables import outbox  # noqa: E402
 from workflow.domain.dossier import Actor, Applicant  # noqa: E402
-from workflow.services import dossiers as use_cases  # noqa: E402
+from workflow.services.dossiers import use_cases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = f"{RUN}_mail"

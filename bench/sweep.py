@@ -30,7 +30,7 @@ from lifecycle import PGBENCH_DB, RUN, db_url, prepare_bench_db, recreate_db, ru
 from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.bootstrap import build_calendar  # noqa: E402
 from workflow.services.context import Context  # noqa: E402
-from workflow.services.deadlines import sweep  # noqa: E402
+from workflow.services.deadlines.escalation import sweep  # noqa: E402
 
 DB = f"{RUN}_sweep"
 STEPS = [("TD", "T1.KT"), ("THUE", "TAX"), ("PD", "T1.LD"), ("TKQ", "T1")]

@@ -73,10 +73,10 @@ from workflow.adapters import survey_tally  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.adapters.migrations import upgrade  # noqa: E402
 from workflow.adapters.tables import procedures  # noqa: E402
-from workflow.catalog.loader import DEMO_DIR, load  # noqa: E402
+from workflow.services.importing.catalog import DEMO_DIR, load  # noqa: E402
 from workflow.domain import sipas  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
-from workflow.services.survey_config import load_versions, stored_id  # noqa: E402
+from workflow.services.surveys.config import load_versions, stored_id  # noqa: E402
 
 QUESTIONNAIRES = HERE.parent / "workflow" / "catalog" / "questionnaires"
 DAY = 480                      # working minutes in a day (08:00-12:00, 13:00-17:00)

@@ -16,11 +16,14 @@ from tasks import beat_lock
 from workflow.adapters.mail import SmtpSender
 from workflow.adapters.sms import sms_sender
 from workflow.bootstrap import build_context
-from workflow.services import deadlines, outbox, report_rollup, sign_in
-from workflow.services.notifications import mail_handlers
-from workflow.services import survey_delivery
-from workflow.services.survey_config import survey_config
-from workflow.services.surveys import survey_handlers
+from workflow.services.deadlines import escalation as deadlines
+from workflow.services.notifications import outbox
+from workflow.services.reports import rollup as report_rollup
+from workflow.services.accounts import sign_in
+from workflow.services.notifications.applicant_notices import mail_handlers
+from workflow.services.surveys import delivery as survey_delivery
+from workflow.services.surveys.config import survey_config
+from workflow.services.surveys.use_cases import survey_handlers
 
 log = logging.getLogger("motcua.tasks")
 settings = {k: getattr(get_config(), k) for k in dir(get_config()) if k.isupper()}
@@ -121,7 +124,7 @@ def refresh_report_rollup() -> dict:
 
 @app.task(name="motcua.logins.prune")
 def prune_login_counts() -> int:
-    """Forget failed-login counts whose window has ended (workflow.services.sign_in)."""
+    """Forget failed-login counts whose window has ended (workflow.services.accounts.sign_in)."""
     return sign_in.prune(context())
 
 

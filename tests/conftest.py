@@ -20,7 +20,7 @@ from workflow.adapters.database import make_engine
 from workflow.adapters.migrations import upgrade
 from workflow.adapters.repository import _PROCEDURE_CACHE
 from workflow.adapters.tables import metadata
-from workflow.catalog.loader import load
+from workflow.services.importing.catalog import load
 from workflow.domain.calendar import BusinessCalendar
 from workflow.services.context import Context
 

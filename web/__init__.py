@@ -12,7 +12,7 @@ from config import get_config
 from workflow.bootstrap import build_context
 from workflow.domain.errors import DomainError
 
-from .error_pages import html_error
+from web.errors.pages import html_error
 
 log = logging.getLogger("motcua.web")
 
@@ -44,36 +44,37 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.json.ensure_ascii = False
     app.extensions["motcua"] = context or build_context(app.config)
 
-    from .api.followup import bp as api_followup_bp
-    from .api.views import bp as api_bp
-    from .pages import bp as pages_bp
+    from web.api.followup import bp as api_followup_bp
+    from web.api.views import bp as api_bp
+    from web.citizen.catalog import bp as pages_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(api_followup_bp)
-    from .selfcheck import bp as selfcheck_bp
+    from web.citizen.selfcheck import bp as selfcheck_bp
     app.register_blueprint(selfcheck_bp)
     app.register_blueprint(pages_bp)
     _register_errors(app)
 
-    from . import i18n, public, staff
+    from web import i18n, staff
+    from web.citizen import status_lookup as public
     i18n.init_app(app)
     staff.init_app(app)
     app.register_blueprint(public.bp)
 
-    from .api.reports import bp as api_reports_bp
+    from web.api.reports import bp as api_reports_bp
     app.register_blueprint(api_reports_bp)
-    from .supervisor import bp as supervisor_bp
+    from web.supervisor.pages import bp as supervisor_bp
     app.register_blueprint(supervisor_bp)
-    from .api.surveys import bp as api_surveys_bp
+    from web.api.surveys import bp as api_surveys_bp
     app.register_blueprint(api_surveys_bp)
-    from .api.trail import bp as api_trail_bp
+    from web.api.trail import bp as api_trail_bp
     app.register_blueprint(api_trail_bp)
-    from . import survey_pages
+    from web.citizen import survey_pages
     survey_pages.init_app(app)
-    from . import limits  # after every limited view is registered
+    from web.security import limits  # after every limited view is registered
     limits.init_app(app, on_breach={"public.status": public.too_many_tries})
-    from . import log_filters
+    from web.security import log_filters
     log_filters.init_app(app)  # no bearer or survey-link token in any log line
-    from .cli import register
+    from web.cli.commands import register
     register(app)
     return app
 
@@ -90,7 +91,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         if not request.path.startswith("/api/"):  # a page: the error page, not the API's JSON
-            from .staff.access import domain_error_page
+            from web.staff.access import domain_error_page
             return domain_error_page(exc)
         return error_response(exc.status, exc.code, exc.message, exc.field,
                               allowed=exc.details.get("allowed"))
@@ -108,7 +109,7 @@ def _register_errors(app: Flask) -> None:
             return html_error(InternalServerError())
         return error_response(500, "internal", "unexpected error; it has been logged")
 
-    from .outage import register_outage_errors
+    from web.errors.outage import register_outage_errors
     register_outage_errors(app, error_response, unexpected)
-    from . import guard
+    from web.security import guard
     guard.init_app(app, error_response)  # before any other before_request (CSRF reads the form)

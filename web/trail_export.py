@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response
 
 from workflow.adapters.export import csv_stream
-from workflow.services import audit_trail
+from workflow.services.dossiers import audit_trail
 
 
 def csv_response(code: str, events, tz) -> Response:

@@ -1,7 +1,7 @@
 """The statistics report at city scale: a daily rollup of closed dossiers, and the
 indexes that read the rest (the "hot" dossiers) and feed the rollup.
 
-- report_daily / report_rollup_state: see workflow/services/report_rollup.py. Empty until
+- report_daily / report_rollup_state: see workflow/services/reports/rollup.py. Empty until
   the first refresh; the report reads dossiers directly while there is no watermark.
 - ix_dossiers_uncollected: results ready and not yet handed over (a partial index, small),
   which the report reads live beside the rollup.

@@ -1,5 +1,5 @@
 """The II.06a rollup at city scale, second step: month rows, and the results ready but
-not handed over (workflow/services/report_rollup.py, workflow/adapters/tables_reports.py).
+not handed over (workflow/services/reports/rollup.py, workflow/adapters/tables_reports.py).
 
 - report_monthly: the sums of report_daily per (receiving agency, procedure, calendar
   month), so a 365-day report reads a dozen rows per agency and procedure, plus the days

@@ -4,7 +4,7 @@ moment the dossier left the counter's hands (coalesce(result_ready_at, closed_at
 while it is unresolved) and covering what the view reads to choose its sample.
 
 Why: the view measures the step visits of a systematic sample of the dossiers that were
-active in the period (workflow/services/dashboard.py). Choosing every m-th of them
+active in the period (workflow/services/reports/dashboard.py). Choosing every m-th of them
 needed them all counted and read first: at 1M dossiers ~100k for 30 days, ~0.2 s before
 any visit was measured, and five times that at 5M. Over these indexes the sample is
 read directly, and its size is estimated from the coarsest one (a few hundred entries).

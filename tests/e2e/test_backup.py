@@ -18,7 +18,7 @@ from tests.conftest import empty_pg_database
 from tests.e2e.private_services import _pg_bindir
 from workflow.adapters.migrations import alembic_config
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 pytestmark = pytest.mark.e2e
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

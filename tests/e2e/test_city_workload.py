@@ -26,7 +26,9 @@ import workload  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.domain.dossier import Actor  # noqa: E402
-from workflow.services import dashboard, report_rollup, reports  # noqa: E402
+from workflow.services.reports import statistics as reports  # noqa: E402
+from workflow.services.reports import dashboard
+from workflow.services.reports import rollup as report_rollup
 
 pytestmark = pytest.mark.e2e
 ROWS, NOW = 20_000, datetime.fromisoformat(city.DEFAULT_NOW)
@@ -95,9 +97,9 @@ def test_loaded_city_reads_as_real_data(city_url):
                 for sc in (admin, reports.scope_for(conn, Actor("t", "supervisor", "H26.P002")))] == direct
         assert dashboard.on_time_by_week(conn, admin, NOW, cal.tz) == weeks
     engine.dispose()
-    from workflow.services.sipas_report import sipas_report
+    from workflow.services.surveys.sipas_report import sipas_report
     from workflow.services.context import Context
-    from workflow.services.survey_config import survey_config
+    from workflow.services.surveys.config import survey_config
     from config import get_config
     cfg = get_config("testing")
     conf = survey_config({k: getattr(cfg, k) for k in dir(cfg) if k.isupper()})
@@ -130,8 +132,8 @@ def test_sipas_tallies_of_the_loaded_city_equal_the_answers(city_url):
     from config import get_config
     from tests.integration.test_survey_tally import reference_report
     from workflow.services.context import Context
-    from workflow.services.sipas_report import sipas_report
-    from workflow.services.survey_config import survey_config
+    from workflow.services.surveys.sipas_report import sipas_report
+    from workflow.services.surveys.config import survey_config
     url, _ = city_url
     cal = BusinessCalendar()
     cfg = get_config("testing")

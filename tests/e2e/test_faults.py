@@ -37,10 +37,10 @@ from workflow.adapters.repository import DossierRepository
 from workflow.adapters.tables import dossier_events, dossier_sequences, dossiers, outbox
 from workflow.adapters.tables_surveys import survey_deliveries
 from workflow.adapters.users import create_user, issue_token
-from workflow.catalog.loader import load
+from workflow.services.importing.catalog import load
 from workflow.domain.calendar import BusinessCalendar
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 from workflow.services.context import Context
 
 pytestmark = pytest.mark.e2e
@@ -153,7 +153,8 @@ def live(engine, catalog):
 
 
 @pytest.mark.expected_errors(  # the broker is stopped on purpose: worker and beat say so
-    r"consumer: Cannot connect to redis", r"Couldn't apply scheduled task [\w-]+: Error 111")
+    r"consumer: Cannot connect to redis", r"Couldn't apply scheduled task [\w-]+: Error 111",
+    r"Error on restarting Gossip")  # Celery's own, on reconnecting after the outage
 def test_redis_stopped_and_started_during_closings(live, db_url, smtp, start_celery, engine, tmp_path):
     broker = PrivateRedis()
     try:

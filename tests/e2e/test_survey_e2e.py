@@ -24,7 +24,7 @@ from workflow.adapters.tables import outbox
 from workflow.adapters.tables_surveys import survey_deliveries, surveys
 from workflow.adapters.users import create_user, issue_token
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 from workflow.services.context import Context
 
 pytestmark = pytest.mark.e2e
@@ -123,7 +123,8 @@ def test_close_mail_link_answer_and_the_index_changes(live, db_url, redis_url, s
 
 
 @pytest.mark.expected_errors(  # the broker is stopped on purpose: worker and beat say so
-    r"consumer: Cannot connect to redis", r"Couldn't apply scheduled task [\w-]+: Error 111")
+    r"consumer: Cannot connect to redis", r"Couldn't apply scheduled task [\w-]+: Error 111",
+    r"Error on restarting Gossip")  # Celery's own, on reconnecting after the outage
 def test_closed_while_redis_is_down_every_survey_arrives_once(live, db_url, smtp, start_celery,
                                                              engine, tmp_path):
     port = free_port()

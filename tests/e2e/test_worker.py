@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from tests.e2e.conftest import Inbox, free_port, wait_for
 from workflow.adapters.tables import outbox
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 pytestmark = pytest.mark.e2e
 CLERK = Actor("clerk", "counter", "T1")

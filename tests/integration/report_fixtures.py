@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import vn
 from workflow.adapters import repository
-from workflow.catalog.loader import load
+from workflow.services.importing.catalog import load
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 A = {n: Actor(n, r, a) for n, r, a in (("clerk", "counter", "T1"), ("kt", "officer", "T1.KT"),
                                        ("tax", "officer", "TAX"), ("ld", "officer", "T1.LD"),

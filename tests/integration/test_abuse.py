@@ -22,7 +22,7 @@ from tests.integration.test_access_matrix import World
 from tests.integration.test_staff_access import signed_in
 from web import create_app
 from workflow.domain.dossier import Actor
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
 

@@ -19,10 +19,10 @@ from tests.integration.test_surveys import all_fives
 from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_surveys import surveys
 from workflow.domain.dossier import Actor
-from workflow.services import dossiers as use_cases
-from workflow.services.inbox import notify_agency
-from workflow.services.survey_config import survey_config
-from workflow.services.surveys import open_survey
+from workflow.services.dossiers import use_cases
+from workflow.services.notifications.inbox import notify_agency
+from workflow.services.surveys.config import survey_config
+from workflow.services.surveys.use_cases import open_survey
 
 # the callers: name in tests/integration/conftest.py STAFF, or None for no token
 CALLERS = {"anonymous": None, "counter": "clerk", "step_officer": "kt", "supervisor": "boss",

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from tests.conftest import vn
 from tests.integration.conftest import INTAKE
 from tests.integration.test_staff_pages import login, web  # noqa: F401  (fixture)
-from workflow.services import outbox
-from workflow.services.notifications import mail_handlers
+from workflow.services.notifications import outbox
+from workflow.services.notifications.applicant_notices import mail_handlers
 from workflow.adapters.sms import FileSmsSender
 from workflow.adapters.tables import agencies
 from workflow.adapters.users import create_user

@@ -15,8 +15,9 @@ from tests.integration.report_fixtures import H, K, world  # noqa: F401  (world 
 from tests.integration.test_step_officer import _build
 from workflow.adapters.tables import dossier_events, dossiers
 from workflow.domain.dossier import Actor
-from workflow.services import dashboard, reports
-from workflow.services.reports import slices
+from workflow.services.reports import dashboard
+from workflow.services.reports import statistics as reports
+from workflow.services.reports.statistics import slices
 
 
 def _reference_minutes(conn, scope, p, calendar, every: int = 1) -> dict:

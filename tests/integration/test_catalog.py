@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import FIXTURE_CATALOG
 from workflow.adapters.tables import procedures
-from workflow.catalog.loader import DEMO_DIR, load
+from workflow.services.importing.catalog import DEMO_DIR, load
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 GOOD = yaml.safe_load((FIXTURE_CATALOG / "hkd.yaml").read_text())
 

@@ -12,7 +12,7 @@ from workflow.adapters.repository import DossierRepository
 from workflow.adapters.tables import dossier_events, dossiers
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.errors import Conflict, DomainError
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 CLERK = Actor("clerk", "counter", "T1")
 N = 8

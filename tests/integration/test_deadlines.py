@@ -11,7 +11,7 @@ from tests.conftest import vn
 from tests.integration.conftest import INTAKE
 from workflow.adapters.tables import outbox
 from workflow.adapters.tables_followup import escalations, notifications
-from workflow.services.deadlines import sweep
+from workflow.services.deadlines.escalation import sweep
 
 
 def n_rows(engine, table, *where):

@@ -24,8 +24,8 @@ from workflow.domain.dossier import (AWAITING_DOCUMENTS, CLOSED, RECEIVED, RESUL
                                      Actor, Applicant)
 from workflow.domain.errors import DomainError
 from workflow.domain.lifecycle import lifecycle_for, may_act
-from workflow.services import dossiers as use_cases
-from workflow.services import reports
+from workflow.services.dossiers import use_cases
+from workflow.services.reports import statistics as reports
 
 STAFF = {"clerk": Actor("clerk", "counter", "T1"), "boss": Actor("boss", "supervisor", "T1"),
          "kt": Actor("kt", "officer", "T1.KT"), "tax": Actor("tax", "officer", "TAX"),

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from tests.conftest import FIXTURE_CATALOG, vn
 from tests.integration.conftest import INTAKE
 from workflow.adapters.tables import dossier_events, dossiers
-from workflow.services import importing
+from workflow.services.importing import previous_system as importing
 
 APPLICANT = {"name": "Trần Thị Bình", "id_number": "001190054321", "phone": "0987654321"}
 H = "1.001612"

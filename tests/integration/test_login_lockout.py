@@ -1,5 +1,5 @@
 """Lock-out after failed logins, on SQLite and PostgreSQL, after OWASP's "Slow Down Online
-Guessing Attacks with Device Cookies" (workflow.services.sign_in): it tells no one which
+Guessing Attacks with Device Cookies" (workflow.services.accounts.sign_in): it tells no one which
 accounts exist, a stranger cannot lock the owner's own browser out, a known browser is
 held by its own failures only, a forged device cookie counts as none, and simultaneous
 guesses get no more password checks than guesses in a row."""
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from web import create_app
 from web.staff.device_cookie import COOKIE
 from workflow.adapters.tables import login_throttles
-from workflow.services import sign_in
+from workflow.services.accounts import sign_in
 
 LOCKED = [401, 401, 401, 401, 429]  # LOGIN_MAX_FAILURES = 5
 

@@ -1,4 +1,4 @@
-"""The daily rollup of the II.06a report (workflow/services/report_rollup.py) changes no
+"""The daily rollup of the II.06a report (workflow/services/reports/rollup.py) changes no
 figure: on the hand-counted fixture of test_reports.py, with the watermark on every day
 around and inside the periods, the summary and the on-time rate by week are those of
 the direct count (SQLite and PostgreSQL); the hot dossiers are still counted live, and an
@@ -12,8 +12,10 @@ from tests.conftest import vn
 from tests.integration.report_fixtures import H, build_report_fixture, world  # noqa: F401  (fixture)
 from tests.integration.test_reports import EXPECTED, TOTAL, figures
 from workflow.domain.dossier import Actor
-from workflow.services import dashboard, report_rollup, reports
-from workflow.services.importing import import_dossiers
+from workflow.services.reports import dashboard
+from workflow.services.reports import rollup as report_rollup
+from workflow.services.reports import statistics as reports
+from workflow.services.importing.previous_system import import_dossiers
 
 ADMIN = Actor("root", "admin", None)
 PERIODS = [(date(2026, 3, 9), date(2026, 3, 13)), (date(2026, 3, 16), date(2026, 3, 18)),

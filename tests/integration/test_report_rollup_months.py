@@ -1,5 +1,5 @@
 """The II.06a rollup's month rows and its "ready" tables (migration 0013,
-workflow/services/report_rollup.py): the month rows are the day rows summed by month and
+workflow/services/reports/rollup.py): the month rows are the day rows summed by month and
 are what a period reads for the months it does not cut; results ready before the
 watermark and not handed over are rolled up (all but their handing over, which counts
 live), and the figures stay those of the direct count (SQLite and PostgreSQL)."""
@@ -16,7 +16,8 @@ from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_reports import (MEASURES, report_daily, report_monthly, report_ready_daily,
                                              report_ready_monthly)
 from workflow.domain.dossier import Actor
-from workflow.services import report_rollup, reports
+from workflow.services.reports import rollup as report_rollup
+from workflow.services.reports import statistics as reports
 
 ADMIN = Actor("root", "admin", None)
 WHOLE = [(date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 1, 1), date(2026, 12, 31)),
@@ -121,7 +122,7 @@ def test_an_import_of_a_result_ready_before_the_watermark_clears_the_rollup(worl
     """Not closed, so not in report_daily, but its result is ready before the watermark:
     the "ready" tables lack it, so the rollup must go (as for a closed one)."""
     import json
-    from workflow.services.importing import import_dossiers
+    from workflow.services.importing.previous_system import import_dossiers
     build_report_fixture(world)
     with engine.begin() as conn:
         report_rollup.refresh(conn, date(2026, 3, 18), calendar.tz, clock.at)

@@ -15,7 +15,8 @@ from tests.conftest import vn
 from tests.integration.report_fixtures import (H, K, X, build_dashboard_fixture, build_report_fixture,
                                                world)  # noqa: F401  (world is a fixture)
 from web import create_app
-from workflow.services import dashboard, reports
+from workflow.services.reports import dashboard
+from workflow.services.reports import statistics as reports
 
 F = reports.COLUMNS
 # received, carried, new, online, in person/post, resolved, early, on time, late,

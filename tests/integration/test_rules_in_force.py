@@ -22,10 +22,13 @@ from tests.integration.test_staff_pages import login
 from web import create_app
 from workflow.adapters.sms import FileSmsSender
 from workflow.adapters.users import create_user, issue_token
-from workflow.catalog.loader import load
-from workflow.services import dashboard, outbox, report_rollup, reports
+from workflow.services.importing.catalog import load
+from workflow.services.reports import dashboard
+from workflow.services.notifications import outbox
+from workflow.services.reports import rollup as report_rollup
+from workflow.services.reports import statistics as reports
 from workflow.services.context import Context
-from workflow.services.notifications import mail_handlers
+from workflow.services.notifications.applicant_notices import mail_handlers
 
 DEMO = Path(__file__).parents[2] / "workflow" / "catalog" / "demo"
 REPEALED = re.compile(r"61/2018|107/2021|01/2018")

@@ -14,7 +14,7 @@ from web import create_app
 from workflow.adapters.tables import users
 from workflow.adapters.users import create_user
 from workflow.domain.dossier import Actor
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 ALL = {"counter", "officer", "supervisor", "admin"}
 DESK = {"counter", "supervisor"}
@@ -57,13 +57,13 @@ STAFF_ROUTES = {
     # a dossier's audit trail as CSV: supervisors of the agencies involved; admins by code
     ("/ho-so/<code>/nhat-ky.csv", "GET"): ({"supervisor"}, "dossier", "complete", None),
     ("/quan-tri/nhat-ky", "GET"): (ADMIN, None, None, None),
-    # supervision (web/supervisor.py): a supervisor sees their agency and those under it
+    # supervision (web/supervisor/pages.py): a supervisor sees their agency and those under it
     ("/giam-sat", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/ho-so", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/bao-cao", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/bao-cao/tai-ve", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/chi-so-766", "GET"): (OVERSIGHT, "agency", None, None),
-    # the SIPAS survey's supervision page and the answer to a feedback item (web/survey_pages.py)
+    # the SIPAS survey's supervision page and the answer to a feedback item (web/citizen/survey_pages.py)
     ("/giam-sat/sipas", "GET"): (OVERSIGHT, None, None, None),
     ("/giam-sat/sipas", "POST"): (OVERSIGHT, None, None, {"feedback_id": "0", "answer": "x"}),
 }
@@ -75,7 +75,7 @@ PUBLIC_ROUTES = {
     ("/healthz", "GET"), ("/tra-cuu", "GET"), ("/tra-cuu", "POST"), ("/ngon-ngu/<lang>", "GET"),
     ("/dang-nhap", "GET"), ("/dang-nhap", "POST"), ("/static/<path:filename>", "GET"),
 }
-# the survey pages (web/survey_pages.py): citizens answer by token, results are published
+# the survey pages (web/citizen/survey_pages.py): citizens answer by token, results are published
 PUBLIC_ROUTES |= {("/s/<token>", "GET"), ("/s/<token>", "POST"), ("/ket-qua-sipas", "GET")}
 
 

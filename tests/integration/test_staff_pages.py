@@ -12,7 +12,7 @@ from web import create_app
 from workflow.adapters.tables import dossiers
 from workflow.domain.lifecycle import lifecycle_for, may_act
 from workflow.domain.dossier import Actor
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 FORM = {"procedure_code": "1.001612", "applicant_name": "Nguyễn Văn An",
         "applicant_id_number": "001090012345", "applicant_phone": "0912345678",

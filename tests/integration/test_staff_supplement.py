@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration.test_staff_pages import FORM, login, receive
 from web import create_app
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 
 @pytest.fixture

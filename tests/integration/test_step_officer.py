@@ -16,7 +16,8 @@ from tests.conftest import vn
 from tests.integration.report_fixtures import H, K, X, world  # noqa: F401  (world is a fixture)
 from workflow.adapters.tables import dossier_events, dossiers
 from workflow.domain.dossier import Actor
-from workflow.services import dashboard, reports
+from workflow.services.reports import dashboard
+from workflow.services.reports import statistics as reports
 
 d, e = dossiers.c, dossier_events.c
 MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0011_step_officer.py"

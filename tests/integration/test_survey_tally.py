@@ -36,15 +36,15 @@ from workflow.adapters.tables import metadata
 from workflow.adapters.tables_surveys import (survey_feedback, survey_responses, survey_scores, survey_tally as
                                               tally_table, survey_tally_counts, survey_tally_counts_daily,
                                               survey_tally_daily, surveys)
-from workflow.catalog.loader import load
+from workflow.services.importing.catalog import load
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.sipas import Tally, percent
-from workflow.services import dossiers
-from workflow.services import outbox as relay_service
+from workflow.services.dossiers import use_cases as dossiers
+from workflow.services.notifications import outbox as relay_service
 from workflow.services.context import Context
-from workflow.services.sipas_report import _group, default_range, months, sipas_report
-from workflow.services.survey_config import survey_config
-from workflow.services.surveys import answer, survey_handlers
+from workflow.services.surveys.sipas_report import _group, default_range, months, sipas_report
+from workflow.services.surveys.config import survey_config
+from workflow.services.surveys.use_cases import answer, survey_handlers
 
 NOW = vn(2026, 6, 10, 10, 0)  # the world ends here: June is the current, partial month
 T2_CATALOG = {

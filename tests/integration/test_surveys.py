@@ -22,11 +22,11 @@ from workflow.adapters.mail import SmtpSender
 from workflow.adapters.sms import HttpSmsSender, SmsError
 from workflow.adapters.tables import outbox
 from workflow.adapters.tables_surveys import survey_deliveries, surveys
-from workflow.services import outbox as relay_service
+from workflow.services.notifications import outbox as relay_service
 from workflow.services.context import Context
-from workflow.services.survey_config import survey_config
-from workflow.services.survey_delivery import sweep
-from workflow.services.surveys import open_survey, survey_handlers
+from workflow.services.surveys.config import survey_config
+from workflow.services.surveys.delivery import sweep
+from workflow.services.surveys.use_cases import open_survey, survey_handlers
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000/s/(\S+)")
 STEPS = [("clerk", "forward"), ("kt", "forward"), ("tax", "forward"), ("ld", "forward"),

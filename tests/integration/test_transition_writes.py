@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workflow.adapters import pg_statements as pg
 from workflow.domain.dossier import Actor, Applicant
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 CLERK = Actor("clerk", "counter", "T1")
 OFFICER = Actor("kt", "officer", "T1.KT")

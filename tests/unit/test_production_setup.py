@@ -19,7 +19,7 @@ import yaml
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from web.access_log import RedactingLogger, redact_path
+from web.security.access_log import RedactingLogger, redact_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ["web", "worker-default", "worker-notifications", "worker-sweeps", "beat"]

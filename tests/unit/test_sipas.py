@@ -282,7 +282,7 @@ def test_survey_pages_are_translated_and_the_catalog_is_compiled():
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    from web.survey_pages import PROBLEMS
+    from web.citizen.survey_pages import PROBLEMS
     web = Path(__file__).parents[2] / "web"
     po = web / "survey_translations" / "en" / "LC_MESSAGES" / "surveys.po"
     with open(po, "rb") as fh:
@@ -290,7 +290,7 @@ def test_survey_pages_are_translated_and_the_catalog_is_compiled():
     with open(po.with_suffix(".mo"), "rb") as fh:
         assert {m.id: m.string for m in read_mo(fh) if m.id} == source, "recompile surveys.mo"
     used = {text for _, title, text in PROBLEMS.values() for text in (title, text)}
-    files = [(web / "survey_pages.py", "python"),
+    files = [(web / "citizen" / "survey_pages.py", "python"),
              *[(f, "jinja2") for f in sorted((web / "templates" / "survey").glob("*.html"))]]
     for path, method in files:
         used |= {m[1] for m in extract_from_file(method, str(path), keywords={"t": None})}

@@ -9,12 +9,14 @@ from pydantic import BaseModel, Field
 
 from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.errors import Forbidden, InvalidInput, NotFound
-from workflow.services import explain, inbox, repeat_visits
+from workflow.services.dossiers import explain
+from workflow.services.notifications import inbox
+from workflow.services.reports import repeat_visits
 
-from .. import inputs
-from .registry import api_route
-from .schemas import Line, Strict
-from .views import _int_arg, respond, visible_dossier
+from web.security import inputs
+from web.api.registry import api_route
+from web.api.schemas import Line, Strict
+from web.api.views import _int_arg, respond, visible_dossier
 
 bp = Blueprint("api_followup", __name__, url_prefix="/api/v1")
 

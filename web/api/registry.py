@@ -12,8 +12,8 @@ from pydantic.json_schema import models_json_schema
 
 from workflow.domain.errors import DomainError, InvalidInput, NotFound
 
-from .. import inputs
-from .schemas import Error
+from web.security import inputs
+from web.api.schemas import Error
 
 STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad request", 401: "Unauthenticated",
                403: "Forbidden", 404: "Not found", 409: "Conflict", 412: "Precondition failed",
@@ -83,7 +83,7 @@ def api_route(bp, rule: str, method: str, summary: str, **kw):
         @functools.wraps(view)
         def inner(**path):
             if route.auth:
-                from web.auth import require_actor
+                from web.api.auth import require_actor
                 g.actor = require_actor()
             if route.body is not None:
                 model = route.body if isinstance(route.body, type) else route.body.get(path[route.body_key])
@@ -138,7 +138,7 @@ def openapi(prefix: str, title: str, version: str) -> dict:
             ok["links"] = {name: {"operationId": target, "parameters": params}
                            for name, (target, params) in r.links.items()}
         op["responses"][str(r.status)] = ok
-        # every operation may refuse a hostile request (web/inputs.py): 400 bad shape, 422 bad value
+        # every operation may refuse a hostile request (web/security/inputs.py): 400 bad shape, 422 bad value
         for code in sorted(set(r.errors) | {400, 422}):
             if code == 401 and not r.auth:
                 continue

@@ -10,11 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.adapters.export import csv_stream, local_value, stream_rows, xlsx_stream
 from workflow.domain.errors import InvalidInput
-from workflow.services import dashboard, dossier_evaluation, reports, service_index
+from workflow.services.reports import dashboard
+from workflow.services.reports import evaluation as dossier_evaluation
+from workflow.services.reports import statistics as reports
+from workflow.services.reports import service_index
 
-from .. import inputs
-from .registry import api_route
-from .views import _int_arg
+from web.security import inputs
+from web.api.registry import api_route
+from web.api.views import _int_arg
 
 bp = Blueprint("api_reports", __name__, url_prefix="/api/v1")
 LABELS = {  # form II.06a columns, in the words of the form

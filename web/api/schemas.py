@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from workflow.domain.errors import InvalidInput
 
-from .. import inputs
+from web.security import inputs
 
 Channel = Literal["in_person", "online", "post"]
 Status = Literal["awaiting_documents", "received", "in_progress", "supplement_requested",
@@ -21,7 +21,7 @@ DocCode = Field(pattern=r"^[A-Z0-9_]{1,16}$")
 
 
 def _rule(check):
-    """An edge rule of web/inputs.py as a pydantic validator (its refusal names the field)."""
+    """An edge rule of web/security/inputs.py as a pydantic validator (its refusal names the field)."""
     def run(value):
         if value is None:
             return value

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
-from .schemas import Strict
+from web.api.schemas import Strict
 
 
 # -- the citizen's survey ------------------------------------------------------------

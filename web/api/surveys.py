@@ -12,16 +12,16 @@ from datetime import date
 from flask import Blueprint, current_app, g, jsonify, request
 
 from workflow.domain.errors import Forbidden, InvalidInput
-from workflow.services import dossiers as dossier_cases
-from workflow.services import surveys as use_cases
-from workflow.services.dossier_evaluation import evaluation_of as dossier_evaluation_of
-from workflow.services.sipas_report import default_range, sipas_report
-from workflow.services.survey_config import survey_config
+from workflow.services.dossiers import use_cases as dossier_cases
+from workflow.services.surveys import use_cases
+from workflow.services.reports.evaluation import evaluation_of as dossier_evaluation_of
+from workflow.services.surveys.sipas_report import default_range, sipas_report
+from workflow.services.surveys.config import survey_config
 
-from . import registry
-from . import survey_schemas as s
-from .. import inputs
-from .registry import api_route
+from web.api import registry
+from web.api import survey_schemas as s
+from web.security import inputs
+from web.api.registry import api_route
 
 bp = Blueprint("api_surveys", __name__, url_prefix="/api/v1")
 registry.STATUS_TEXT.setdefault(410, "Gone")  # an expired survey link

@@ -8,12 +8,12 @@ from flask import Blueprint, current_app, g, request
 from pydantic import BaseModel
 
 from workflow.domain.errors import InvalidInput
-from workflow.services import audit_trail
+from workflow.services.dossiers import audit_trail
 
-from . import schemas as s
-from ..trail_export import csv_response
-from .registry import api_route
-from .views import respond
+from web.api import schemas as s
+from web.trail_export import csv_response
+from web.api.registry import api_route
+from web.api.views import respond
 
 bp = Blueprint("api_trail", __name__, url_prefix="/api/v1")
 

@@ -12,12 +12,12 @@ from workflow.domain.dossier import Applicant, STEP_STATUSES
 from workflow.domain.errors import Forbidden, InvalidInput, NotFound
 from workflow.domain.lifecycle import lifecycle_for
 from workflow.domain.rules import applicable_forms, regime_of
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
-from ..privacy import applicant_for
-from ..staff.counter import FORM_ENDPOINTS
-from . import schemas as s
-from .registry import api_route, openapi
+from web.security.privacy import applicant_for
+from web.staff.counter import FORM_ENDPOINTS
+from web.api import schemas as s
+from web.api.registry import api_route, openapi
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from . import admin, auth, counter, dossier, officer
+from web.staff import admin, auth, counter, dossier, officer
 
 csrf = CSRFProtect()
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import DomainError
 from workflow.domain.lifecycle import may_see
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
 DESK_ROLES = ("counter", "supervisor")
 DOSSIER_ROLES = ("counter", "officer", "supervisor")

@@ -9,10 +9,10 @@ from flask_login import current_user
 from workflow.adapters import agencies as agency_store, login_throttle, users as user_store
 from web.trail_export import csv_response
 from workflow.domain.errors import DomainError, NotFound
-from workflow.services import audit_trail
+from workflow.services.dossiers import audit_trail
 
-from .access import ctx, domain_error_page
-from .auth import staff_required
+from web.staff.access import ctx, domain_error_page
+from web.staff.auth import staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 bp.register_error_handler(DomainError, domain_error_page)

@@ -1,5 +1,5 @@
 """Staff login (đăng nhập) with Flask-Login: password check, lock-out after repeated
-failures (per known browser and per account from unknown ones: workflow.services.sign_in,
+failures (per known browser and per account from unknown ones: workflow.services.accounts.sign_in,
 web/staff/device_cookie.py), and the `staff_required` guard every staff page uses.
 
 The session holds the user id plus a fingerprint of the password hash, so changing a
@@ -20,10 +20,10 @@ from wtforms.validators import DataRequired, Length
 
 from workflow.adapters import users as user_store
 from workflow.domain.dossier import Actor
-from workflow.services import sign_in
+from workflow.services.accounts import sign_in
 
-from ..i18n import safe_next
-from . import device_cookie
+from web.i18n import safe_next
+from web.staff import device_cookie
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

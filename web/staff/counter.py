@@ -22,12 +22,12 @@ from workflow.adapters.users import display_names
 from workflow.adapters.work_queues import desk_list
 from workflow.domain.dossier import Applicant
 from workflow.domain.errors import DomainError, Forbidden
-from workflow.services import dossiers as use_cases
+from workflow.services.dossiers import use_cases
 
-from ..i18n import search_procedures
-from . import pdf, printed
-from .access import DESK_ROLES, DOSSIER_ROLES, actor, ctx, domain_error_page, load_visible, today
-from .auth import staff_required
+from web.i18n import search_procedures
+from web.staff import pdf, printed
+from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, ctx, domain_error_page, load_visible, today
+from web.staff.auth import staff_required
 
 bp = Blueprint("counter", __name__, url_prefix="/quay")
 bp.register_error_handler(DomainError, domain_error_page)

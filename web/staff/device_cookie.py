@@ -1,7 +1,7 @@
 """Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"): after a
 successful sign-in the browser gets a signed cookie naming the account and a fresh random
 nonce. A browser that shows one is a *trusted* client of that account and has its own count
-of failed logins (workflow.services.sign_in), so a stranger's guesses never lock the owner's
+of failed logins (workflow.services.accounts.sign_in), so a stranger's guesses never lock the owner's
 own browser out.
 
 One cookie holds the last few accounts signed in from the browser (a shared counter PC);

@@ -16,13 +16,14 @@ from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, For
                                     StaleVersion)
 from workflow.domain.lifecycle import ACTIONS, lifecycle_for, may_act
 from workflow.domain.rules import applicable_forms, regime_of
-from workflow.services import audit_trail, dossiers as use_cases
+from workflow.services.dossiers import audit_trail
+from workflow.services.dossiers import use_cases
 
-from ..i18n import ACTION, safe_next
-from ..privacy import applicant_for
-from .access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
-from .auth import staff_required
-from .counter import DESK_FORMS, FORM_ENDPOINTS
+from web.i18n import ACTION, safe_next
+from web.security.privacy import applicant_for
+from web.staff.access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
+from web.staff.auth import staff_required
+from web.staff.counter import DESK_FORMS, FORM_ENDPOINTS
 
 bp = Blueprint("dossier", __name__, url_prefix="/ho-so")
 bp.register_error_handler(DomainError, domain_error_page)
@@ -67,7 +68,7 @@ def show(code):
         forms=[(f, FORM_ENDPOINTS[f.key]) for f in applicable_forms(dossier, ctx().calendar.tz)
                if at_desk(actor(), dossier) or f.key not in DESK_FORMS],
         regime=regime_of(dossier, ctx().calendar.tz),
-        applicant=applicant_for(actor(), dossier))  # numbers masked unless needed (web/privacy.py)
+        applicant=applicant_for(actor(), dossier))  # numbers masked unless needed (web/security/privacy.py)
 
 
 def payload_from(action: str, form) -> dict:

@@ -13,8 +13,8 @@ from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.work_queues import agency_overview, work_queue
 from workflow.domain.errors import DomainError
 
-from .access import DOSSIER_ROLES, actor, ctx, domain_error_page
-from .auth import staff_required
+from web.staff.access import DOSSIER_ROLES, actor, ctx, domain_error_page
+from web.staff.auth import staff_required
 
 bp = Blueprint("officer", __name__)
 bp.register_error_handler(DomainError, domain_error_page)

@@ -15,8 +15,8 @@ from font_roboto import font_directory
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from .pdf_fonts import Cover
-from .printed import qr_matrix
+from web.staff.pdf_fonts import Cover
+from web.staff.printed import qr_matrix
 
 FONTS = Path(font_directory)
 NL = dict(new_x="LMARGIN", new_y="NEXT")  # each block starts on a new line at the margin

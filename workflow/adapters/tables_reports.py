@@ -4,7 +4,7 @@ procedure and local day, what the dossiers CLOSED before the watermark contribut
 Why: a city's year is millions of dossiers; a closed dossier never changes again, so its
 contribution to any period's figures can be summed once, by day, and the report reads
 a few hundred thousand rollup rows plus the still-open ("hot") dossiers instead of every
-dossier of the period. See workflow/services/report_rollup.py for the arithmetic.
+dossier of the period. See workflow/services/reports/rollup.py for the arithmetic.
 
 Migration 0013 adds the same sums per calendar month (report_monthly: a year is a dozen
 rows per agency and procedure, not 365), and the "ready" pair (report_ready_daily and

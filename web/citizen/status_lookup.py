@@ -1,0 +1,78 @@
+"""Public status lookup (tra cứu hồ sơ), no login: the dossier code plus the last four
+digits of the phone number given at the counter. The answer is the status, the current
+stage and the appointment, never a name, a number or a document.
+
+Failed guesses are counted per dossier code and per client address (web/security/limits.py, in
+Redis in production), so the four digits cannot simply be enumerated: every well-formed
+lookup takes its place in both counts before it looks, and gives it back if it finds.
+"""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+
+from workflow.adapters.agencies import agency_names
+from workflow.domain.errors import NotFound
+from workflow.services.dossiers import use_cases
+
+from web.security import inputs
+
+from web.security import limits
+
+bp = Blueprint("public", __name__)
+DIGITS = 4
+
+
+def _matches(phone: str | None, digits: str) -> bool:
+    known = inputs.ascii_digits(phone or "")[-DIGITS:]
+    return len(known) == DIGITS and hmac.compare_digest(known, digits)
+
+
+def public_view(dossier) -> dict:
+    """Only what a passer-by may learn from a code and four digits."""
+    step = dossier.current_step if dossier.status in ("in_progress", "supplement_requested") else None
+    with current_app.extensions["motcua"].engine.connect() as conn:
+        names = agency_names(conn)
+    return dict(code=dossier.code, status=dossier.status, procedure=dossier.procedure.name,
+                step=step.name if step else None,
+                step_agency=names.get(step.agency, step.agency) if step else None,
+                agency=names.get(dossier.receiving_agency, dossier.receiving_agency),
+                received_at=dossier.received_at,
+                appointment_at=getattr(dossier, "postponed_to", None) or dossier.appointment_at,
+                result_ready_at=dossier.result_ready_at, closed_at=dossier.closed_at,
+                missing=len(dossier.missing_documents or []))
+
+
+@bp.route("/tra-cuu", methods=["GET", "POST"])
+def status():
+    code = (request.values.get("ma") or "").strip().upper()
+    if request.method == "GET":
+        return render_template("public/status.html", code=code, found=None, error=None)
+    digits = inputs.ascii_digits(request.form.get("so") or "")  # digits of any script
+    error, found, status_code = None, None, 200
+    if not code or len(digits) != DIGITS:
+        error, status_code = _("Nhập mã hồ sơ và đúng 4 số cuối của số điện thoại."), 422
+    else:
+        reservation = limits.reserve_misses(code)
+        if reservation is None:
+            return too_many_tries(None)
+        try:
+            dossier, _events = use_cases.get(current_app.extensions["motcua"], code)
+        except NotFound:
+            dossier = None
+        if dossier is None or not _matches(dossier.applicant.phone, digits):
+            error, status_code = _("Không tìm thấy hồ sơ với mã và số điện thoại đã nhập."), 404
+        else:
+            reservation.give_back()
+            found = public_view(dossier)
+    return render_template("public/status.html", code=code, found=found, error=error), status_code
+
+
+def too_many_tries(_limit):
+    """The lookup page itself, saying why (web/security/limits.py counts the tries)."""
+    code = (request.values.get("ma") or "").strip().upper()
+    return current_app.make_response((render_template(
+        "public/status.html", code=code, found=None,
+        error=_("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.")), 429))

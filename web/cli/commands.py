@@ -1,0 +1,157 @@
+"""Command line: `flask --app web db|catalog|users|demo ...`."""
+from __future__ import annotations
+
+import sys
+import click
+from alembic import command
+from flask import current_app
+from flask.cli import AppGroup
+
+from workflow.adapters import users as user_store
+from workflow.adapters.migrations import alembic_config
+from workflow.services.importing.catalog import DEMO_DIR, load
+from workflow.domain.errors import DomainError
+
+db = AppGroup("db", help="Database schema migrations (Alembic).")
+catalog = AppGroup("catalog", help="Procedure catalog.")
+users = AppGroup("users", help="Staff accounts and API tokens.")
+demo = AppGroup("demo", help="Demo data.")
+deadlines = AppGroup("deadlines", help="Deadline sweep and escalations.")
+reports_cli = AppGroup("reports", help="Statistics report (II.06a) daily rollup.")
+surveys_cli = AppGroup("surveys", help="Satisfaction survey (SIPAS) report tallies.")
+
+
+def _engine():
+    return current_app.extensions["motcua"].engine
+
+
+@db.command("upgrade")
+@click.argument("revision", default="heads")
+def db_upgrade(revision):
+    """Bring the database to the current schema (or REVISION)."""
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision):
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db.command("current")
+def db_current():
+    command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@catalog.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def catalog_load(paths):
+    """Validate and load procedure/agency YAML files (folders: every *.yaml in them)."""
+    report = load(_engine(), paths)
+    for line in report.loaded:
+        click.echo(line)
+    for err in report.errors:
+        click.echo(f"error: {err.path}: field '{err.field}': {err.message}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+def _fail(exc: DomainError):
+    click.echo(f"error: {exc.field + ': ' if exc.field else ''}{exc.message}", err=True)
+    sys.exit(1)
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(user_store.ROLES))
+@click.option("--agency", default=None, help="agency code (required except for admins)")
+@click.option("--password", default=None)
+@click.option("--name", "full_name", default=None)
+def users_create(username, role, agency, password, full_name):
+    try:
+        with _engine().begin() as conn:
+            user_store.create_user(conn, username, role, agency, password, full_name)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"created {username} ({role}, {agency or '-'})")
+
+
+@users.command("token")
+@click.argument("username")
+def users_token(username):
+    """Print a new API token for USERNAME."""
+    try:
+        with _engine().begin() as conn:
+            click.echo(user_store.issue_token(conn, username))
+    except DomainError as exc:
+        _fail(exc)
+
+
+DEMO_USERS = [  # username, role, agency, display name
+    ("admin", "admin", None, "Quản trị hệ thống"),
+    ("canbo.motcua", "counter", "H26.HD", "Nguyễn Thị Lan (một cửa phường Hà Đông)"),
+    ("canbo.tuphap", "officer", "H26.HD.TP", "Trần Văn Minh (tư pháp – hộ tịch)"),
+    ("canbo.kinhte", "officer", "H26.HD.KT", "Lê Thu Hà (phòng kinh tế, hạ tầng và đô thị)"),
+    ("lanhdao.ky", "officer", "H26.HD.LD", "Đỗ Minh Tuấn (lãnh đạo UBND phường, ký kết quả)"),
+    ("congan.phuong", "officer", "H26.HD.CA", "Vũ Đức Anh (công an phường)"),
+    ("canbo.thue", "officer", "H26.HD.THUE", "Hoàng Mai (thuế cơ sở)"),
+    ("canbo.vpdk", "officer", "H26.HD.VPDK", "Ngô Văn Bình (chi nhánh văn phòng đăng ký đất đai)"),
+    ("lanhdao.phuong", "supervisor", "H26.HD", "Phạm Quốc Hùng (lãnh đạo phường)"),
+]
+
+
+@demo.command("load")
+@click.option("--password", default="motcua-demo", show_default=True)
+def demo_load(password):
+    """Load the demo catalog and demo users (idempotent)."""
+    report = load(_engine(), [DEMO_DIR])
+    for err in report.errors:
+        click.echo(f"error: {err}", err=True)
+    if report.errors:
+        sys.exit(1)
+    click.echo(f"catalog: {len(report.loaded)} files")
+    with _engine().begin() as conn:
+        from sqlalchemy import select
+        from workflow.adapters.tables import agencies, users as users_table
+        known = set(conn.execute(select(agencies.c.code)).scalars())
+        for username, role, agency, name in DEMO_USERS:
+            if agency and agency not in known:
+                continue
+            if conn.execute(select(users_table.c.id).where(users_table.c.username == username)).first():
+                continue
+            user_store.create_user(conn, username, role, agency, password, name)
+            click.echo(f"user {username} ({role}, {agency or '-'})")
+
+
+@deadlines.command("sweep")
+@click.option("--warning-days", default=1.0, show_default=True, help="working days before due")
+def deadlines_sweep(warning_days):
+    """Run one deadline sweep now (the scheduler runs the same function)."""
+    from workflow.services.deadlines.escalation import sweep
+    counts = sweep(current_app.extensions["motcua"], warning_days)
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@reports_cli.command("rollup")
+def reports_rollup():
+    """Roll up the dossiers closed before today now (the scheduler runs it hourly)."""
+    from workflow.services.reports.rollup import refresh_now
+    done = refresh_now(current_app.extensions["motcua"])
+    click.echo(f"rows={done['rows']} through={done['through']}")
+
+
+@surveys_cli.command("rebuild-tally")
+def surveys_rebuild_tally():
+    """Recompute the SIPAS report's tallies from the stored surveys and answers:
+    after answers were corrected or deleted outside the application."""
+    from workflow.adapters import survey_tally
+    with _engine().begin() as conn:
+        rows = survey_tally.rebuild(conn, current_app.extensions["motcua"].calendar.tz)
+    click.echo(f"rows={rows}")
+
+
+def register(app):
+    for group in (db, catalog, users, demo, deadlines, reports_cli, surveys_cli):
+        app.cli.add_command(group)
+    from web.cli.dossiers import dossiers as dossier_commands  # import from a previous system
+    app.cli.add_command(dossier_commands)

@@ -1,0 +1,1 @@
+"""How errors answer: pages for people, JSON on /api/, 503 during a database outage."""

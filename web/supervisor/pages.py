@@ -1,0 +1,201 @@
+"""Supervisor pages (giám sát): the dashboard (/giam-sat), the dossiers behind each count
+(/giam-sat/ho-so), the form II.06a statistics report (/giam-sat/bao-cao) with its
+exports, and the Decision 766 service index (/giam-sat/chi-so-766). Rendered on the
+server in Vietnamese; the charts are inline SVG drawn here, so
+the pages need no script and no CDN. Signed-in supervisors and admins only (the staff
+session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+
+from workflow.adapters.agencies import agency_names
+from workflow.adapters.repository import ProcedureRepository
+from workflow.domain.errors import DomainError, Forbidden
+from workflow.services.reports import dashboard
+from workflow.services.reports import statistics as reports
+from workflow.services.reports import service_index
+
+from web.api.reports import LABELS, export_response, period_args
+from web.api.views import _int_arg
+from web.staff.auth import staff_required
+
+bp = Blueprint("supervisor", __name__, url_prefix="/giam-sat")
+BUCKET_LABELS = {
+    "overdue": "Quá hạn", "today": "Đến hạn hôm nay", "soon": "Sắp đến hạn (trong 1 ngày làm việc)",
+    "on_track": "Còn trong hạn", "paused": "Tạm dừng, chờ bổ sung", "awaiting": "Chờ bổ sung tại quầy",
+    "ready": "Có kết quả, chờ trả"}
+PER_PAGE = 50
+
+
+def ctx():
+    return current_app.extensions["motcua"]
+
+
+def domain_errors_as_pages(view):
+    """A refusal of the engine becomes the page's HTTP error, not the API's JSON."""
+    @wraps(view)
+    def run(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Forbidden:
+            abort(403)
+        except DomainError as exc:
+            abort(exc.status, exc.message)
+    return run
+
+
+def guarded(view):
+    return staff_required("supervisor", "admin")(domain_errors_as_pages(view))
+
+
+# -- charts (inline SVG geometry) ------------------------------------------------------------
+def week_chart(weeks: list[dict], width: int = 640, height: int = 180) -> dict:
+    """One bar per ISO week: share of results ready on or before the appointment."""
+    left, bottom, top = 36, 24, 16
+    slot = (width - left) / max(len(weeks), 1)
+    bars = []
+    for i, w in enumerate(weeks):
+        rate = w["rate"] or 0.0
+        h = rate * (height - bottom - top)
+        bars.append(dict(x=round(left + i * slot + slot * 0.15, 1), w=round(slot * 0.7, 1),
+                         y=round(height - bottom - h, 1), h=round(h, 1), label=w["week"][-3:],
+                         cx=round(left + (i + 0.5) * slot, 1),
+                         value="—" if w["rate"] is None else f"{round(w['rate'] * 100)}%",
+                         title=f"{w['week']}: {w['early']} trước hạn, {w['on_time']} đúng hạn, "
+                               f"{w['late']} quá hạn"))
+    ticks = [dict(y=round(height - bottom - f * (height - bottom - top), 1), label=f"{round(f * 100)}%")
+             for f in (0, 0.5, 1)]
+    return dict(width=width, height=height, bars=bars, ticks=ticks, left=left, base=height - bottom)
+
+
+def step_chart(items: list[dict], minutes_per_day: int, width: int = 640, row: int = 30) -> dict:
+    """Per step: the median (dark) and 90th percentile (light) in working days, and the
+    step's time allowed (a red tick)."""
+    label_w = 230
+    scale_max = max([i["p90_minutes"] or 0 for i in items] + [i["budget_minutes"] or 0 for i in items] + [1])
+    span = width - label_w - 60
+    rows = []
+    for n, i in enumerate(items):
+        def x(minutes):
+            return round(label_w + (minutes or 0) / scale_max * span, 1)
+        days = lambda m: f"{(m or 0) / minutes_per_day:.2f}".rstrip("0").rstrip(".")
+        rows.append(dict(y=n * row + 6, label=f"{i['procedure_code']} · {i['step_name']}",
+                         median=x(i["median_minutes"]) - label_w, p90=x(i["p90_minutes"]) - label_w,
+                         budget=x(i["budget_minutes"]) if i["budget_minutes"] else None,
+                         text=f"{days(i['median_minutes'])} / {days(i['p90_minutes'])} ngày",
+                         title=f"{i['visits']} lượt; trung vị {days(i['median_minutes'])}, "
+                               f"P90 {days(i['p90_minutes'])}, cho phép {days(i['budget_minutes'])} "
+                               f"ngày làm việc; {i['over_budget']} lượt vượt"))
+    return dict(width=width, height=max(len(rows), 1) * row + 12, rows=rows, label_w=label_w)
+
+
+def _step_names(conn, codes) -> dict:
+    today = ctx().now().astimezone(ctx().calendar.tz).date()
+    repo, names = ProcedureRepository(conn), {}
+    for code in codes:
+        found = repo.current(code, today)
+        if found:
+            names[code] = {s.code: s.name for s in found[1].steps}
+    return names
+
+
+# -- pages -----------------------------------------------------------------------------------
+@bp.get("")
+@guarded
+def home():
+    c = ctx()
+    m = dashboard.moments(c.now(), c.calendar)
+    p = period_args(default_days=30, max_days=366)
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = dashboard.counts(conn, scope, m)
+        weeks = dashboard.on_time_by_week(conn, scope, m.now, c.calendar.tz, 12)
+        slow = dashboard.bottlenecks(conn, scope, p, c.calendar)
+        names = agency_names(conn)
+        steps = _step_names(conn, {i["procedure_code"] for i in data["by_step"]})
+    return render_template("supervisor/dashboard.html", d=data, scope=scope, names=names, steps=steps,
+                           buckets=BUCKET_LABELS, weeks=week_chart(weeks), slow=slow,
+                           chart=step_chart(slow["items"], c.calendar.minutes_per_day))
+
+
+@bp.get("/ho-so")
+@guarded
+def drill_down():
+    c = ctx()
+    args = {k: request.args.get(k) or None for k in ("agency", "bucket", "holder", "procedure", "step",
+                                                     "officer")}
+    if args["bucket"] and args["bucket"] not in dashboard.BUCKETS:
+        abort(404)
+    page = _int_arg("page", 1, 1, 1_000_000)
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, args["agency"])
+        items, total = dashboard.drill_down(
+            conn, scope, dashboard.moments(c.now(), c.calendar), args["bucket"], args["holder"],
+            args["procedure"], args["step"], args["officer"], page, PER_PAGE)
+        names = agency_names(conn)
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("supervisor/dossiers.html", items=items, total=total, page=page, pages=pages,
+                           args={k: v for k, v in args.items() if v}, names=names, buckets=BUCKET_LABELS)
+
+
+@bp.get("/bao-cao")
+@guarded
+def report():
+    c = ctx()
+    p = period_args()
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = reports.summary(conn, p, scope, c.now(), c.calendar.tz)
+    query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
+        {"agency": request.args["agency"]} if request.args.get("agency") else {})}
+    return render_template("supervisor/report.html", d=data, labels=LABELS, query=query,
+                           columns=reports.COLUMNS)
+
+
+@bp.get("/bao-cao/tai-ve")
+@guarded
+def export():
+    fmt = request.args.get("format", "xlsx")
+    return export_response(current_user.actor, period_args(), request.args.get("agency"), fmt,
+                           request.args.get("rows") or "summary")
+
+
+TREND_MONTHS = 6
+
+
+def _months_back(last, n: int) -> list[tuple]:
+    """The `n` calendar months ending with the month of `last`, as (first, last) days;
+    the current month ends at `last`."""
+    out = []
+    for _ in range(n):
+        end = last if not out else (out[-1][0] - timedelta(days=1))
+        start = end.replace(day=1)
+        out.append((start, end))
+    return list(reversed(out))
+
+
+@bp.get("/chi-so-766")
+@guarded
+def service_index_page():
+    """The service index of Decision 766/QĐ-TTg for the period, the criteria losing the
+    most points, what would gain the most, and the trend of the last six months."""
+    c = ctx()
+    p = period_args()
+    tz = c.calendar.tz
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = service_index.measure(conn, p, scope, c.now(), tz)
+        trend = []
+        for first, last in _months_back(p.last, TREND_MONTHS):
+            m = service_index.measure(conn, reports.period(first, last, tz), scope, c.now(), tz)
+            trend.append(dict(month=first, points=m["points"], measured_max=m["measured_max"]))
+    losing = sorted((dict(cr, group=g["name"], lost=round(cr["max"] - cr["points"], 2))
+                     for g in data["groups"] for cr in g["criteria"] if cr["points"] is not None),
+                    key=lambda cr: -cr["lost"])[:3]
+    query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
+        {"agency": request.args["agency"]} if request.args.get("agency") else {})}
+    return render_template("supervisor/service_index.html", d=data, trend=trend, losing=losing, query=query)

@@ -1,0 +1,1 @@
+"""Staff accounts: signing in, with a lock-out that reveals no account."""

@@ -1,0 +1,1 @@
+"""Importing dossiers from a previous system (chuyển đổi dữ liệu), all or nothing."""

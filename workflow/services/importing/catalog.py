@@ -1,0 +1,94 @@
+"""Loading catalog files (procedures and agencies) into the database.
+
+Each file is validated whole and stored in its own transaction: a bad file is reported
+with its path and field and nothing from it is stored; good files still load. A file
+whose content is unchanged is a no-op, a changed one becomes a new version, so dossiers
+keep the version they were received under.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from workflow.adapters.repository import _upsert, ProcedureRepository
+from workflow.adapters.tables import agencies
+from workflow.catalog import DEMO_DIR
+from workflow.catalog.schema import CatalogError, parse_procedure
+
+
+@dataclass
+class LoadReport:
+    loaded: list[str]
+    errors: list[CatalogError]
+
+
+def expand(paths) -> list[Path]:
+    """Files named, and the *.yaml files of folders named; agencies files first."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+    return sorted(files, key=lambda f: (not _is_agencies(f), str(f)))
+
+
+def _is_agencies(path: Path) -> bool:
+    return path.stem.startswith("agencies")
+
+
+def _read(path: Path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise CatalogError(str(path), "<file>", exc.strerror or str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(str(path), "<yaml>", str(exc).replace("\n", " ")) from None
+
+
+def _load_agencies(conn, path: Path, data) -> str:
+    items = data.get("agencies") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise CatalogError(str(path), "agencies", "a non-empty list is required")
+    rows = []
+    for i, a in enumerate(items):
+        if not isinstance(a, dict) or not a.get("code") or not a.get("name"):
+            raise CatalogError(str(path), f"agencies[{i}]", "each agency needs a code and a name")
+        rows.append(dict(code=str(a["code"]), name=str(a["name"]), level=a.get("level"),
+                         parent_code=a.get("parent")))
+    stmt = _upsert(conn)(agencies)
+    stmt = stmt.on_conflict_do_update(index_elements=["code"], set_={
+        "name": stmt.excluded.name, "level": stmt.excluded.level,
+        "parent_code": stmt.excluded.parent_code})
+    conn.execute(stmt, rows)
+    return f"{path}: {len(rows)} agencies"
+
+
+def _load_procedure(conn, path: Path, data, now: datetime) -> str:
+    parsed = parse_procedure(data, str(path))
+    known = set(conn.execute(select(agencies.c.code)).scalars())
+    for field, code in [("agency", parsed.agency)] + [
+            (f"steps.{i}.agency", st.agency) for i, st in enumerate(parsed.steps)]:
+        if code not in known:
+            raise CatalogError(str(path), field, f"unknown agency '{code}' (load its agencies file first)")
+    outcome, version = ProcedureRepository(conn).store(parsed, now)
+    return f"{path}: {parsed.code} from {parsed.effective_from} v{version} {outcome}"
+
+
+def load(engine: Engine, paths, now: datetime | None = None) -> LoadReport:
+    now = now or datetime.now(timezone.utc)
+    report = LoadReport([], [])
+    for path in expand(paths):
+        try:
+            data = _read(path)
+            with engine.begin() as conn:
+                if _is_agencies(path):
+                    report.loaded.append(_load_agencies(conn, path, data))
+                else:
+                    report.loaded.append(_load_procedure(conn, path, data, now))
+        except CatalogError as exc:
+            report.errors.append(exc)
+    return report

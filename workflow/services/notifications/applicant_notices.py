@@ -1,0 +1,97 @@
+"""Notices to the applicant that leave through the outbox (Vietnamese).
+
+On receipt the applicant gets the dossier code and the appointment date (the receipt,
+form 01, stays the legal document); when the result is ready they are told to collect
+it; a late result's apology and a refusal (form 03, with the reasons) go by mail and by
+text message. Form numbers and citations come from the rules the dossier follows
+(workflow.domain.rules: Circular 01/2018/TT-VPCP before 1 July 2025, Circular
+03/2025/TT-VPCP after). Only applicants who gave an e-mail address get mail.
+"""
+from __future__ import annotations
+
+from workflow.domain.appointment import time_text
+from workflow.domain.dossier import Dossier
+from workflow.domain.rules import regime_of
+
+from workflow.services.context import Context
+from workflow.services.unit_of_work import UnitOfWork
+
+
+def _fmt(dt, tz) -> str:
+    return dt.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y")
+
+
+def _form(d: Dossier, key: str, tz) -> str:
+    regime = regime_of(d, tz)
+    form = regime.form(key)
+    return f"{form.title}, {form.label(regime)}"
+
+
+def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None) -> tuple[str, str] | None:
+    status_link = f"{public_url.rstrip('/')}/tra-cuu?ma={d.code}"
+    if topic == "dossier.rejected":
+        return (f"Thông báo từ chối giải quyết hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") của Ông/Bà không được tiếp nhận, giải quyết.\n"
+                f"Lý do: {reason or ''}\n\n"
+                f"({_form(d, 'refusal', tz)}; phiếu từ chối có chữ ký được nhận tại Bộ phận Một cửa.)\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.received":
+        return (f"Đã tiếp nhận hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ \"{d.procedure.name}\" của Ông/Bà đã được tiếp nhận với mã số {d.code}.\n"
+                f"Thời hạn giải quyết: {time_text(d.procedure)}.\n"
+                f"Ngày hẹn trả kết quả: {_fmt(d.appointment_at, tz)}.\n\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.postponed":
+        return (f"Thư xin lỗi và hẹn lại ngày trả kết quả hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") được hẹn trả kết quả vào "
+                f"{_fmt(d.appointment_at, tz)}. Do {d.postponed_reason}, cơ quan giải quyết chưa thể "
+                f"trả kết quả đúng hẹn. Chúng tôi thành thật xin lỗi Ông/Bà vì sự chậm trễ này.\n"
+                f"Thời gian hẹn trả kết quả mới: {_fmt(d.postponed_to, tz)}.\n\n"
+                f"({_form(d, 'apology', tz)})\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.result_ready":
+        return (f"Hồ sơ {d.code} đã có kết quả",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") đã có kết quả. Mời Ông/Bà đến Bộ phận "
+                f"một cửa để nhận kết quả: {d.procedure.result}.\n")
+    return None
+
+
+def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None) -> str | None:
+    """The short text sent to the applicant's phone: the apology, as the rules on late
+    results want the citizen told before the date is missed, and a refusal."""
+    if topic == "dossier.rejected":
+        return (f"Ho so {d.code}: khong duoc tiep nhan, giai quyet. Ly do: {reason or ''}. "
+                f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
+    if topic != "dossier.postponed":
+        return None
+    return (f"Ho so {d.code}: co quan giai quyet xin loi vi chua tra ket qua dung hen. "
+            f"Hen tra moi: {_fmt(d.postponed_to, tz)}. Ly do: {d.postponed_reason}. "
+            f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
+
+
+MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed", "dossier.rejected")
+
+
+def mail_handlers(ctx: Context, sender, public_url: str, sms=None) -> dict:
+    """Outbox handlers (one per topic) that mail the applicant (and text them the apology)."""
+    return {topic: _mail_handler(ctx, sender, public_url, topic, sms) for topic in MAIL_TOPICS}
+
+
+def _mail_handler(ctx: Context, sender, public_url: str, topic: str, sms):
+    def handle(message_id: int, payload: dict) -> None:
+        with UnitOfWork(ctx.engine) as uow:
+            d = uow.dossiers.get(payload["dossier"])
+        if d is None:
+            return
+        reason = payload.get("reason")
+        mail = compose(topic, d, ctx.calendar.tz, public_url, reason) if d.applicant.email else None
+        if mail:
+            sender.send(d.applicant.email, mail[0], mail[1], f"<outbox-{message_id}@motcua>")
+        text = compose_sms(topic, d, ctx.calendar.tz, public_url, reason) if sms and d.applicant.phone else None
+        if text:
+            sms.send(d.applicant.phone, text, f"outbox-{message_id}-sms")
+    return handle

@@ -1,0 +1,247 @@
+"""The daily rollup (bảng tổng hợp theo ngày) of the II.06a statistics report.
+
+Why: a city-year is millions of dossiers, and counting them for every report took
+seconds. A dossier closed (returned, rejected, withdrawn) never changes again, so what it
+contributes to any period's figures is summed once, per (receiving agency, procedure,
+local day), for every dossier closed before the watermark (a local date W). The report
+then adds, per (agency, procedure), the rollup's sums and the live count of the "hot"
+dossiers: those still open or closed since W (see reports.summary). Both halves
+partition the dossiers, so the figures are exactly those of the direct count (checked
+by tests on the hand-counted fixture and on a generated city).
+
+A closed dossier with received day r, result-ready day y, closed day c, leave day
+l = y or else c, deadline day u, counts in the rollup: new_online / new_other on r;
+left_count on l; early / on_time / late on y; returned / rejected / withdrawn on c; and,
+when max(r, u) < l, overdue_in on max(r, u) and overdue_out on l. For a period of local
+days [S, E) (module doc of reports.py):
+    new = Σ new over [S, E);  resolved, closing = Σ over [S, E);
+    carried = Σ (new − left) over days < S;  pending = Σ (new − left) over days < E;
+    overdue = Σ (overdue_in − overdue_out) over days < E
+(received < E, due < E and still pending at E). Only dossiers logged as received count.
+As every rolled-up dossier has left before W, Σ (new − left) over all days is 0, so
+carried = Σ (left − new) over days ≥ S: the report reads only rows from S on.
+
+Results ready but not handed over (migration 0013). A result ready never changes again
+either (from result_ready the only move is returning it), so the dossiers whose result
+was ready before W and which were not closed before W are summed too, in the "ready"
+tables, with everything but their closing (which counts when they are handed over, live
+until the next refresh). Unlike report_daily, these are rebuilt whole at each refresh
+(they leave as they are handed over). At city scale they are ~2 % of the results that
+are never collected plus those of the last days: read live, each tested for early / on
+time / late in local dates, they were most of a 365-day report. The dashboard's on-time
+rate reads report_daily only, and counts these live, as before.
+
+Per calendar month too (report_monthly, report_ready_monthly): a period reads the month
+rows of the months it does not cut and the day rows of the (at most two) months it cuts,
+so a city's 365-day report reads ~13 rows per (agency, procedure) and table plus the days
+of its first and last months, instead of 365.
+
+The beat task refreshes it nightly (days before today); importing historical dossiers
+clears it (`invalidate`), the next refresh rebuilds it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, case, delete, false, func, literal, or_, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from workflow.adapters.tables import dossiers
+from workflow.adapters.tables_reports import (MEASURES, report_daily, report_monthly, report_ready_daily,
+                                             report_ready_monthly, report_rollup_state)
+from workflow.services.reports.outcome import outcome
+
+d = dossiers.c
+LOCK_KEY = 7_007_001  # the advisory lock of a refresh (PostgreSQL)
+
+
+def watermark(conn: Connection) -> date | None:
+    """Days before this local date are rolled up; None: no rollup, count directly."""
+    found = conn.execute(select(report_rollup_state.c.through).where(report_rollup_state.c.id == 1)).scalar()
+    if found is not None and not isinstance(found, date):
+        found = date.fromisoformat(str(found))
+    return found
+
+
+def invalidate(conn: Connection) -> None:
+    """Forget the rollup (e.g. dossiers were imported with past dates): the report counts
+    directly until the next refresh rebuilds it."""
+    for table in (report_rollup_state, report_daily, report_monthly, report_ready_daily, report_ready_monthly):
+        conn.execute(delete(table))
+
+
+def _contributions(start: datetime | None, end: datetime, tz):
+    """Per (agency, procedure, day): the sums of the dossiers closed in [start, end)."""
+    where = [d.received_at.is_not(None), d.closed_at.is_not(None), d.closed_at < end]
+    if start is not None:
+        where.append(d.closed_at >= start)
+    return _sums(where, tz)
+
+
+def _ready_contributions(end: datetime, tz):
+    """Per (agency, procedure, day): the sums, but for their closing, of the dossiers
+    whose result was ready before `end` (the watermark) and not closed before it."""
+    where = [d.received_at.is_not(None), d.result_ready_at.is_not(None), d.result_ready_at < end,
+             or_(d.closed_at.is_(None), d.closed_at >= end)]
+    return _sums(where, tz, closing=False)
+
+
+def _sums(where: list, tz, closing: bool = True):
+    from workflow.adapters.local_dates import local_date, tz_literal
+    zone = tz_literal(tz)
+    ready, closed = d.result_ready_at, d.closed_at
+    leave = func.coalesce(ready, closed)
+    later = case((d.due_at > d.received_at, d.due_at), else_=d.received_at)
+    early, on_time, late = outcome(ready, d.appointment_at, tz, d.postponed_to)
+    overdue = and_(d.due_at.is_not(None), local_date(later, zone) < local_date(leave, zone))
+
+    def one(day, condition=None, **values):
+        cols = [d.agency, d.procedure_code, local_date(day, zone).label("day")]
+        cols += [(values[m] if m in values else literal(0)).label(m) for m in MEASURES]
+        return select(*cols).where(*where, *([condition] if condition is not None else []))
+    one_if = lambda cond: case((cond, 1), else_=0)  # noqa: E731
+    parts = union_all(
+        one(d.received_at, new_online=one_if(d.channel == "online"), new_other=one_if(d.channel != "online")),
+        one(leave, left_count=literal(1)),
+        one(ready, ready.is_not(None), early=one_if(early), on_time=one_if(on_time), late=one_if(late)),
+        *([one(closed, returned=one_if(d.status == "returned"), rejected=one_if(d.status == "rejected"),
+               withdrawn=one_if(d.status == "withdrawn"))] if closing else []),
+        one(later, overdue, overdue_in=literal(1)),
+        one(leave, overdue, overdue_out=literal(1)),
+    ).subquery("parts")
+    return (select(parts.c.agency, parts.c.procedure_code, parts.c.day,
+                   *(func.sum(parts.c[m]).label(m) for m in MEASURES))
+            .group_by(parts.c.agency, parts.c.procedure_code, parts.c.day))
+
+
+def refresh(conn: Connection, through: date, tz, now: datetime, batch: int = 5000) -> int:
+    """Add the dossiers closed since the watermark and before `through` (a local date,
+    normally today) to the rollup and move the watermark. Run it in one transaction
+    (the caller's): the sums and the watermark move together. Returns rows upserted."""
+    if conn.dialect.name == "postgresql":  # two refreshes at once would add twice: one at a time
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+    current = watermark(conn)
+    if current is not None and through <= current:
+        return 0
+    start = datetime.combine(current, time(0), tzinfo=tz) if current else None
+    end = datetime.combine(through, time(0), tzinfo=tz)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = _day_rows(conn, _contributions(start, end, tz))
+    for table, key, grouped in ((report_daily, "day", rows), (report_monthly, "month", by_month(rows))):
+        for i in range(0, len(grouped), batch):
+            stmt = dialect.insert(table)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["agency", "procedure_code", key],
+                set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES}), grouped[i:i + batch])
+    ready = _day_rows(conn, _ready_contributions(end, tz))
+    for table, grouped in ((report_ready_daily, ready), (report_ready_monthly, by_month(ready))):
+        conn.execute(delete(table))
+        for i in range(0, len(grouped), batch):
+            conn.execute(table.insert(), grouped[i:i + batch])
+    stmt = dialect.insert(report_rollup_state).values(id=1, through=through, refreshed_at=now)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id"],
+                                            set_=dict(through=through, refreshed_at=now)))
+    return len(rows)
+
+
+def _day_rows(conn: Connection, stmt) -> list[dict]:
+    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    for r in rows:
+        if not isinstance(r["day"], date):
+            r["day"] = date.fromisoformat(str(r["day"]))
+    return rows
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def by_month(rows: list[dict]) -> list[dict]:
+    """The day rows of `_contributions` summed per (agency, procedure, month)."""
+    out: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["agency"], r["procedure_code"], month_of(r["day"]))
+        acc = out.get(key)
+        if acc is None:
+            out[key] = dict(agency=key[0], procedure_code=key[1], month=key[2], **{m: r[m] for m in MEASURES})
+        else:
+            for m in MEASURES:
+                acc[m] += r[m]
+    return list(out.values())
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def rows_from(first: date, end: date, scope):
+    """The rollup rows (closed and ready) of the local days from `first` on, each as
+    (agency, procedure_code, day, measures): the month rows of every month that
+    [first, end) does not cut (its first day standing for all its days: each of the
+    report's conditions, day >= first, day < end, day >= end, holds for all of a month's
+    days or none), and the day rows of the months that `first` and `end` fall inside (not
+    on their first day)."""
+    cut = [m for m in (first, end) if m.day != 1]
+    parts = []
+    for daily, monthly in ((report_daily, report_monthly), (report_ready_daily, report_ready_monthly)):
+        dr, mr = daily.c, monthly.c
+        days = or_(*(and_(dr.day >= month_of(m), dr.day < _next_month(m)) for m in cut)) if cut else false()
+        whole = mr.month >= (_next_month(first) if first.day != 1 else first)
+        if end.day != 1:
+            whole = and_(whole, mr.month != month_of(end))
+        parts += [select(dr.agency, dr.procedure_code, dr.day, *(dr[m] for m in MEASURES))
+                  .where(scope.where_any(dr.agency), dr.day >= first, days),
+                  select(mr.agency, mr.procedure_code, mr.month.label("day"), *(mr[m] for m in MEASURES))
+                  .where(scope.where_any(mr.agency), whole)]
+    return union_all(*parts).subquery("rolled")
+
+
+def refresh_now(ctx) -> dict:
+    """The scheduled refresh: every day before today (local), in one transaction."""
+    now = ctx.now()
+    with ctx.engine.begin() as conn:
+        rows = refresh(conn, now.astimezone(ctx.calendar.tz).date(), ctx.calendar.tz, now)
+        through = watermark(conn)
+    return {"rows": rows, "through": through.isoformat() if through else None}
+
+
+def rolled_up(conn: Connection, first: date, last: date, scope) -> dict:
+    """(agency, procedure) -> the II.06a figures of the rolled-up (closed, and ready)
+    dossiers for the local days [first, last]."""
+    end = date.fromordinal(last.toordinal() + 1)
+    r = rows_from(first, end, scope).c
+    within = and_(r.day >= first, r.day < end)
+
+    def total(expr, cond):
+        return func.coalesce(func.sum(case((cond, expr), else_=0)), 0)
+    later = r.day >= end
+    # every rolled-up dossier has both entered and left (and, if ever overdue, both become
+    # and ceased to be) before the watermark: a stock before day X is minus the flows
+    # from X on, so only the rows from the period's first day on are read
+    stmt = (select(r.agency, r.procedure_code,
+                   total(r.new_online, within).label("new_online"),
+                   total(r.new_other, within).label("new_in_person"),
+                   total(r.left_count - r.new_online - r.new_other, r.day >= first).label("carried"),
+                   total(r.left_count - r.new_online - r.new_other, later).label("pending_total"),
+                   total(r.overdue_out - r.overdue_in, later).label("pending_overdue"),
+                   *(total(r[m], within).label(m) for m in ("early", "on_time", "late", "returned",
+                                                            "rejected", "withdrawn")))
+            .group_by(r.agency, r.procedure_code))
+    out = {}
+    for row in conn.execute(stmt):
+        m = {k: int(v) for k, v in row._mapping.items() if k not in ("agency", "procedure_code")}
+        m["new_total"] = m["new_online"] + m["new_in_person"]
+        m["received_total"] = m["carried"] + m["new_total"]
+        m["resolved_total"] = m["early"] + m["on_time"] + m["late"]
+        m["pending_within"] = m["pending_total"] - m["pending_overdue"]
+        out[(row.agency, row.procedure_code)] = m
+    return out
+
+
+def outcomes_by_day(conn: Connection, first: date, scope) -> list:
+    """(day, early, on_time, late) of the rolled-up results ready from `first` on."""
+    r = report_daily.c
+    return conn.execute(select(r.day, func.sum(r.early).label("early"), func.sum(r.on_time).label("on_time"),
+                               func.sum(r.late).label("late"))
+                        .where(scope.where_any(r.agency), r.day >= first).group_by(r.day)).all()
