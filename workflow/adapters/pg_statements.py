@@ -10,6 +10,12 @@ fails the statement.
 
 Statements are spelled per count of side rows, with scalar parameters (dumping arrays
 cost more client CPU than the rest of the write), and cached: a handful of shapes exist.
+
+A statement that SQLAlchemy Core can spell is written once, in Core, and `compiled` here
+into PostgreSQL's text for this path: the same definition drives both dialects, and the
+speed comes from the execution path, not from the spelling. The rest (the data-modifying
+CTEs, the events read as one JSON array) are checked against the Core path by
+tests/integration/test_hot_path_equivalence.py.
 """
 from __future__ import annotations
 
@@ -19,12 +25,10 @@ from functools import lru_cache
 
 import psycopg
 from psycopg.types.json import Json
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-NEXT_SEQUENCE = ("INSERT INTO dossier_sequences (agency, day, last) VALUES (%s, %s, 1)"
-                 " ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequences.last + 1"
-                 " RETURNING last")
 STALE = "stale dossier version"  # the guard's failing text, recognised by the repository
 _EVENT = (("seq", "int"), ("at", "timestamptz"), ("actor", "text"), ("action", "text"),
           ("from_state", "text"), ("to_state", "text"), ("step", "text"), ("note", "text"),
@@ -50,6 +54,23 @@ def run(conn: Connection, sql: str, params, row_factory=None):
             conn.invalidate(exc)
         raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True,
                                   connection_invalidated=lost, dialect=conn.dialect) from exc
+
+
+class Compiled:
+    """A Core statement as PostgreSQL text with `%(name)s` placeholders, and the values
+    Core bound itself (a LIMIT, a literal in VALUES)."""
+
+    __slots__ = ("sql", "defaults")
+    _DIALECT = PGDialect_psycopg()
+
+    def __init__(self, statement):
+        compiled = statement.compile(dialect=self._DIALECT)
+        self.sql = str(compiled)
+        self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
+
+    def run(self, conn: Connection, params: dict, row_factory=None):
+        return run(conn, self.sql, {**self.defaults, **params} if self.defaults else params,
+                   row_factory)
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")

@@ -67,15 +67,14 @@ _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_do
                   "step_officers", "step_officer", "last_seq", "version")
 _Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
 # rebuilds its key from the description of every result)
-_PG_GET = f"SELECT {', '.join(_COLUMNS)} FROM dossiers WHERE code = %s"
+_PG_GET = pg.Compiled(_GET_DOSSIER)
 _HistoryRow = namedtuple("_HistoryRow", [*_COLUMNS, "history"])
 _PG_GET_WITH_HISTORY = (  # the events as one JSON array, read by the dossier's key
     f"SELECT {', '.join(_COLUMNS)}, (SELECT coalesce(json_agg(json_build_array(e.seq, e.at,"
     " e.actor, e.action, e.from_state, e.to_state, e.step, e.note, e.data) ORDER BY e.seq),"
     " '[]') FROM dossier_events e WHERE e.dossier_id = dossiers.id) FROM dossiers WHERE code = %s")
-_PG_CURRENT_PROCEDURE = (
-    "SELECT id FROM procedures WHERE code = %s AND is_current AND effective_from <= %s"
-    " AND (effective_to IS NULL OR effective_to >= %s) ORDER BY effective_from DESC LIMIT 1")
+_PG_CURRENT_PROCEDURE = pg.Compiled(_CURRENT_PROCEDURE)
+_PG_NEXT_SEQUENCE = pg.Compiled(_NEXT_SEQUENCE["postgresql"])
 _PROCEDURE_CACHE: dict[int, Procedure] = {}   # versions never change once stored
 _CACHE_LOCK = threading.Lock()
 
@@ -109,7 +108,7 @@ class ProcedureRepository:
     def current(self, code: str, on: date) -> tuple[int, Procedure] | None:
         """The version of `code` in force on a day (latest effective_from <= day)."""
         if self.conn.dialect.name == "postgresql":  # on every intake: the plain-SQL path
-            row = pg.run(self.conn, _PG_CURRENT_PROCEDURE, (code, on, on)).fetchone()
+            row = _PG_CURRENT_PROCEDURE.run(self.conn, dict(code=code, on=on)).fetchone()
         else:
             row = self.conn.execute(_CURRENT_PROCEDURE, dict(code=code, on=on)).first()
         return (row[0], self.by_id(row[0])) if row else None
@@ -148,14 +147,14 @@ class DossierRepository:
         """Next number in the agency's daily sequence; the row lock held until commit
         makes concurrent intakes queue, so a code is never handed out twice."""
         if self._pg:
-            return pg.run(self.conn, pg.NEXT_SEQUENCE, (agency, day)).fetchone()[0]
+            return _PG_NEXT_SEQUENCE.run(self.conn, dict(agency=agency, day=day)).fetchone()[0]
         return self.conn.execute(_NEXT_SEQUENCE[self.conn.dialect.name],
                                  dict(agency=agency, day=day)).scalar_one()
 
     # -- reading -----------------------------------------------------------------------
     def get(self, code: str) -> Dossier | None:
         if self._pg:
-            row = pg.run(self.conn, _PG_GET, (code,), _row_factory).fetchone()
+            row = _PG_GET.run(self.conn, dict(code=code), _row_factory).fetchone()
             return self._read(row) if row else None
         row = self.conn.execute(_GET_DOSSIER, dict(code=code)).first()
         return self._to_domain(row) if row else None

@@ -72,14 +72,12 @@ _ACTOR_FOR_TOKEN = (select(users.c.username, users.c.role, users.c.agency)
                            api_tokens.c.revoked_at.is_(None), users.c.active.is_(True)))
 
 
-_PG_ACTOR_FOR_TOKEN = (  # on PostgreSQL, plain prepared SQL (pg_statements: why)
-    "SELECT u.username, u.role, u.agency FROM users u JOIN api_tokens t ON t.user_id = u.id"
-    " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.active")
+_PG_ACTOR_FOR_TOKEN = pg.Compiled(_ACTOR_FOR_TOKEN)  # plain prepared SQL (pg_statements: why)
 
 
 def actor_for_token(conn: Connection, token: str) -> Actor | None:
     if conn.dialect.name == "postgresql":
-        row = pg.run(conn, _PG_ACTOR_FOR_TOKEN, (_digest(token),)).fetchone()
+        row = _PG_ACTOR_FOR_TOKEN.run(conn, dict(digest=_digest(token))).fetchone()
         return Actor(*row) if row else None
     row = conn.execute(_ACTOR_FOR_TOKEN, dict(digest=_digest(token))).first()
     return Actor(row.username, row.role, row.agency) if row else None
