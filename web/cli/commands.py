@@ -97,6 +97,33 @@ DEMO_USERS = [  # username, role, agency, display name
     ("canbo.thue", "officer", "H26.HD.THUE", "Hoàng Mai (thuế cơ sở)"),
     ("canbo.vpdk", "officer", "H26.HD.VPDK", "Ngô Văn Bình (chi nhánh văn phòng đăng ký đất đai)"),
     ("lanhdao.phuong", "supervisor", "H26.HD", "Phạm Quốc Hùng (lãnh đạo phường)"),
+    # one account for every other agency of the demo catalog, so that every procedure can
+    # be followed to its end: a clerk where the agency receives dossiers, an officer where
+    # it only works a step, a supervisor where it does neither (named after the agency)
+    *((username, role, agency, None) for username, role, agency in (
+        ("lanhdao.thanhpho", "supervisor", "H26"),
+        ("motcua.thanhpho", "counter", "H26.PVHCC"),
+        ("lanhdao.vpdk", "supervisor", "H26.VPDK"),
+        ("motcua.congan", "counter", "H26.CA"),
+        ("motcua.sotuphap", "counter", "H26.STP"),
+        ("motcua.skhdt", "counter", "H26.SKHDT"),
+        ("canbo.dkkd.skhdt", "officer", "H26.SKHDT.DKKD"),
+        ("motcua.sotaichinh", "counter", "H26.STC"),
+        ("canbo.dkkd", "officer", "H26.STC.DKKD"),
+        ("canbo.bhxh", "officer", "H26.BHXH"),
+        ("lanhdao.quan", "supervisor", "H26.QHD"),
+        ("motcua.quan", "counter", "H26.QHD.MC"),
+        ("canbo.tckh.quan", "officer", "H26.QHD.TCKH"),
+        ("canbo.qldt.quan", "officer", "H26.QHD.QLDT"),
+        ("lanhdao.ky.quan", "officer", "H26.QHD.LD"),
+        ("canbo.vpdk.quan", "officer", "H26.QHD.VPDK"),
+        ("canbo.thue.quan", "officer", "H26.QHD.THUE"),
+        ("congan.quan", "officer", "H26.QHD.CA"),
+        ("canbo.bhxh.quan", "officer", "H26.QHD.BHXH"),
+        ("motcua.molao", "counter", "H26.ML"),
+        ("canbo.tuphap.molao", "officer", "H26.ML.TP"),
+        ("canbo.diachinh.molao", "officer", "H26.ML.DC"),
+        ("lanhdao.ky.molao", "officer", "H26.ML.LD"))),
 ]
 
 
@@ -113,10 +140,11 @@ def demo_load(password):
     with _engine().begin() as conn:
         from sqlalchemy import select
         from workflow.adapters.tables import agencies, users as users_table
-        known = set(conn.execute(select(agencies.c.code)).scalars())
+        known = dict(conn.execute(select(agencies.c.code, agencies.c.name)).all())
         for username, role, agency, name in DEMO_USERS:
             if agency and agency not in known:
                 continue
+            name = name or f"Tài khoản mẫu – {known[agency]}"
             if conn.execute(select(users_table.c.id).where(users_table.c.username == username)).first():
                 continue
             user_store.create_user(conn, username, role, agency, password, name)
