@@ -36,22 +36,33 @@ def describe(record: logging.LogRecord) -> str:
     return text
 
 
-def watch(request, path) -> None:
-    """Scan `path` (a started process's log) when the test ends."""
-    request.node.stash.setdefault(WATCHED, []).append(Path(path))
+def watch(request, path, until: int | None = None) -> None:
+    """Scan `path` (a started process's log) when the test ends; `until`: only its first
+    bytes (what it wrote before the test stopped it, see `stopping`)."""
+    request.node.stash.setdefault(WATCHED, {})[Path(path)] = until
 
 
-WATCHED = pytest.StashKey[list]()
+def stopping(request, path) -> None:
+    """The test is about to stop this process: what it logs from now on is its shutdown
+    under a signal, not the test's doing (Celery beat, stopped in the middle of sending a
+    due task, logs its interrupted publish at ERROR and CRITICAL)."""
+    path = Path(path)
+    watch(request, path, path.stat().st_size if path.exists() else 0)
 
 
-def file_errors(path: Path) -> list[str]:
+WATCHED = pytest.StashKey[dict]()
+
+
+def file_errors(path: Path, until: int | None = None) -> list[str]:
     """ERROR/CRITICAL records, and every traceback named after the record it follows (so a
     pattern that allows an error allows its traceback, and a traceback after an INFO line
     is caught)."""
     if not path.exists():
         return []
     found, record = [], ""
-    for line in path.read_text(errors="replace").splitlines():
+    with open(path, "rb") as fh:
+        text = fh.read(until if until is not None else -1).decode(errors="replace")
+    for line in text.splitlines():
         if RECORD.match(line):
             record = line.strip()
         if TRACEBACK in line:
@@ -69,8 +80,8 @@ def unexpected(request, handler: ErrorRecords) -> list[str]:
     marker = request.node.get_closest_marker("expected_errors")
     allowed = [re.compile(p) for p in (marker.args if marker else ())]
     found = [describe(r) for r in handler.records]
-    for path in request.node.stash.get(WATCHED, []):
-        found += [f"{path.name}: {line}" for line in file_errors(path)]
+    for path, until in request.node.stash.get(WATCHED, {}).items():
+        found += [f"{path.name}: {line}" for line in file_errors(path, until)]
     return [line for line in found if not any(p.search(line) for p in allowed)]
 
 

@@ -115,6 +115,7 @@ def start_celery(tmp_path, request):
     yield start
     for proc in procs:
         if proc.poll() is None:
+            server_log.stopping(request, proc.log_path)
             proc.terminate()
     for proc in procs:
         try:

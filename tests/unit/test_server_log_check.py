@@ -55,3 +55,13 @@ def test_provoked():
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_unhandled*",
                                  "*motcua.web: unhandled error on GET /x [[]ZeroDivisionError*"])
+
+
+def test_what_a_process_logs_after_the_test_stops_it_is_not_read(tmp_path):
+    log = tmp_path / "beat.log"
+    log.write_text("[2026-12-06 10:00:00,000: INFO/MainProcess] beat: Starting...\n")
+    until = log.stat().st_size
+    with open(log, "a") as fh:
+        fh.write("[2026-12-06 10:00:01,000: CRITICAL/MainProcess] beat raised exception\n")
+    assert file_errors(log, until) == []
+    assert file_errors(log) == ["[2026-12-06 10:00:01,000: CRITICAL/MainProcess] beat raised exception"]
