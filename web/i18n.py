@@ -3,13 +3,14 @@ template), English on request. The choice is kept in the session; the labels of 
 values (statuses, actions, channels, roles) live here so every page names them alike."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
-from flask_babel import Babel, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import Babel, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 babel = Babel()
@@ -96,6 +97,31 @@ def time_label(p) -> str:
     return _("%(days)s ngày làm việc", days="%g" % p.processing_days)
 
 
+def step_time(days: float) -> str:
+    """A step's share of the time in plain words for citizens: whole or decimal working
+    days from one day up ("3 ngày làm việc", "1,5 ngày làm việc"), working hours below
+    ("1 giờ làm việc" for 0.125 day on an eight-hour office day, the calendar's own)."""
+    if days >= 1:
+        return _("%(days)s ngày làm việc", days=_decimal(days))
+    hours = round(days * current_app.extensions["motcua"].calendar.minutes_per_day / 60, 2)
+    return ngettext("%(hours)s giờ làm việc", "%(hours)s giờ làm việc", 1 if hours == 1 else 2,
+                    hours=_decimal(hours))
+
+
+def _decimal(value: float) -> str:
+    text = "%g" % value
+    return text.replace(".", ",") if str(get_locale()) == "vi" else text
+
+
+_SOURCE_MARK = re.compile(r"\s*\[(?:R|U|I)(?: [^\]]{0,20})?\]")
+
+
+def citizen_text(text: str | None) -> str:
+    """A catalog note as citizens read it: without the maintainers' source marks ([R] read
+    in the source, [U] unconfirmed, [I] inferred; see docs/rules.md)."""
+    return _SOURCE_MARK.sub("", text or "")
+
+
 def money(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
@@ -104,8 +130,8 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    timezone_selector=lambda: app.config["TIMEZONE"])
     app.register_blueprint(bp)
-    app.jinja_env.filters.update(local_time=local_time, money=money)
-    app.jinja_env.globals.update(time_text=time_label)
+    app.jinja_env.filters.update(local_time=local_time, money=money, citizen=citizen_text)
+    app.jinja_env.globals.update(time_text=time_label, step_time=step_time)
     app.jinja_env.globals.update(STATUS=STATUS, ACTION=ACTION, CHANNEL=CHANNEL, ROLE=ROLE,
                                  LANGUAGES=LANGUAGES)
 

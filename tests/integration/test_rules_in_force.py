@@ -306,3 +306,19 @@ def test_the_counter_page_chooses_a_case_and_takes_it_in(demo, clock, engine):
     assert "17 giờ 00 phút, ngày 17/03/2026" in receipt          # 15 calendar days
     public = app.test_client().get("/thu-tuc/3.000333").get_data(as_text=True)
     assert "Các trường hợp" in public and "Người nước ngoài" in public
+
+
+def test_the_public_procedure_page_speaks_to_citizens(demo):
+    """Step times in plain words, not "0.125 ngày làm việc"; no maintainers' source marks."""
+    app, _call = demo
+    client = app.test_client()
+    page = client.get("/thu-tuc/1.001193").get_data(as_text=True)
+    assert "(1 giờ làm việc)" in page and "(4 giờ làm việc)" in page and "(2 giờ làm việc)" in page
+    assert "0.125" not in page and "0,125" not in page
+    marks = re.compile(r"\[(?:R|U|I)(?: [^\]]{0,20})?\]")
+    for path in sorted(DEMO.glob("[0-9]*.yaml")):
+        code = path.name.rsplit("-", 1)[0]
+        text = client.get(f"/thu-tuc/{code}").get_data(as_text=True)
+        assert not marks.search(text), (code, marks.search(text).group(0))
+    client.get("/ngon-ngu/en")
+    assert "(1 working hour)" in client.get("/thu-tuc/1.001193").get_data(as_text=True)
