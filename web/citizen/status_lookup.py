@@ -17,9 +17,7 @@ from workflow.adapters.agencies import agency_names
 from workflow.domain.errors import NotFound
 from workflow.services.dossiers import use_cases
 
-from web.security import inputs
-
-from web.security import limits
+from web.security import inputs, limits
 
 bp = Blueprint("public", __name__)
 DIGITS = 4

@@ -39,13 +39,13 @@ def _setting(name: str):
     return lambda: current_app.config[name]
 
 
-# endpoint -> limits: (setting naming the limit, key, count only when, methods, shared
-# scope: one count over every endpoint naming it)
-SURVEY = ("RATELIMIT_SURVEY", by_address, None, None, "survey")
+# endpoint -> limits: (setting naming the limit, key, methods, shared scope: one count over
+# every endpoint naming it)
+SURVEY = ("RATELIMIT_SURVEY", by_address, None, "survey")
 LIMITS = {
-    "auth.login": [("RATELIMIT_LOGIN", by_address, None, ["POST"], None)],
+    "auth.login": [("RATELIMIT_LOGIN", by_address, ["POST"], None)],
     # misses: reserve_misses, called by the view itself
-    "public.status": [("RATELIMIT_STATUS_LOOKUP", by_address, None, ["POST"], None)],
+    "public.status": [("RATELIMIT_STATUS_LOOKUP", by_address, ["POST"], None)],
     "survey_pages.survey": [SURVEY],
     "api_surveys.get_survey": [SURVEY],
     "api_surveys.answer_survey": [SURVEY],
@@ -61,9 +61,8 @@ def init_app(app, on_breach: dict | None = None) -> Limiter:
     limiter.request_filter(lambda: request.endpoint not in LIMITS)
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]
-        for setting, key, deduct_when, methods, scope in limits:
-            options = dict(key_func=key, deduct_when=deduct_when, methods=methods,
-                           on_breach=(on_breach or {}).get(endpoint))
+        for setting, key, methods, scope in limits:
+            options = dict(key_func=key, methods=methods, on_breach=(on_breach or {}).get(endpoint))
             limit = (limiter.shared_limit(_setting(setting), scope, **options) if scope
                      else limiter.limit(_setting(setting), **options))
             view = limit(view)
@@ -83,22 +82,20 @@ class Reservation:
             self.storage.incr(key, expiry, amount=-1)
 
 
-def _storage():
-    """The limiter's storage (its in-memory fallback while Redis is down)."""
-    limiter = current_app.extensions["motcua_limiter"]
-    try:
-        storage = limiter.limiter.storage
-        storage.get(current_app.config["RATELIMIT_KEY_PREFIX"] + ":probe")
-        return storage
-    except Exception:  # Redis down: count in this process rather than refuse service
-        log.warning("rate-limit storage unavailable: counting misses in memory")
-        return current_app.extensions.setdefault("motcua_miss_fallback", MemoryStorage())
-
-
 def reserve_misses(code: str) -> Reservation | None:
     """Count this lookup as a miss of `code` and of the client's address, atomically; None
-    (and nothing counted) when either count is already full."""
-    storage, prefix = _storage(), current_app.config["RATELIMIT_KEY_PREFIX"]
+    (and nothing counted) when either count is already full. In the limiter's storage (its
+    in-memory fallback once it has seen Redis fail); if Redis fails here first, in this
+    process's memory rather than refuse service."""
+    try:
+        return _reserve(current_app.extensions["motcua_limiter"].limiter.storage, code)
+    except Exception:  # Redis down
+        log.warning("rate-limit storage unavailable: counting misses in memory")
+        return _reserve(current_app.extensions.setdefault("motcua_miss_fallback", MemoryStorage()), code)
+
+
+def _reserve(storage, code: str) -> Reservation | None:
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     taken = []
     for item in parse_many(current_app.config["RATELIMIT_STATUS_MISSES"]):
         for subject in ("code:" + code, misses_by_address()):

@@ -14,13 +14,12 @@ checks than twenty in a row. A success gives its reservation back.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from .repository import _upsert
 from .tables import TS, login_throttles
 
 UNTRUSTED = "untrusted"  # every client without a valid device cookie for the account
@@ -31,28 +30,16 @@ def subject_key(kind: str, subject: str) -> str:
     return hashlib.sha256(f"{kind}:{subject}".encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Attempt:
-    key: str
-    failures: int      # this attempt's place in the count, itself included
-    window_ends: datetime
-
-    def allowed(self, max_failures: int) -> bool:
-        return self.failures <= max_failures
-
-
-def reserve(conn: Connection, key: str, now: datetime, window: timedelta) -> Attempt:
-    """Count one attempt (atomically) and say where it stands; a window that has ended starts
-    again at one."""
+def reserve(conn: Connection, key: str, now: datetime, window: timedelta) -> int:
+    """Count one attempt (atomically) and return its place in the count, itself included;
+    a window that has ended starts again at one."""
     t = login_throttles
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     live, ends = t.c.window_ends > now, literal(now + window, TS)
-    stmt = dialect.insert(t).values(key=key, failures=1, window_ends=now + window)
+    stmt = _upsert(conn)(t).values(key=key, failures=1, window_ends=now + window)
     stmt = stmt.on_conflict_do_update(index_elements=[t.c.key], set_=dict(
         failures=case((live, t.c.failures + 1), else_=1),
         window_ends=case((live, t.c.window_ends), else_=ends)))
-    row = conn.execute(stmt.returning(t.c.failures, t.c.window_ends)).one()
-    return Attempt(key, row.failures, row.window_ends)
+    return conn.execute(stmt.returning(t.c.failures)).scalar_one()
 
 
 def lock(conn: Connection, key: str, until: datetime) -> None:

@@ -42,14 +42,14 @@ def attempt(ctx: Context, username: str, password: str, device: str | None,
     now = ctx.now()
     with ctx.engine.begin() as conn:
         place = throttle.reserve(conn, key, now, policy.window)
-    if not place.allowed(policy.max_failures):
+    if place > policy.max_failures:
         return None, "locked"
     with ctx.engine.begin() as conn:
         row = user_store.check_credentials(conn, username, password, now)
         if row is not None:
             (throttle.clear if device else throttle.give_back)(conn, key)
             return row, "ok"
-        if place.failures == policy.max_failures:
+        if place == policy.max_failures:
             throttle.lock(conn, key, now + policy.window)
             return None, "locked"
     return None, "invalid"
