@@ -5,98 +5,31 @@ two clicks, the citizen checks the status on a phone and answers the survey the 
 mailed. Screenshots of the main pages are kept in artifacts/screenshots/."""
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import free_port, wait_for
+from tests.e2e.browser_support import LOGS, chromium, demo_product, login, logout, require_browser, shot
+from tests.e2e.conftest import wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-PASSWORD = "motcua-demo"
 PHONE = "0912345678"
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is missing: `make test` installs it (scripts/install-browser.sh)")
-    pytest.skip("Chromium not installed (run scripts/install-browser.sh)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
+sync_api = require_browser()
 
 
 @pytest.fixture
 def server(tmp_path, smtp, watch_log):
     """The product as `make run` serves it: migrated SQLite, demo data, run-dev.sh."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MOTCUA_INSTANCE": str(tmp_path / "instance"), "MOTCUA_ENV": "development",
-           "PORT": str(port), "PUBLIC_BASE_URL": base, "SMTP_HOST": "127.0.0.1",
-           "SMTP_PORT": str(smtp.port), "FLASK_DEBUG": "0", "OUTBOX_INTERVAL_SECONDS": "1",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
-        env.pop(name, None)
-    flask = [sys.executable, "-m", "flask", "--app", "web"]
-    for args in (["db", "upgrade"], ["demo", "load"]):
-        done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-    for name in ("run.log", "instance/worker.log", "instance/beat.log"):
+    for name in LOGS:
         watch_log(tmp_path / name)
-    log = open(tmp_path / "run.log", "w")
-    proc = subprocess.Popen(["bash", "scripts/run-dev.sh"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: healthy(base), timeout=60)
+    with demo_product(tmp_path, smtp.port) as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture
 def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(sync_api) as b:
         yield b
-        b.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/dang-nhap")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
-    assert "/dang-nhap" not in page.url, page.content()
-
-
-def logout(page) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-    page.wait_for_url(re.compile(r".*/dang-nhap$"))
 
 
 def act(page, button: str) -> None:
