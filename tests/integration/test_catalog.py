@@ -38,6 +38,7 @@ def n_procedures(engine) -> int:
     (lambda d: d["documents"].append(dict(d["documents"][0])), "documents.3.code"),
     (lambda d: d.update(code="hkd"), "code"),
     (lambda d: d.update(surprise=True), "surprise"),
+    (lambda d: d.update(time_note="18 ngày làm việc [U]"), "time_note"),  # citizens read it as written
 ])
 def test_invalid_file_is_refused_naming_the_field(engine, catalog, tmp_path, change, field):
     data = yaml.safe_load(yaml.safe_dump(GOOD))

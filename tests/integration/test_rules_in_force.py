@@ -320,5 +320,10 @@ def test_the_public_procedure_page_speaks_to_citizens(demo):
         code = path.name.rsplit("-", 1)[0]
         text = client.get(f"/thu-tuc/{code}").get_data(as_text=True)
         assert not marks.search(text), (code, marks.search(text).group(0))
+        for remark in ("Cổng DVC", "nguồn ghi", "chưa được xác minh", "có vẻ sai", "chưa được giải thích",
+                       "Trang quốc gia", "có lẽ", "người tổng hợp", "Cột lệ phí", "KQ.G"):
+            assert remark not in text, (code, remark)  # editors' remarks on the sources stay in notes
+    fee = client.get("/thu-tuc/1.001612").get_data(as_text=True)
+    assert "nộp khi nộp hồ sơ, không hoàn lại" in fee  # the fee's public note
     client.get("/ngon-ngu/en")
     assert "(1 working hour)" in client.get("/thu-tuc/1.001193").get_data(as_text=True)

@@ -74,7 +74,8 @@ class StepOut(BaseModel):
 class FeeOut(BaseModel):
     amount: int
     currency: str
-    note: str | None = None
+    note: str | None = Field(None, description="the catalog editors' note on the fee and its sources")
+    public_note: str | None = Field(None, description="what citizens are told about the fee")
 
 
 class ProcedureSummary(BaseModel):

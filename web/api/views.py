@@ -37,7 +37,8 @@ def procedure_full(p) -> dict:
     return dict(
         procedure_summary(p), effective_from=p.effective_from.isoformat(),
         effective_to=p.effective_to.isoformat() if p.effective_to else None,
-        fee=dict(amount=p.fee.amount, currency=p.fee.currency, note=p.fee.note),
+        fee=dict(amount=p.fee.amount, currency=p.fee.currency, note=p.fee.note,
+                 public_note=p.fee.public_note),
         channels=list(p.channels), result=p.result, result_code=p.result_code,
         legal_basis=list(p.legal_basis), on_supplement=p.on_supplement,
         cutoff=p.cutoff.strftime("%H:%M") if p.cutoff else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, time
 from typing import Literal
 
@@ -17,6 +18,7 @@ from workflow.domain.procedure import Case, DocumentSpec, Fee, Procedure, Step
 
 CODE = r"^[A-Z0-9_]{1,16}$"
 AGENCY = r"^[A-Z0-9]+(\.[A-Z0-9]+)*$"
+SOURCE_MARK = re.compile(r"\[(?:R|U|I)(?: [^\]]{0,20})?\]")  # the catalog editors' marks: read, unconfirmed, inferred
 EIGHTHS = 8  # step and procedure times are multiples of 1/8 day (one office hour)
 
 
@@ -55,11 +57,23 @@ class StepIn(BaseModel):
     _check_days = field_validator("days")(classmethod(lambda cls, v: _days(v)))
 
 
+def _citizen_text(value: str | None, field: str) -> str | None:
+    """Texts printed on the public procedure page as written (issue 18): source marks and
+    the editors' remarks on the sources belong in the notes beside them."""
+    if value is not None and SOURCE_MARK.search(value):
+        raise ValueError(f"{field} is shown to citizens as written: put source marks "
+                         "([R], [U], [I]) and remarks on the sources in the editors' notes")
+    return value
+
+
 class FeeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: int = Field(ge=0)
     currency: Literal["VND"] = "VND"
-    note: str | None = None
+    note: str | None = None  # the editors' note on the fee and its sources
+    public_note: str | None = None  # what citizens are told, printed as written
+
+    _citizen_words = field_validator("public_note")(classmethod(lambda cls, v: _citizen_text(v, "public_note")))
 
 
 class CaseIn(BaseModel):
@@ -111,6 +125,8 @@ class ProcedureIn(BaseModel):
     notes: str | None = None
 
     _check_days = field_validator("processing_days")(classmethod(lambda cls, v: _days(v)))
+
+    _citizen_words = field_validator("time_note")(classmethod(lambda cls, v: _citizen_text(v, "time_note")))
 
     @field_validator("cutoff", mode="before")
     @classmethod
@@ -175,6 +191,9 @@ class ProcedureIn(BaseModel):
         for key, default in _ADDED_KEYS.items():  # keys added later hash as before at default
             if data.get(key) == default:
                 data.pop(key, None)
+        for fee in [data.get("fee")] + [case.get("fee") for case in data.get("cases", [])]:
+            if fee and fee.get("public_note") is None:
+                fee.pop("public_note", None)
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 

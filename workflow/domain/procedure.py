@@ -43,7 +43,8 @@ class Step:
 class Fee:
     amount: int
     currency: str = "VND"
-    note: str | None = None
+    note: str | None = None  # the editors' note (sources, what is unconfirmed)
+    public_note: str | None = None  # what the public procedure page tells citizens
 
 
 @dataclass(frozen=True)
