@@ -144,3 +144,21 @@ def catalog(engine):
 def pytest_sessionfinish(session, exitstatus):
     for eng in _ENGINES.values():
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """An S3-protocol server on 127.0.0.1 for the whole run (tests/object_store.py), with
+    the credentials the S3 file store reads from the environment."""
+    from tests.object_store import ACCESS, s3_server
+    saved = {k: os.environ.get(k) for k in ACCESS}
+    os.environ.update(ACCESS)
+    try:
+        with s3_server(tmp_path_factory.mktemp("s3") / "moto.log") as endpoint:
+            yield endpoint
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
