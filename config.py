@@ -53,6 +53,13 @@ class Base:
     DEADLINE_SWEEP_SECONDS = float(_env("DEADLINE_SWEEP_SECONDS", 300))
     DEADLINE_WARNING_DAYS = float(_env("DEADLINE_WARNING_DAYS", 1))
     JSON_MAX_BYTES = int(_env("JSON_MAX_BYTES", 1_000_000))
+    # a dossier's files (issue 19): a folder (default instance/files) or s3://bucket/prefix
+    # with S3_ENDPOINT_URL for a non-AWS store and the credentials in AWS_ACCESS_KEY_ID /
+    # AWS_SECRET_ACCESS_KEY; the largest file accepted, in bytes
+    FILE_STORE = _env("FILE_STORE", str(INSTANCE / "files"))
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_REGION = _env("S3_REGION")
+    FILE_MAX_BYTES = int(_env("FILE_MAX_BYTES", 20 * 1024 * 1024))
     # satisfaction survey (SIPAS) on closing: link lifetime, one reminder, one open
     # invitation per citizen at a time, the feedback deadline in working days, SMS sender
     SURVEY_TTL_DAYS = float(_env("SURVEY_TTL_DAYS", 30))

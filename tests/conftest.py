@@ -22,6 +22,7 @@ from workflow.adapters.repository import _PROCEDURE_CACHE
 from workflow.adapters.tables import metadata
 from workflow.services.importing.catalog import load
 from workflow.domain.calendar import BusinessCalendar
+from workflow.adapters.file_store import LocalFileStore
 from workflow.services.context import Context
 
 from tests.server_log import server_log_is_clean, watch_log  # noqa: F401  (autouse: every test)
@@ -130,8 +131,10 @@ def clock():
 
 
 @pytest.fixture
-def ctx(engine, calendar, clock):
-    return Context(engine=engine, calendar=calendar, now=clock)
+def ctx(engine, calendar, clock, tmp_path):
+    """Files go to a folder of the test's own (the S3 store is tested on its own)."""
+    return Context(engine=engine, calendar=calendar, now=clock,
+                   files=LocalFileStore(tmp_path / "files"))
 
 
 @pytest.fixture

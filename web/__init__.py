@@ -68,6 +68,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.register_blueprint(api_surveys_bp)
     from web.api.trail import bp as api_trail_bp
     app.register_blueprint(api_trail_bp)
+    from web.api.files import bp as api_files_bp
+    app.register_blueprint(api_files_bp)
     from web.citizen import survey_pages
     survey_pages.init_app(app)
     from web.security import limits  # after every limited view is registered

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from workflow.adapters.database import make_engine
+from workflow.adapters.file_store import file_store
 from workflow.domain.calendar import BusinessCalendar
 from workflow.services.context import Context
 
@@ -34,5 +35,10 @@ def build_context(settings, engine=None) -> Context:
                                    settings["DB_MAX_OVERFLOW"],
                                    pool_timeout=settings.get("DB_POOL_TIMEOUT", 30),
                                    pool_recycle=settings.get("DB_POOL_RECYCLE", -1))
+    files = None
+    if settings.get("FILE_STORE"):
+        files = file_store(settings["FILE_STORE"], settings.get("S3_ENDPOINT_URL"),
+                           settings.get("S3_REGION"))
     return Context(engine=engine, calendar=build_calendar(settings),
-                   code_format=settings["DOSSIER_CODE_FORMAT"])
+                   code_format=settings["DOSSIER_CODE_FORMAT"], files=files,
+                   file_max_bytes=settings.get("FILE_MAX_BYTES", 20 * 1024 * 1024))

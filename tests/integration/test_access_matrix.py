@@ -10,6 +10,7 @@ last four phone digits, and their own survey with its link; nothing else.
 """
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -63,7 +64,14 @@ API_MATRIX = {
     # the citizen's link is the credential: whoever holds it, nobody without it (below)
     ("GET", "/api/v1/surveys/{token}"): (EVERYONE, None, "survey"),
     ("POST", "/api/v1/surveys/{token}"): (EVERYONE, None, "survey"),
+    # files: the desk digitises a received dossier's documents; the result's file once the
+    # result is ready; a file is shown to whoever may see its dossier (404 to the others,
+    # as for a file that does not exist)
+    ("POST", "/api/v1/dossiers/{code}/documents/{document}/files"): (DESK, 403, "dossier"),
+    ("POST", "/api/v1/dossiers/{code}/result/files"): (DESK, 403, "ready"),
+    ("GET", "/api/v1/files/{file_id}"): (INVOLVED, 404, "file"),
 }
+UPLOADS = {"/api/v1/dossiers/{code}/documents/{document}/files", "/api/v1/dossiers/{code}/result/files"}
 NOT_DECLARED_HERE = {("GET", "/api/v1/openapi.json")}  # the public API description
 BODIES = {"/api/v1/dossiers": {"procedure_code": "1.001193", "documents": ["TK", "GCS"],
                                "applicant": {"name": "Trần Thị Bình", "phone": "0987654321",
@@ -138,12 +146,37 @@ class World:
     def procedure(self) -> str:
         return "1.001193"
 
+    def ready(self) -> str:
+        """A dossier whose result is ready at the desk."""
+        code = self.dossier()
+        for who, action in ((Actor("clerk", "counter", "T1"), "forward"), (Actor("kt", "officer", "T1.KT"), "forward"),
+                            (Actor("clerk", "counter", "T1"), "complete")):
+            use_cases.act(self.ctx, who, code, action, {})
+        return code
+
+    def file(self) -> str:
+        r = self.api("clerk", "POST", f"/api/v1/dossiers/{self.dossier()}/documents/TK/files",
+                     **upload_form())
+        assert r.status_code == 201, r.get_json()
+        return str(r.get_json()["id"])
+
     def url(self, path: str, thing: str | None, value: str | None) -> str:
         if thing is None:
             return path
         slot = {"procedure": "{code}", "dossier": "{code}", "notification": "{notification_id}",
-                "feedback": "{feedback_id}", "survey": "{token}"}[thing]
-        return path.replace(slot, value).replace("{action}", "forward")
+                "feedback": "{feedback_id}", "survey": "{token}", "ready": "{code}",
+                "file": "{file_id}"}[thing]
+        return path.replace(slot, value).replace("{action}", "forward").replace("{document}", "TK")
+
+
+def upload_form() -> dict:
+    """A multipart body with a small real PDF in the field 'file' (a fresh stream each call)."""
+    from tests.integration.test_files_api import pdf
+    return dict(data={"file": (io.BytesIO(pdf()), "scan.pdf")}, content_type="multipart/form-data")
+
+
+def body(path: str) -> dict:
+    return upload_form() if path in UPLOADS else dict(json=BODIES.get(path))
 
 
 def version(engine, code: str) -> int:
@@ -161,7 +194,7 @@ def test_api_matrix(app, api, engine):
         for caller, user in CALLERS.items():
             if caller in allowed:
                 continue
-            r = api(user, method, world.url(path, thing, shared), json=BODIES.get(path))
+            r = api(user, method, world.url(path, thing, shared), **body(path))
             expected = 401 if user is None else refusal
             if r.status_code != expected:
                 wrong.append(("let in" if r.status_code < 400 else "wrong refusal", method, path,
@@ -170,7 +203,7 @@ def test_api_matrix(app, api, engine):
             assert version(engine, shared) == 1, f"a refused {method} {path} changed the dossier"
         for caller in sorted(allowed):
             value = shared if method == "GET" or thing in ("procedure", None) else getattr(world, thing)()
-            r = api(CALLERS[caller], method, world.url(path, thing, value), json=BODIES.get(path))
+            r = api(CALLERS[caller], method, world.url(path, thing, value), **body(path))
             if not 200 <= r.status_code < 300:
                 wrong.append(("refused", method, path, caller, r.status_code, r.get_data(as_text=True)[:200]))
     assert not wrong, "\n".join(map(str, wrong))

@@ -108,10 +108,9 @@ def test_an_unknown_or_malformed_address_is_missing(store):
 
 
 def test_the_setting_chooses_the_store(tmp_path):
-    assert isinstance(file_store("", tmp_path), LocalFileStore)
-    assert file_store("", tmp_path).root == tmp_path
-    assert file_store(str(tmp_path / "elsewhere"), tmp_path).root == tmp_path / "elsewhere"
-    s3 = file_store("s3://bucket/some/prefix", tmp_path, "http://127.0.0.1:9", "us-east-1")
+    local = file_store(str(tmp_path / "files"))
+    assert isinstance(local, LocalFileStore) and local.root == tmp_path / "files"
+    s3 = file_store("s3://bucket/some/prefix", "http://127.0.0.1:9", "us-east-1")
     assert isinstance(s3, S3FileStore) and (s3.bucket, s3.prefix) == ("bucket", "some/prefix")
     with pytest.raises(ValueError):
         S3FileStore("s3:///no-bucket")

@@ -69,7 +69,9 @@ def test_every_operation_keeps_its_documented_contract(schema, tokens, api):
 
 def test_stateful_walk_follows_the_links(schema, tokens):
     auth = {"Authorization": f"Bearer {tokens['boss']}"}
-    machine = schema.as_state_machine()
+    # the uploads (multipart) are fuzzed one operation at a time above; the walk follows the
+    # JSON operations' links from a dossier it made to reading and acting on it
+    machine = schema.exclude(path_regex=r"/files").as_state_machine()
     seen = []
 
     class Walk(machine):
@@ -96,7 +98,7 @@ def test_stateful_walk_follows_the_links(schema, tokens):
     # the walk got past the front door: a dossier it made was then read or acted on
     assert ("POST /api/v1/dossiers", 201) in seen, sorted(set(seen))
     assert any(label.startswith(("GET /api/v1/dossiers/{code}", "POST /api/v1/dossiers/{code}"))
-               and status == 200 for label, status in seen), sorted(set(seen))
+               and status in (200, 201) for label, status in seen), sorted(set(seen))
 
 
 # -- hostile shapes on every operation (issue 16) ------------------------------------------

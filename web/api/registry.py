@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from flask import g, request
+from flask import current_app, g, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -17,7 +17,8 @@ from web.api.schemas import Error
 
 STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad request", 401: "Unauthenticated",
                403: "Forbidden", 404: "Not found", 409: "Conflict", 412: "Precondition failed",
-               422: "Invalid input", 429: "Too many requests"}
+               413: "Too large", 415: "Unsupported file", 422: "Invalid input",
+               429: "Too many requests"}
 
 
 @dataclass
@@ -39,9 +40,12 @@ class Route:
     links: dict = field(default_factory=dict)
     # other media types the success response may take (downloads: "text/csv", ...)
     media: tuple[str, ...] = ()
+    # a multipart/form-data body (uploads): field -> (schema dict, description, required)
+    multipart: dict = field(default_factory=dict)
 
 
 ROUTES: list[Route] = []
+UPLOAD_OVERHEAD = 64 * 1024  # the multipart envelope around an uploaded file
 
 
 class BadJSON(DomainError):
@@ -93,6 +97,8 @@ def api_route(bp, rule: str, method: str, summary: str, **kw):
                 g.body = validate(model, json_body())
             return view(**path)
 
+        if route.multipart:  # the edge guard parses the form with this limit (web/security/guard.py)
+            inner.upload_limit = lambda: current_app.extensions["motcua"].file_max_bytes + UPLOAD_OVERHEAD
         bp.add_url_rule(rule, view_func=inner, methods=[method])
         return inner
     return wrap
@@ -128,6 +134,11 @@ def openapi(prefix: str, title: str, version: str) -> dict:
             else:
                 schema = {"$ref": f"#/components/schemas/{r.body.__name__}"}
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+        if r.multipart:
+            form = {"type": "object", "properties": {n: dict(sch, description=d)
+                                                     for n, (sch, d, _req) in r.multipart.items()},
+                    "required": [n for n, (_s, _d, req) in r.multipart.items() if req]}
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
         ok = {"description": STATUS_TEXT.get(r.status, "OK")}
         if r.response:
             ok["content"] = {"application/json": {

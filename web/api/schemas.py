@@ -259,6 +259,27 @@ class DossierOut(DossierSummary):
     postponed_reason: str | None
     allowed_actions: list[str]
     events: list[EventOut]
+    files: DossierFiles | None = Field(None, description="the dossier's files; null where files are not enabled")
+
+
+class FileOut(BaseModel):
+    """A file attached to a dossier (issue 19); its content: GET /api/v1/files/{id}."""
+    id: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int | None = None
+    uploaded_at: datetime
+    uploaded_by: str
+    kind: str = Field(description="document (a checklist document's file) or result")
+    document: str | None = None
+    superseded_by: int | None = Field(None, description="the file that replaced this one; both are kept")
+
+
+class DossierFiles(BaseModel):
+    documents: dict[str, list[FileOut]] = Field(description="by checklist document code, in upload order")
+    result: list[FileOut]
 
 
 class DossierList(BaseModel):

@@ -13,6 +13,7 @@ from workflow.domain.errors import Forbidden, InvalidInput, NotFound
 from workflow.domain.lifecycle import lifecycle_for
 from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services.dossiers import use_cases
+from workflow.services.files import attachments
 
 from web.security.privacy import applicant_for
 from web.staff.counter import FORM_ENDPOINTS
@@ -64,7 +65,26 @@ def dossier_full(d, events, now, who) -> dict:
         allowed_actions=list(lifecycle_for(d.procedure).allowed_actions(d)),
         events=[dict(seq=e.seq, at=e.at, actor=e.actor, action=e.action, from_state=e.from_state,
                      to_state=e.to_state, step=e.step, note=e.note, data=e.data) for e in events],
-        version=d.version)
+        files=files_json(d), version=d.version)
+
+
+def file_json(f: attachments.StoredFile) -> dict:
+    return dict(id=f.id, name=f.name, media_type=f.media_type, size=f.size, sha256=f.sha256,
+                pages=f.pages, uploaded_at=f.uploaded_at, uploaded_by=f.uploaded_by, kind=f.kind,
+                document=f.document, superseded_by=f.superseded_by)
+
+
+def files_json(d) -> dict | None:
+    """The dossier's files by document, and the result's (None where files are off)."""
+    if ctx().files is None:
+        return None
+    with ctx().engine.connect() as conn:
+        found = attachments.files_of(conn, d.id, d.code)
+    documents: dict[str, list] = {}
+    for f in found:
+        if f.kind == attachments.DOCUMENT:
+            documents.setdefault(f.document, []).append(file_json(f))
+    return dict(documents=documents, result=[file_json(f) for f in found if f.kind == attachments.RESULT])
 
 
 def dossier_row(r, now) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
@@ -26,7 +26,8 @@ class NotFoundHere(DomainError):
 
 
 def _clean(multi, multiline: bool):
-    items = [(inputs.line(k, k), inputs.text(v, k, multiline)) for k, vs in multi.lists() for v in vs]
+    items = [(inputs.line(str(k), "field name"), inputs.text(str(v), str(k), multiline))
+             for k, vs in multi.lists() for v in vs]
     return ImmutableMultiDict(items)
 
 
@@ -40,6 +41,9 @@ def check_request() -> None:
             request.view_args[key] = inputs.line(value, key)
     if request.args:
         request.args = _clean(request.args, multiline=False)
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "upload_limit", None):  # an upload route: its own limit, before parsing
+        request.max_content_length = view.upload_limit()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and request.form:
         request.form = _clean(request.form, multiline=True)
 

@@ -190,10 +190,10 @@ def _body_chunks(body) -> Iterator[bytes]:
         body.close()
 
 
-def file_store(setting: str, default_root: Path, endpoint_url: str | None = None,
-               region: str | None = None) -> FileStore:
-    """The store a FILE_STORE setting names: `s3://bucket/prefix`, a folder, or (empty) the
-    folder under the instance path."""
+def file_store(setting: str, endpoint_url: str | None = None, region: str | None = None,
+               spool_root: Path | None = None) -> FileStore:
+    """The store a FILE_STORE setting names: `s3://bucket/prefix` (uploads spooled in
+    `spool_root`, by default the system's temporary folder) or a folder."""
     if setting.startswith("s3://"):
-        return S3FileStore(setting, endpoint_url, region, default_root / "tmp")
-    return LocalFileStore(Path(setting) if setting else default_root)
+        return S3FileStore(setting, endpoint_url, region, spool_root)
+    return LocalFileStore(Path(setting))

@@ -66,3 +66,17 @@ class StaleVersion(DomainError):
 
     code = "stale_version"
     status = 412
+
+
+class TooLarge(DomainError):
+    """An uploaded file is larger than the configured limit."""
+
+    code = "too_large"
+    status = 413
+
+
+class UnsupportedFile(DomainError):
+    """An uploaded file is not of an accepted type (decided from its content) or is damaged."""
+
+    code = "unsupported_file"
+    status = 415

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 
 from workflow.domain.codes import DEFAULT_FORMAT
 
+DEFAULT_FILE_MAX = 20 * 1024 * 1024
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -21,3 +23,5 @@ class Context:
     calendar: object
     now: Callable[[], datetime] = utc_now
     code_format: str = DEFAULT_FORMAT
+    files: object = None  # the file store (workflow.adapters.file_store), None: no files
+    file_max_bytes: int = DEFAULT_FILE_MAX

@@ -1,0 +1,158 @@
+"""Attaching a file to a dossier and reading it back (issue 19).
+
+The upload is spooled, hashed and its type read from its content before any database
+work, so no row is locked while bytes arrive; the content goes to the file store (by its
+SHA-256: storing it twice is harmless), then one transaction adds the file's record and
+the event in the dossier's trail. If that transaction fails, the content stays in the
+store unreferenced (the same content uploaded again reuses it); nothing refers to it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Iterator
+
+from sqlalchemy import insert, select, update
+
+from workflow.adapters.file_content import EXTENSION, UnacceptableFile, inspect
+from workflow.adapters.file_store import FileMissing, FileTooLarge, spool
+from workflow.adapters.tables import dossiers
+from workflow.adapters.tables_files import dossier_files
+from workflow.domain.attachments import DOCUMENT, RESULT, check_attach, record_attachment
+from workflow.domain.dossier import Actor
+from workflow.domain.errors import InvalidInput, NotFound, TooLarge, UnsupportedFile
+from workflow.domain.lifecycle import may_see, unseen
+
+from workflow.services.context import Context
+from workflow.services.unit_of_work import UnitOfWork
+
+NAME_MAX = 255
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    id: int
+    dossier_code: str
+    kind: str
+    document: str | None
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int | None
+    uploaded_at: datetime
+    uploaded_by: str
+    superseded_by: int | None
+
+
+def clean_name(name: str | None, media_type: str) -> str:
+    """The name the file came with, as a safe display and download name: no folders, no
+    control characters, NFC, at most 255 characters; the extension follows the content."""
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", base) or "tep"
+    ext = EXTENSION[media_type]
+    return stem[:NAME_MAX - len(ext)] + ext
+
+
+def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | None,
+           stream: BinaryIO, filename: str | None, replaces: int | None = None) -> StoredFile:
+    """Store an upload and record it on the dossier; refuse it whole, keeping nothing, when
+    it is too large, empty, not a PDF/JPEG/PNG, or the actor may not attach it."""
+    if ctx.files is None:
+        raise NotFound("files are not enabled (FILE_STORE)")
+    _check_may_attach(ctx, actor, code, kind, document)  # before reading a byte
+    try:
+        up = spool(stream, ctx.files.spool_dir(), ctx.file_max_bytes)
+    except FileTooLarge:
+        raise TooLarge(f"the file is larger than {ctx.file_max_bytes} bytes", field="file",
+                       limit=ctx.file_max_bytes) from None
+    try:
+        if up.size == 0:
+            raise InvalidInput("the file is empty", field="file")
+        try:
+            media_type, pages = inspect(up.path, up.head)
+        except UnacceptableFile as exc:
+            raise UnsupportedFile(str(exc), field="file") from None
+        ctx.files.put(up)
+    finally:
+        up.discard()
+    return _record(ctx, actor, code, kind, document, clean_name(filename, media_type), media_type,
+                   up.size, up.sha256, pages, replaces)
+
+
+def _check_may_attach(ctx, actor, code, kind, document) -> None:
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        if dossier is None or not may_see(actor, dossier):
+            raise unseen(actor, code)
+        check_attach(actor, dossier, kind, document)
+
+
+def _record(ctx, actor, code, kind, document, name, media_type, size, sha256, pages,
+            replaces) -> StoredFile:
+    now = ctx.now()
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        if dossier is None or not may_see(actor, dossier):
+            raise unseen(actor, code)
+        check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
+        read_version = dossier.version
+        f = dossier_files.c
+        if replaces is not None:
+            old = uow.conn.execute(select(f.id).where(
+                f.id == replaces, f.dossier_id == dossier.id, f.kind == kind,
+                f.document.is_(None) if document is None else f.document == document,
+                f.superseded_by.is_(None))).first()
+            if old is None:
+                raise InvalidInput(f"file {replaces} is not a current file of this document",
+                                   field="replaces")
+        file_id = uow.conn.execute(insert(dossier_files).values(
+            dossier_id=dossier.id, kind=kind, document=document, name=name, media_type=media_type,
+            size=size, sha256=sha256, pages=pages, uploaded_at=now, uploaded_by=actor.username,
+        ).returning(f.id)).scalar_one()
+        if replaces is not None:
+            uow.conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
+                             .values(superseded_by=file_id))
+        record_attachment(dossier, actor, now, file_id, kind, document, name, sha256, size, replaces)
+        uow.dossiers.save(dossier, read_version)
+        uow.commit()
+    return StoredFile(file_id, code, kind, document, name, media_type, size, sha256, pages, now,
+                      actor.username, None)
+
+
+def _row(r, code: str) -> StoredFile:
+    return StoredFile(r.id, code, r.kind, r.document, r.name, r.media_type, r.size, r.sha256,
+                      r.pages, r.uploaded_at, r.uploaded_by, r.superseded_by)
+
+
+def files_of(conn, dossier_id: int, code: str) -> list[StoredFile]:
+    """Every file of a dossier, current and superseded, in upload order."""
+    f = dossier_files.c
+    rows = conn.execute(select(dossier_files).where(f.dossier_id == dossier_id).order_by(f.id)).all()
+    return [_row(r, code) for r in rows]
+
+
+def open_file(ctx: Context, actor: Actor, file_id: int) -> tuple[StoredFile, Iterator[bytes]]:
+    """The file's record and its content, if the actor may see its dossier (the same
+    refusal whether the file exists or not)."""
+    f = dossier_files.c
+    with UnitOfWork(ctx.engine) as uow:
+        row = uow.conn.execute(select(dossier_files, dossiers.c.code.label("dossier_code"))
+                               .join(dossiers, dossiers.c.id == f.dossier_id)
+                               .where(f.id == file_id)).first()
+        dossier = uow.dossiers.get(row.dossier_code) if row is not None else None
+        if dossier is None or not may_see(actor, dossier):
+            raise NotFound(f"no file {file_id} that {actor.username} may see", field="id")
+        stored = _row(row, row.dossier_code)
+    if ctx.files is None:
+        raise NotFound("files are not enabled (FILE_STORE)")
+    try:
+        return stored, ctx.files.open(stored.sha256)
+    except FileMissing:
+        raise NotFound(f"the content of file {file_id} is missing from the store", field="id") from None
+
+
+__all__ = ["DOCUMENT", "RESULT", "StoredFile", "attach", "files_of", "open_file"]
