@@ -72,6 +72,7 @@ STAFF_ROUTES = {
 QUERY = {"/giam-sat": "?agency=T1", "/giam-sat/ho-so": "?agency=T1", "/giam-sat/bao-cao": "?agency=T1",
          "/giam-sat/chi-so-766": "?agency=T1",
          "/giam-sat/bao-cao/tai-ve": "?agency=T1&format=csv"}
+DEVELOPMENT_ONLY = {("/hop-thu", "GET")}  # registered only with MAILBOX_DIR (development settings)
 PUBLIC_ROUTES = {
     ("/", "GET"), ("/thu-tuc/<code>", "GET"), ("/thu-tuc/<code>/tu-kiem-tra", "GET"),
     ("/healthz", "GET"), ("/tra-cuu", "GET"), ("/tra-cuu", "POST"), ("/ngon-ngu/<lang>", "GET"),
