@@ -36,7 +36,7 @@ class Base:
     CELERY_ALWAYS_EAGER = False
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
-    SMTP_HOST = _env("SMTP_HOST", "localhost")
+    SMTP_HOST = _env("SMTP_HOST")  # unset: localhost, or the development mailbox
     SMTP_PORT = int(_env("SMTP_PORT", 25))
     MAIL_FROM = _env("MAIL_FROM", "motcua@localhost")
     # business calendar: office hours "HH:MM-HH:MM,HH:MM-HH:MM"; extra days off and
@@ -74,6 +74,9 @@ class Base:
     SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
     SMS_GATEWAY_KEY = _env("SMS_GATEWAY_KEY")
     SMS_FILE = _env("SMS_FILE")                                      # default sender: JSON lines
+    # development mailbox (workflow/adapters/mailbox.py, page /hop-thu): with no SMTP_HOST
+    # (no SMS gateway, no SMS_FILE) mail (and SMS) are files here; never in production
+    MAILBOX_DIR = None
     # staff pages: session cookies, CSRF, lock-out after repeated failed logins
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -109,6 +112,7 @@ class Base:
 
 class Development(Base):
     DEBUG = True
+    MAILBOX_DIR = _env("MAILBOX_DIR", str(INSTANCE / "mailbox"))
 
 
 class Testing(Base):
@@ -119,6 +123,7 @@ class Testing(Base):
 
 class Production(Base):
     SESSION_COOKIE_SECURE = True
+    MAILBOX_DIR = None  # real mail only, and no mailbox page
     REMEMBER_COOKIE_SECURE = True
 
     @classmethod

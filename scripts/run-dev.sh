@@ -15,4 +15,9 @@ celery -A tasks.worker beat --loglevel=INFO --schedule="$LOGS/celerybeat-schedul
 echo "worker and scheduler started (logs in $LOGS/worker.log and $LOGS/beat.log)"
 echo "demo users: canbo.motcua (counter), canbo.tuphap (officer), lanhdao.phuong (supervisor), admin; password motcua-demo"
 echo "API token: flask --app web users token canbo.motcua"
+if [ "${MOTCUA_ENV:-development}" = development ]; then
+  # workflow/adapters/mailbox.py: without SMTP_HOST, mail (and SMS) land here, kept across restarts
+  echo "development mailbox (mail and SMS the product sends): http://${HOST:-127.0.0.1}:${PORT:-5000}/hop-thu" \
+    "(sign in as any demo user; files in ${MAILBOX_DIR:-$LOGS/mailbox})"
+fi
 flask --app web run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

@@ -13,7 +13,7 @@ from kombu import Queue
 
 from config import get_config
 from tasks import beat_lock
-from workflow.adapters.mail import SmtpSender
+from workflow.adapters.mail import mail_sender
 from workflow.adapters.sms import sms_sender
 from workflow.bootstrap import build_context
 from workflow.services.deadlines import escalation as deadlines
@@ -93,7 +93,7 @@ def _after_fork(**_):
 
 
 def handlers(ctx) -> dict:
-    sender = SmtpSender(settings["SMTP_HOST"], settings["SMTP_PORT"], settings["MAIL_FROM"])
+    sender = mail_sender(settings)  # SMTP, or the development mailbox under `make run`
     sms = sms_sender(settings)
     return {**mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"], sms),
             **survey_handlers(ctx, settings, sender, sms)}

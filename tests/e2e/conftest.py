@@ -105,7 +105,9 @@ def start_celery(tmp_path, request):
         cmd = [sys.executable, "-m", "celery", "-A", "tasks.worker", role, "--loglevel=INFO", *args]
         if role == "beat":
             cmd += ["--schedule", str(tmp_path / "beat-schedule")]
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log,
+        # development settings keep mail and SMS in a mailbox folder: the test's, never the repository's
+        mailbox = {"MAILBOX_DIR": str(tmp_path / "mailbox")}
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **mailbox, **env}, stdout=log,
                                 stderr=subprocess.STDOUT)
         proc.log_path = tmp_path / f"{role}-{len(procs)}.log"
         server_log.watch(request, proc.log_path)

@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from web.staff import admin, auth, counter, dossier, officer
+from web.staff import admin, auth, counter, dossier, mailbox, officer
 
 csrf = CSRFProtect()
 
@@ -27,6 +27,8 @@ def init_app(app) -> None:
     auth.login_manager.init_app(app)
     for module in (auth, counter, officer, dossier, admin):
         app.register_blueprint(module.bp)
+    if app.config.get("MAILBOX_DIR"):  # development only: production has no such page
+        app.register_blueprint(mailbox.bp)
 
     @app.after_request
     def page_headers(resp):

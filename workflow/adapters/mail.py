@@ -9,6 +9,8 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from .mailbox import MailboxMailSender, dev_mailbox
+
 
 @dataclass(frozen=True)
 class SmtpSender:
@@ -26,3 +28,13 @@ class SmtpSender:
         msg.set_content(body)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.send_message(msg)
+
+
+def mail_sender(settings):
+    """SMTP when SMTP_HOST is set or there is no development mailbox (production: always,
+    localhost by default); else the development mailbox."""
+    mailbox = dev_mailbox(settings)
+    if mailbox is not None and not settings.get("SMTP_HOST"):
+        return MailboxMailSender(mailbox)
+    return SmtpSender(settings.get("SMTP_HOST") or "localhost", int(settings["SMTP_PORT"]),
+                      settings["MAIL_FROM"])

@@ -1,7 +1,8 @@
 """SMS senders (tin nhắn), pluggable like the mail sender.
 
-The default writes each message as one JSON line to SMS_FILE (or the log when unset): a
-developer sees what would have gone out. With SMS_GATEWAY_URL set, messages are POSTed
+Without a gateway, each message is one JSON line in SMS_FILE when it is set, else a
+file in the development mailbox (workflow/adapters/mailbox.py) in development, else a
+line in the log: a developer sees what would have gone out. With SMS_GATEWAY_URL set, messages are POSTed
 as JSON to an HTTP SMS gateway with `Authorization: Bearer SMS_GATEWAY_KEY`; each carries
 a stable id derived from what it is for, so a gateway that deduplicates by id drops a
 resend after a worker crash.
@@ -16,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .mailbox import MailboxSmsSender, dev_mailbox
 
 log = logging.getLogger("motcua.sms")
 _FILE_LOCK = threading.Lock()
@@ -63,7 +66,11 @@ class HttpSmsSender:
 
 
 def sms_sender(settings):
-    """The configured sender: the HTTP gateway when SMS_GATEWAY_URL is set, else the file."""
+    """The configured sender: the HTTP gateway when SMS_GATEWAY_URL is set, else SMS_FILE,
+    else the development mailbox, else the log."""
     if settings.get("SMS_GATEWAY_URL"):
         return HttpSmsSender(settings["SMS_GATEWAY_URL"], settings.get("SMS_GATEWAY_KEY"))
+    mailbox = dev_mailbox(settings)
+    if mailbox is not None and not settings.get("SMS_FILE"):
+        return MailboxSmsSender(mailbox)
     return FileSmsSender(settings.get("SMS_FILE"))

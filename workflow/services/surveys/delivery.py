@@ -2,8 +2,11 @@
 feedback, each through the outbox so an outage of Redis or of the mail server delays a
 message but never loses it.
 
+One outbox message per channel (mail, SMS): a mail server that is down never holds back
+the SMS, and each channel is retried on its own backoff.
+
 Exactly once, as far as it can be: an invitation is queued once (the survey row's
-`invite_queued_at`, set in the same commit as the outbox message); each channel's send
+`invite_queued_at`, set in the same commit as its outbox messages); each channel's send
 is recorded (`survey_deliveries`, unique per survey, kind and channel) right after it
 succeeds, and a redelivered message skips what is recorded. What remains is the window
 between the mail server accepting a message and that record's commit: a worker dying
@@ -14,8 +17,9 @@ Not a flood: a citizen (identified by a keyed digest, see survey_config) has at 
 open invitation at a time; the others wait, and the sweep sends the next once the open
 one is answered, has expired or is SURVEY_MIN_INTERVAL_DAYS old.
 
-The first invitation recorded as sent is when a survey reaches the citizen: the tallies'
-`invited` (the response rate's denominator) counts it in the same commit.
+The first channel recorded as sent is when a survey reaches the citizen: the tallies'
+`invited` (the response rate's denominator) counts it in the same commit, once, whichever
+channel comes first; never on queueing, never for a channel that failed.
 """
 from __future__ import annotations
 
@@ -39,6 +43,14 @@ OUTCOME = {"returned": "đã có kết quả và được trả", "rejected": "�
 def enqueue(conn: Connection, topic: str, payload: dict, now: datetime) -> None:
     conn.execute(insert(outbox).values(topic=topic, payload=payload, created_at=now,
                                        available_at=now, attempts=0))
+
+
+def enqueue_per_channel(conn: Connection, topic: str, payload: dict, survey_id: int,
+                        now: datetime) -> None:
+    """One message per channel of the survey, so each is sent and retried on its own."""
+    channels = conn.execute(select(surveys.c.channels).where(surveys.c.id == survey_id)).scalar()
+    for channel in channels or ():
+        enqueue(conn, topic, {**payload, "channel": channel}, now)
 
 
 def lock_citizen(conn: Connection, key: str) -> None:
@@ -70,7 +82,7 @@ def queue_invitation(conn: Connection, survey_id: int, key: str | None, now: dat
                         .values(invite_queued_at=now, expires_at=now + conf.ttl)).rowcount
     if done != 1:
         return False
-    enqueue(conn, "survey.invite", {"survey": survey_id}, now)
+    enqueue_per_channel(conn, "survey.invite", {"survey": survey_id}, survey_id, now)
     if key is not None:
         conn.execute(update(survey_citizens).where(survey_citizens.c.citizen_key == key)
                      .values(last_survey_id=survey_id, last_invited_at=now))
@@ -99,7 +111,7 @@ def sweep(ctx: Context, conf: SurveyConfig, batch: int = 500) -> dict[str, int]:
             for survey_id in list(due):
                 if conn.execute(update(surveys).where(s.id == survey_id, s.reminder_queued_at.is_(None))
                                 .values(reminder_queued_at=now)).rowcount == 1:
-                    enqueue(conn, "survey.remind", {"survey": survey_id}, now)
+                    enqueue_per_channel(conn, "survey.remind", {"survey": survey_id}, survey_id, now)
                     counts["reminded"] += 1
     return counts
 
@@ -141,9 +153,10 @@ STAMP = {"invitation": "invited_at", "reminder": "reminded_at"}
 
 
 def deliver(ctx: Context, conf: SurveyConfig, mailer, sms, kind: str, survey_id: int,
-            answer: str | None = None) -> None:
-    """Send one kind of message to every channel of the survey not yet recorded as sent.
-    A failure raises: the outbox retries with backoff and skips what was recorded."""
+            answer: str | None = None, channel: str | None = None) -> None:
+    """Send one kind of message on `channel` (a message queued before per-channel outbox
+    messages names none: every channel) unless recorded as sent. A failure raises: the
+    outbox retries that message with backoff and skips what was recorded."""
     now = ctx.now()
     with ctx.engine.connect() as conn:
         row = _contact(conn, survey_id)
@@ -155,15 +168,15 @@ def deliver(ctx: Context, conf: SurveyConfig, mailer, sms, kind: str, survey_id:
                                or row.expires_at <= now):
         return  # answered or expired meanwhile: nothing worth sending
     subject, body, text = compose(kind, row, conf, ctx.calendar.tz, answer)
-    for channel in row.channels:
-        if channel in done:
+    for each in row.channels:
+        if each in done or channel not in (None, each):
             continue
         message_id = f"<survey-{survey_id}-{kind}@motcua>"
-        if channel == "email":
+        if each == "email":
             mailer.send(row.applicant_email, subject, body, message_id)
-        elif channel == "sms":
+        elif each == "sms":
             sms.send(row.applicant_phone, text, message_id.strip("<>"))
-        record(ctx, survey_id, kind, channel, message_id)
+        record(ctx, survey_id, kind, each, message_id)
 
 
 def record(ctx: Context, survey_id: int, kind: str, channel: str, message_id: str) -> None:
@@ -185,9 +198,10 @@ def record(ctx: Context, survey_id: int, kind: str, channel: str, message_id: st
                           first.procedure_code, invited=1)
 
 
-def deliver_feedback_answer(ctx: Context, conf: SurveyConfig, mailer, sms, feedback_id: int) -> None:
+def deliver_feedback_answer(ctx: Context, conf: SurveyConfig, mailer, sms, feedback_id: int,
+                            channel: str | None = None) -> None:
     with ctx.engine.connect() as conn:
         item = conn.execute(select(survey_feedback.c.survey_id, survey_feedback.c.answer).where(
             survey_feedback.c.id == feedback_id, survey_feedback.c.answered_at.is_not(None))).first()
     if item is not None:
-        deliver(ctx, conf, mailer, sms, "feedback", item.survey_id, item.answer)
+        deliver(ctx, conf, mailer, sms, "feedback", item.survey_id, item.answer, channel)

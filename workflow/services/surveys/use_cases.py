@@ -214,7 +214,8 @@ def answer_feedback(ctx: Context, actor: Actor, feedback_id: int, text: str) -> 
             .values(answered_at=now, answered_by=actor.username, answer=text)).rowcount
         if done != 1:
             raise Conflict(f"feedback item {feedback_id} has already been answered")
-        delivery.enqueue(conn, "survey.feedback_answer", {"feedback": feedback_id}, now)
+        delivery.enqueue_per_channel(conn, "survey.feedback_answer", {"feedback": feedback_id},
+                                     item.survey_id, now)
     return dict(item._mapping, answered_at=now, answered_by=actor.username, answer=text,
                 overdue=False)
 
@@ -225,8 +226,10 @@ def survey_handlers(ctx: Context, settings, mailer, sms=None) -> dict:
     sms = sms or sms_sender(settings)
     return {
         "dossier.closed": lambda _id, payload: open_survey(ctx, conf, payload),
-        "survey.invite": lambda _id, p: delivery.deliver(ctx, conf, mailer, sms, "invitation", p["survey"]),
-        "survey.remind": lambda _id, p: delivery.deliver(ctx, conf, mailer, sms, "reminder", p["survey"]),
+        "survey.invite": lambda _id, p: delivery.deliver(ctx, conf, mailer, sms, "invitation", p["survey"],
+                                                         channel=p.get("channel")),
+        "survey.remind": lambda _id, p: delivery.deliver(ctx, conf, mailer, sms, "reminder", p["survey"],
+                                                         channel=p.get("channel")),
         "survey.feedback_answer": lambda _id, p: delivery.deliver_feedback_answer(
-            ctx, conf, mailer, sms, p["feedback"]),
+            ctx, conf, mailer, sms, p["feedback"], p.get("channel")),
     }
