@@ -40,10 +40,11 @@ import lifecycle  # noqa: E402
 import survey_mail  # noqa: E402
 import sweep  # noqa: E402
 
-PARTS = ("engine", "http", "sweep", "city", "mail")
+PARTS = ("engine", "http", "sweep", "city", "mail", "upload")
 ENGINE_TARGET, HTTP_TARGET, SWEEP_TARGET_S = 0.75, 0.4, 3.0
-FULL = dict(seconds=20, sweep_rows=1_000_000, city_rows=5_000_000, mails=1000)
-QUICK = dict(seconds=3, sweep_rows=5_000, city_rows=5_000, mails=20)
+UPLOAD_RISE_TARGET_MB = 8  # "a few MB" for a 100 MB upload (issue 19)
+FULL = dict(seconds=20, sweep_rows=1_000_000, city_rows=5_000_000, mails=1000, upload_mb=100)
+QUICK = dict(seconds=3, sweep_rows=5_000, city_rows=5_000, mails=20, upload_mb=5)
 
 
 def row(figure, value, unit, reference=None, target=None, ok=None) -> dict:
@@ -138,6 +139,24 @@ def part_mail(a) -> list[dict]:
                 target="all", ok=not missing)]
 
 
+def part_upload(a) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="motcua-upload-") as tmp:
+        out = Path(tmp) / "upload.json"
+        done = subprocess.run([sys.executable, str(HERE / "upload_memory.py"), "--megabytes",
+                               str(a.upload_mb), "--json", str(out)], cwd=HERE.parent, text=True,
+                              capture_output=True)
+        print("\n".join("      " + line for line in done.stdout.splitlines()), flush=True)
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"bench/upload_memory.py exit {done.returncode}: {done.stderr[-1500:]}")
+        r = json.loads(out.read_text())
+    rise = r["upload"]["rise_mb"]
+    return [row(f"web worker memory rise taking a {a.upload_mb} MB upload (reference: a 1 KB one)",
+                rise, "MB", r["reference"]["rise_mb"], target=f"< {UPLOAD_RISE_TARGET_MB} MB",
+                ok=rise < UPLOAD_RISE_TARGET_MB),
+            row(f"{a.upload_mb} MB upload time (reference: a plain fsync'd write of the bytes)",
+                r["upload"]["seconds"], "s", r["plain_write_seconds"])]
+
+
 # -- report -----------------------------------------------------------------------------
 def fmt(v) -> str:
     if isinstance(v, float):
@@ -178,6 +197,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sweep-rows", type=int)
     ap.add_argument("--city-rows", type=int)
     ap.add_argument("--mails", type=int)
+    ap.add_argument("--upload-mb", type=int)
     ap.add_argument("--json", help="also write the rows as JSON to this path")
     ap.add_argument("--pg-admin-url", default=os.environ.get(
         "PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
@@ -221,6 +241,7 @@ def main(argv=None) -> int:
         run("sweep", part_sweep, a)
         run("city", part_city, a)
         run("mail", part_mail, a)
+        run("upload", part_upload, a)
     finally:
         for name in (lifecycle.PGBENCH_DB, lifecycle.BENCH_DB):
             lifecycle.recreate_db(admin, name, create=False)

@@ -41,10 +41,11 @@ def _pdf_pages(path: Path) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = PdfReader(str(path), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise UnacceptableFile("the PDF is protected by a password: send it without one")
-            pages = len(reader.pages)
+            with open(path, "rb") as fh:  # a file, not a path: pypdf reads a path whole into memory
+                reader = PdfReader(fh, strict=False)
+                if reader.is_encrypted and not reader.decrypt(""):
+                    raise UnacceptableFile("the PDF is protected by a password: send it without one")
+                pages = len(reader.pages)
     except UnacceptableFile:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
