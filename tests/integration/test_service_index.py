@@ -43,7 +43,9 @@ def test_the_index_of_the_hand_counted_fixture(world, api):  # noqa: F811
     assert (g["satisfaction"]["points"], g["satisfaction"]["measured_max"]) == (3.64, 6)
     assert (g["publicity"]["points"], g["publicity"]["measured_max"]) == (0, 0)
     assert (g["digitisation"]["points"], g["online"]["points"]) == (0, 0)
-    assert (body["points"], body["measured_max"], body["max"], body["not_measured"]) == (14.64, 26, 100, 74)
+    # 4.1 and 4.2 are measured from the files: none in the fixture, so 0 of their 10 points
+    assert (c["4.2"]["numerator"], c["4.2"]["denominator"], c["4.2"]["points"]) == (0, 13, 0.0)
+    assert (body["points"], body["measured_max"], body["max"], body["not_measured"]) == (14.64, 36, 100, 64)
     assert not c["1.4"]["measured"] and c["1.4"]["why_not"]
     assert [x["max"] for x in body["groups"]] == [18, 20, 22, 22, 18]
     # what moves it: H's 8 late or overdue dossiers on time make 2.1 19/20 (19 points) and
@@ -77,12 +79,13 @@ def test_points_scale_with_the_rate_up_to_the_threshold(rate, full_at, expected)
 def test_the_supervisor_page_shows_the_index_what_loses_and_what_gains(world, pages):  # noqa: F811
     build_report_fixture(world)
     html = login(pages, "boss").get(f"/giam-sat/chi-so-766?{PERIOD}").get_data(as_text=True)
-    assert "14.64 / 26" in html                                   # the measured points
-    assert "74 trên 100 điểm chưa đo được" in html
+    assert "14.64 / 36" in html                                   # the measured points
+    assert "64 trên 100 điểm chưa đo được" in html
     assert "8 hồ sơ thủ tục 1.001612" in html and "10.36" in html  # the first action
-    # losing most: 2.1 loses 9.00 of 20, 5.4 loses 2.36 of 6
+    # losing most: 2.1 loses 9.00 of 20, 4.1 (no electronic result) 6.00 of 6, 4.2 4.00 of 4
     losing = html.split("Tiêu chí mất nhiều điểm nhất")[1].split("</ol>")[0]
-    assert losing.index("2.1") < losing.index("5.4") and "9.00 / 20" in losing and "2.36 / 6" in losing
+    assert losing.index("2.1") < losing.index("4.1") < losing.index("4.2")
+    assert "9.00 / 20" in losing and "6.00 / 6" in losing and "4.00 / 4" in losing
     months = re.findall(r"<td>(\d\d/\d{4})</td>", html)          # six months of trend
     assert months == ["10/2025", "11/2025", "12/2025", "01/2026", "02/2026", "03/2026"]
     english = login(pages, "boss")

@@ -13,7 +13,7 @@ from workflow.domain.errors import InvalidInput
 from workflow.services.reports import dashboard
 from workflow.services.reports import evaluation as dossier_evaluation
 from workflow.services.reports import statistics as reports
-from workflow.services.reports import service_index
+from workflow.services.reports import digitisation, service_index
 
 from web.security import inputs
 from web.api.registry import api_route
@@ -382,6 +382,33 @@ def report_service_index():
     with ctx().engine.connect() as conn:
         data = service_index.measure(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
     return _index_xlsx(data) if fmt == "xlsx" else _json(ServiceIndexOut, data)
+
+
+class DigitisationRow(BaseModel):
+    agency: str | None = None
+    received: int
+    digitised: int
+    returned: int
+    electronic_results: int
+
+
+class DigitisationOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    items: list[DigitisationRow]
+    total: DigitisationRow
+
+
+@api_route(bp, "/reports/digitisation", "GET",
+           "Digitised dossiers (every required document has a file) among those received, and "
+           "electronic results among those returned, per receiving agency (Decision 766 group 4)",
+           response=DigitisationOut, errors=(401, 403, 422), query={**PERIOD_Q, **AGENCY_Q})
+def report_digitisation():
+    p = period_args()
+    with ctx().engine.connect() as conn:
+        data = digitisation.measure(conn, p, scope_arg(conn, g.actor))
+    return _json(DigitisationOut, data)
 
 
 # -- the per-dossier evaluation, rolled up (Circular 01/2018/TT-VPCP Art. 15) ---------------

@@ -10,7 +10,7 @@ Verified [U: secondary sources only; the decision's annex itself was not read]:
   ("Mô tả công thức tính chỉ số 766"): points = maximum x rate, or full points from a
   threshold rate (80 %, 50 %, 90 %) and proportional below it.
 A criterion the product cannot know (publication dates, synchronisation with the national
-portal, payments, digitisation while files are not kept) is "not measured here", never
+portal, payments, electronic copies, reuse of digitised data) is "not measured here", never
 estimated; the split of the 12 online-service points among its three criteria was not
 found, so those show their rates without points.
 """
@@ -47,7 +47,7 @@ class Criterion:
 
 
 _OUTSIDE = "kept outside this product (the national portal, the publication decisions)"
-_NO_FILES = "the product does not keep files or electronic results yet"
+_NO_FILES = "the product does not issue electronic copies or reuse digitised data yet"
 _NO_PAYMENTS = "the product does not record payments yet"
 CRITERIA = (
     Criterion("1.1", "publicity", "Tỷ lệ thủ tục hành chính công bố đúng hạn", 6,
@@ -73,9 +73,12 @@ CRITERIA = (
               measured=False, why_not=_NO_PAYMENTS),
     Criterion("3.6", "online", "Tỷ lệ hồ sơ thanh toán trực tuyến", 6, "", measured=False,
               why_not=_NO_PAYMENTS),
-    Criterion("4.1", "digitisation", "Tỷ lệ hồ sơ có cấp kết quả điện tử", 6, "", measured=False,
-              why_not=_NO_FILES),
-    Criterion("4.2", "digitisation", "Tỷ lệ hồ sơ được số hóa", 4, "", measured=False, why_not=_NO_FILES),
+    # 4.1 and 4.2 from the dossiers' files (workflow/services/reports/digitisation.py); the
+    # formulas are the product's reading of the criteria's names [U: the annex was not read]
+    Criterion("4.1", "digitisation", "Tỷ lệ hồ sơ có cấp kết quả điện tử", 6,
+              "hồ sơ trả kết quả trong kỳ có tệp kết quả điện tử / hồ sơ trả kết quả trong kỳ"),
+    Criterion("4.2", "digitisation", "Tỷ lệ hồ sơ được số hóa", 4,
+              "hồ sơ tiếp nhận trong kỳ có tệp cho mọi giấy tờ bắt buộc / hồ sơ tiếp nhận trong kỳ"),
     Criterion("4.2b", "digitisation", "Tỷ lệ hồ sơ cấp bản sao điện tử", 2, "", measured=False,
               why_not=_NO_FILES),
     Criterion("4.3", "digitisation", "Tỷ lệ tái sử dụng dữ liệu số hóa", 2, "", measured=False,

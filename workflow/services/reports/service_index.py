@@ -17,7 +17,7 @@ from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables_surveys import survey_feedback
 from workflow.domain import service_index as index
 
-from workflow.services.reports import statistics as reports
+from workflow.services.reports import digitisation, statistics as reports
 
 
 def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: datetime, tz) -> dict:
@@ -35,6 +35,9 @@ def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: date
     with_online = {r["procedure_code"] for r in summary["rows"] if r["new_online"]} & online
     rates["3.1"] = index.rate(len(online), len(mine))
     rates["3.2"] = index.rate(len(with_online), len(online))
+    files = digitisation.measure(conn, p, scope)["total"]
+    rates["4.1"] = index.rate(files["electronic_results"], files["returned"])
+    rates["4.2"] = index.rate(files["digitised"], files["received"])
     f = survey_feedback.c
     due = conn.execute(select(
         func.count(), func.coalesce(func.sum(case((f.answered_at <= f.due_at, 1), else_=0)), 0))

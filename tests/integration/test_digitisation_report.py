@@ -1,0 +1,54 @@
+"""Digitised dossiers and electronic results per receiving agency (issue 19), and the
+Decision 766 criteria 4.1 and 4.2 they feed, counted from the files on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from tests.integration.test_files_api import pdf, upload
+
+PERIOD = "from=2026-03-01&to=2026-03-31"
+BODY = {"procedure_code": "1.001193", "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678"},
+        "documents": ["TK", "GCS"], "channel": "in_person"}
+
+
+def intake(api) -> str:
+    r = api("clerk", "POST", "/api/v1/dossiers", json=BODY)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["code"]
+
+
+def returned(api, code: str) -> None:
+    for user, action in (("clerk", "forward"), ("kt", "forward"), ("clerk", "complete"),
+                         ("clerk", "return_result")):
+        r = api(user, "POST", f"/api/v1/dossiers/{code}/actions/{action}", json={})
+        assert r.status_code == 200, (action, r.get_json())
+
+
+def test_digitised_and_electronic_results_are_counted_from_the_files(client, tokens, api):
+    full, partial, paper = intake(api), intake(api), intake(api)
+    for doc in ("TK", "GCS"):  # every required document (UQ is optional)
+        assert upload(client, tokens, "clerk", full, doc, pdf(text=doc)).status_code == 201
+    assert upload(client, tokens, "clerk", partial, "TK", pdf()).status_code == 201
+    assert upload(client, tokens, "clerk", partial, "UQ", pdf()).status_code == 201  # optional: no help
+    # a superseded file still leaves the document digitised by its replacement
+    first = upload(client, tokens, "clerk", full, "GCS", pdf(text="v1")).get_json()["id"]
+    assert upload(client, tokens, "clerk", full, "GCS", pdf(text="v2"), replaces=first).status_code == 201
+    # two returned: one with its result's file, one on paper only
+    for code in (full, paper):
+        for user, action in (("clerk", "forward"), ("kt", "forward"), ("clerk", "complete")):
+            assert api(user, "POST", f"/api/v1/dossiers/{code}/actions/{action}", json={}).status_code == 200
+    result = upload(client, tokens, "clerk", full, None, pdf(text="result"),
+                    path=f"/api/v1/dossiers/{full}/result/files")
+    assert result.status_code == 201, result.get_json()
+    for code in (full, paper):
+        assert api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/return_result", json={}).status_code == 200
+
+    r = api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}")
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["items"] == [dict(agency="T1", received=3, digitised=1, returned=2, electronic_results=1)]
+    assert body["total"]["digitised"] == 1
+    index = api("boss", "GET", f"/api/v1/reports/service-index?{PERIOD}").get_json()
+    c = {c["code"]: c for g in index["groups"] for c in g["criteria"]}
+    assert (c["4.2"]["numerator"], c["4.2"]["denominator"], c["4.2"]["points"]) == (1, 3, 1.33)  # 4 x 1/3
+    assert (c["4.1"]["numerator"], c["4.1"]["denominator"], c["4.1"]["points"]) == (1, 2, 3.0)  # 6 x 1/2
+    assert api("clerk", "GET", f"/api/v1/reports/digitisation?{PERIOD}").status_code == 403
+    assert api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}&agency=TAX").status_code == 403
