@@ -24,7 +24,7 @@ from workflow.services.surveys.config import (SurveyAnswered, SurveyExpired, Sur
                                              survey_config)
 
 from web.i18n import LANGUAGES
-from web.supervisor.sipas_chart import trend
+from web.supervisor.sipas_chart import elements, trend
 from web.staff.auth import staff_required
 
 bp = Blueprint("survey_pages", __name__)
@@ -101,7 +101,7 @@ def _report(agency: str | None):
     today = ctx().now().astimezone(ctx().calendar.tz).date()
     start, end = default_range(today)
     report = sipas_report(ctx(), conf(), start, end, agency)
-    return report, trend(report["by_month"], report["targets"])
+    return report, trend(report["by_month"], report["targets"], t("phiếu"))
 
 
 @bp.get("/ket-qua-sipas")
@@ -123,7 +123,7 @@ def supervisor():
     status = status if status in ("open", "overdue", "answered") else "open"
     items, total = use_cases.feedback_items(ctx(), current_user.actor, None, status, 1, 100)
     return page("supervisor.html", report=report, chart=chart, items=items, total=total,
-                status=status, agency=agency)
+                status=status, agency=agency, elements=elements(report["overall"], lang()))
 
 
 @bp.post("/giam-sat/sipas")
