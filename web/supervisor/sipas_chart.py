@@ -1,9 +1,11 @@
 """The SIPAS index by month (one column per month, its value written above it) and by
 element (a horizontal bar each), as geometry for web/templates/supervisor/_charts.html.
 
-Why columns and not the line drawn before: a period whose answers all fall in one month
-drew a single 4-unit dot and no line, so the trend looked blank while the headline
-counted the responses; a column with its figure reads alike with one month or twelve.
+Why columns and not the line drawn before: a line needs two months with answers to show
+anything (one month drew a lone 4-unit dot), while a column with its figure reads alike
+with one month or twelve. (The trend was blank for another reason: the pages passed it
+as `chart`, the name of the macro they import, so the macro drew itself; see
+web/citizen/survey_pages.py.)
 """
 from __future__ import annotations
 
