@@ -73,3 +73,14 @@ def test_form_ii06a_is_laid_out_as_the_form(app, tokens, engine):
     assert "Biểu số II.06a" in html and "Kỳ báo cáo: từ ngày 01/03/2026 đến ngày 31/03/2026" in html
     assert "(17)" in html and "Người lập biểu" in html and "Thủ trưởng cơ quan" in html
     assert "@page{size:A4 landscape" in html
+
+
+def test_period_forms_take_and_show_dates_day_first(app, tokens, engine):
+    boss = signed_in(app, engine, "boss")
+    r = boss.get("/giam-sat/bao-cao?from=1/03/2026&to=31/03/2026&agency=T1")
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/giam-sat/bao-cao?from=2026-03-01&to=2026-03-31&agency=T1"
+    html = boss.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'name="from" value="01/03/2026"' in html and 'name="to" value="31/03/2026"' in html
+    assert boss.get("/giam-sat/chi-so-766?from=31/02/2026").status_code == 302  # then refused, as ever
+    assert boss.get("/giam-sat/chi-so-766?from=2026-02-31").status_code in (400, 422)

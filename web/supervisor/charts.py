@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 
 LABEL_CHARS = 44  # fits one line of 12 px text in the 358 px of a 390 px phone
+WIDE_LABEL_CHARS = 90  # and in the 614 px of a 640 px window, from which the wide labels show (app.css)
 
 
 def short(text: str, limit: int = LABEL_CHARS) -> str:
@@ -61,6 +62,7 @@ def hbars(rows: list[dict], span: float = 62.0, row: int = 46) -> dict:
     for n, r in enumerate(rows):
         y = n * row + 4
         out.append(dict(r, y=y, label_y=y + 13, bar_y=y + 19, text_y=y + 33, short=short(r["label"]),
+                        wide=short(r["label"], WIDE_LABEL_CHARS),
                         light=round(span * (r.get("light") or 0), 2),
                         dark=None if r.get("dark") is None else round(span * r["dark"], 2),
                         mark=None if r.get("mark") is None else round(span * r["mark"], 2)))

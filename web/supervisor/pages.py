@@ -6,10 +6,11 @@ pages need no script and no CDN. Signed-in supervisors and admins only (the staf
 session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -33,8 +34,26 @@ BUCKET_LABELS = {
 PER_PAGE = 50
 
 
+DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
 def ctx():
     return current_app.extensions["motcua"]
+
+
+@bp.before_request
+def day_first_dates():
+    """The period forms take dates as people write them, dd/mm/yyyy (a date input shows
+    the browser's own format, often mm/dd/yyyy); such a query is redirected to the same
+    page with ISO dates, the form the links, exports and the API use."""
+    found = {k: DAY_FIRST.fullmatch(request.args.get(k, "").strip()) for k in ("from", "to")}
+    if not any(found.values()):
+        return None
+    args = request.args.to_dict()
+    for k, m in found.items():
+        if m:
+            args[k] = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
 
 
 def domain_errors_as_pages(view):
