@@ -53,11 +53,12 @@ def level(chart: dict, value: float, top: float) -> float:
     return round(base - value / top * (base - above), 1)
 
 
-def hbars(rows: list[dict], span: float = 62.0, row: int = 46) -> dict:
+def hbars(rows: list[dict], span: float = 62.0, row: int = 46, solid: bool = False) -> dict:
     """Horizontal bars, one row per item of `rows` (keys: label, title, text, and the bar
     lengths as fractions of the longest: `light` (the wide pale bar), optional `dark`
     (inside it) and `mark` (a tick)). The label is a line of its own above the bar and the
-    figures sit right of `span` percent, where no bar reaches."""
+    figures sit right of `span` percent, where no bar reaches. `solid`: one measure, drawn
+    in the dark colour."""
     out = []
     for n, r in enumerate(rows):
         y = n * row + 4
@@ -66,7 +67,7 @@ def hbars(rows: list[dict], span: float = 62.0, row: int = 46) -> dict:
                         light=round(span * (r.get("light") or 0), 2),
                         dark=None if r.get("dark") is None else round(span * r["dark"], 2),
                         mark=None if r.get("mark") is None else round(span * r["mark"], 2)))
-    return dict(height=max(len(out), 1) * row + 6, rows=out, span=span)
+    return dict(height=max(len(out), 1) * row + 6, rows=out, span=span, solid=solid)
 
 
 def _days(minutes, per_day: int) -> str:

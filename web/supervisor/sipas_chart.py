@@ -40,4 +40,4 @@ def elements(group: dict, lang: str) -> dict:
         text = "—" if e["index"] is None else f"{e['index']:.1f}%"
         rows.append(dict(label=name, title=f"{name}: {text} ({e['answers']})", text=text,
                          light=(e["index"] or 0) / 100))
-    return hbars(rows, span=70.0)
+    return hbars(rows, span=70.0, solid=True)
