@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 
 LABEL_CHARS = 44  # fits one line of 12 px text in the 358 px of a 390 px phone
-WIDE_LABEL_CHARS = 90  # and in the 614 px of a 640 px window, from which the wide labels show (app.css)
+WIDE_LABEL_CHARS = 90  # and in a window of 56rem (896 px), from which the wide labels show (app.css)
 
 
 def short(text: str, limit: int = LABEL_CHARS) -> str:
