@@ -12,8 +12,9 @@ from __future__ import annotations
 from web.supervisor.charts import columns, hbars, level
 
 
-def trend(by_month: list[dict], targets: list[dict], unit: str = "phiếu") -> dict:
-    """One column per month (0–100 %), and the targets as lines (a band for a range)."""
+def trend(by_month: list[dict], targets: list[dict], unit: str) -> dict:
+    """One column per month (0–100 %), and the targets as lines (a band for a range);
+    `unit`: the word for responses in the page's language."""
     values = []
     for m in by_month:
         month = f"{m['month'][5:]}/{m['month'][:4]}"
