@@ -24,7 +24,7 @@ from workflow.services.surveys.config import (SurveyAnswered, SurveyExpired, Sur
                                              survey_config)
 
 from web.i18n import LANGUAGES
-from web.supervisor.sipas_chart import trend
+from web.supervisor.sipas_chart import elements, trend
 from web.staff.auth import staff_required
 
 bp = Blueprint("survey_pages", __name__)
@@ -101,14 +101,14 @@ def _report(agency: str | None):
     today = ctx().now().astimezone(ctx().calendar.tz).date()
     start, end = default_range(today)
     report = sipas_report(ctx(), conf(), start, end, agency)
-    return report, trend(report["by_month"], report["targets"])
+    return report, trend(report["by_month"], report["targets"], t("phiếu"))
 
 
 @bp.get("/ket-qua-sipas")
 def results():
     """Public: the index per element, per agency and its trend over twelve months."""
-    report, chart = _report(None)
-    return page("results.html", report=report, chart=chart)
+    report, trend_chart = _report(None)
+    return page("results.html", report=report, trend_chart=trend_chart)
 
 
 @bp.get("/giam-sat/sipas")
@@ -118,12 +118,14 @@ def supervisor():
     feedback items of their own agency (administrators: all)."""
     own = current_user.agency if current_user.role == "supervisor" else None
     agency = request.args.get("agency") or own
-    report, chart = _report(agency)
+    report, trend_chart = _report(agency)
     status = request.args.get("status")
     status = status if status in ("open", "overdue", "answered") else "open"
     items, total = use_cases.feedback_items(ctx(), current_user.actor, None, status, 1, 100)
-    return page("supervisor.html", report=report, chart=chart, items=items, total=total,
-                status=status, agency=agency)
+    # not named `chart`: the templates import a macro of that name, which hid the figures
+    # and left the monthly trend blank
+    return page("supervisor.html", report=report, trend_chart=trend_chart, items=items, total=total,
+                status=status, agency=agency, element_bars=elements(report["overall"], lang()))
 
 
 @bp.post("/giam-sat/sipas")

@@ -30,7 +30,9 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
 login_manager.login_message_category = "info"
-HOME = {"counter": "counter.home", "officer": "officer.queue", "supervisor": "officer.queue",
+# where each role lands after signing in: the page that shows its work (a supervisor's is
+# the agency's dashboard, web/supervisor)
+HOME = {"counter": "counter.home", "officer": "officer.queue", "supervisor": "supervisor.home",
         "admin": "admin.users"}
 
 

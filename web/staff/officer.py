@@ -4,7 +4,7 @@ received at their desk and not yet sent on; a supervisor can widen the view to e
 open dossier of the agency."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template, request
 
@@ -21,15 +21,27 @@ bp.register_error_handler(DomainError, domain_error_page)
 PER_PAGE = 50
 
 
-def urgency(due, now, soon: timedelta) -> str:
+URGENCY = ("overdue", "today", "soon")  # shown by colour and by words (staff/queue.html)
+
+
+def urgency(due, now, soon: timedelta, end_of_today: datetime | None = None) -> str:
+    """'overdue', 'today' (due before the local day ends), 'soon' (within `soon`) or ''."""
     if due is None:
         return ""
     if due < now:
         return "overdue"
+    if end_of_today is not None and due < end_of_today:
+        return "today"
     return "soon" if due - now <= soon else ""
 
 
+def _end_of_today(now):
+    tz = ctx().calendar.tz
+    return datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz)
+
+
 def _items(conn, rows, now, soon):
+    end = _end_of_today(now)
     repo = ProcedureRepository(conn)
     out = []
     for r in rows:
@@ -37,7 +49,7 @@ def _items(conn, rows, now, soon):
         index = procedure.step_index(r.step_code) if r.step_code else None
         step = procedure.steps[index] if index is not None and r.step_agency else None
         due = r.step_due_at or r.due_at
-        out.append(dict(row=r, step=step, due=due, urgency=urgency(due, now, soon),
+        out.append(dict(row=r, step=step, due=due, urgency=urgency(due, now, soon, end),
                         overall=urgency(r.due_at, now, soon) if r.status != "result_ready" else ""))
     return out
 

@@ -1,15 +1,17 @@
 """Supervisor pages (giám sát): the dashboard (/giam-sat), the dossiers behind each count
 (/giam-sat/ho-so), the form II.06a statistics report (/giam-sat/bao-cao) with its
 exports, and the Decision 766 service index (/giam-sat/chi-so-766). Rendered on the
-server in Vietnamese; the charts are inline SVG drawn here, so
-the pages need no script and no CDN. Signed-in supervisors and admins only (the staff
+server, Vietnamese first; the charts are inline SVG (web/supervisor/charts.py), so the
+pages need no script and no CDN. Signed-in supervisors and admins only (the staff
 session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workflow.adapters.agencies import agency_names
@@ -22,17 +24,36 @@ from workflow.services.reports import service_index
 from web.api.reports import LABELS, export_response, period_args
 from web.api.views import _int_arg
 from web.staff.auth import staff_required
+from web.supervisor.charts import step_chart, week_chart
 
 bp = Blueprint("supervisor", __name__, url_prefix="/giam-sat")
 BUCKET_LABELS = {
-    "overdue": "Quá hạn", "today": "Đến hạn hôm nay", "soon": "Sắp đến hạn (trong 1 ngày làm việc)",
-    "on_track": "Còn trong hạn", "paused": "Tạm dừng, chờ bổ sung", "awaiting": "Chờ bổ sung tại quầy",
-    "ready": "Có kết quả, chờ trả"}
+    "overdue": _l("Quá hạn"), "today": _l("Đến hạn hôm nay"), "soon": _l("Sắp đến hạn (trong 1 ngày làm việc)"),
+    "on_track": _l("Còn trong hạn"), "paused": _l("Tạm dừng, chờ bổ sung"), "awaiting": _l("Chờ bổ sung tại quầy"),
+    "ready": _l("Có kết quả, chờ trả")}
 PER_PAGE = 50
+
+
+DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 def ctx():
     return current_app.extensions["motcua"]
+
+
+@bp.before_request
+def day_first_dates():
+    """The period forms take dates as people write them, dd/mm/yyyy (a date input shows
+    the browser's own format, often mm/dd/yyyy); such a query is redirected to the same
+    page with ISO dates, the form the links, exports and the API use."""
+    found = {k: DAY_FIRST.fullmatch(request.args.get(k, "").strip()) for k in ("from", "to")}
+    if not any(found.values()):
+        return None
+    args = request.args.to_dict()
+    for k, m in found.items():
+        if m:
+            args[k] = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
 
 
 def domain_errors_as_pages(view):
@@ -50,47 +71,6 @@ def domain_errors_as_pages(view):
 
 def guarded(view):
     return staff_required("supervisor", "admin")(domain_errors_as_pages(view))
-
-
-# -- charts (inline SVG geometry) ------------------------------------------------------------
-def week_chart(weeks: list[dict], width: int = 640, height: int = 180) -> dict:
-    """One bar per ISO week: share of results ready on or before the appointment."""
-    left, bottom, top = 36, 24, 16
-    slot = (width - left) / max(len(weeks), 1)
-    bars = []
-    for i, w in enumerate(weeks):
-        rate = w["rate"] or 0.0
-        h = rate * (height - bottom - top)
-        bars.append(dict(x=round(left + i * slot + slot * 0.15, 1), w=round(slot * 0.7, 1),
-                         y=round(height - bottom - h, 1), h=round(h, 1), label=w["week"][-3:],
-                         cx=round(left + (i + 0.5) * slot, 1),
-                         value="—" if w["rate"] is None else f"{round(w['rate'] * 100)}%",
-                         title=f"{w['week']}: {w['early']} trước hạn, {w['on_time']} đúng hạn, "
-                               f"{w['late']} quá hạn"))
-    ticks = [dict(y=round(height - bottom - f * (height - bottom - top), 1), label=f"{round(f * 100)}%")
-             for f in (0, 0.5, 1)]
-    return dict(width=width, height=height, bars=bars, ticks=ticks, left=left, base=height - bottom)
-
-
-def step_chart(items: list[dict], minutes_per_day: int, width: int = 640, row: int = 30) -> dict:
-    """Per step: the median (dark) and 90th percentile (light) in working days, and the
-    step's time allowed (a red tick)."""
-    label_w = 230
-    scale_max = max([i["p90_minutes"] or 0 for i in items] + [i["budget_minutes"] or 0 for i in items] + [1])
-    span = width - label_w - 60
-    rows = []
-    for n, i in enumerate(items):
-        def x(minutes):
-            return round(label_w + (minutes or 0) / scale_max * span, 1)
-        days = lambda m: f"{(m or 0) / minutes_per_day:.2f}".rstrip("0").rstrip(".")
-        rows.append(dict(y=n * row + 6, label=f"{i['procedure_code']} · {i['step_name']}",
-                         median=x(i["median_minutes"]) - label_w, p90=x(i["p90_minutes"]) - label_w,
-                         budget=x(i["budget_minutes"]) if i["budget_minutes"] else None,
-                         text=f"{days(i['median_minutes'])} / {days(i['p90_minutes'])} ngày",
-                         title=f"{i['visits']} lượt; trung vị {days(i['median_minutes'])}, "
-                               f"P90 {days(i['p90_minutes'])}, cho phép {days(i['budget_minutes'])} "
-                               f"ngày làm việc; {i['over_budget']} lượt vượt"))
-    return dict(width=width, height=max(len(rows), 1) * row + 12, rows=rows, label_w=label_w)
 
 
 def _step_names(conn, codes) -> dict:
@@ -150,10 +130,11 @@ def report():
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
         data = reports.summary(conn, p, scope, c.now(), c.calendar.tz)
+        agency_name = agency_names(conn).get(scope.root, scope.root) if scope.root else None
     query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
         {"agency": request.args["agency"]} if request.args.get("agency") else {})}
     return render_template("supervisor/report.html", d=data, labels=LABELS, query=query,
-                           columns=reports.COLUMNS)
+                           columns=reports.COLUMNS, agency_name=agency_name)
 
 
 @bp.get("/bao-cao/tai-ve")

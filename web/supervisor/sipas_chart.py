@@ -1,39 +1,44 @@
-"""The SIPAS trend chart as geometry for an inline SVG drawn on the server: no script,
-no CDN, readable on a phone and printable. The template draws what this computes."""
+"""The SIPAS index by month (one column per month, its value written above it) and by
+element (a horizontal bar each), as geometry for web/templates/supervisor/_charts.html.
+
+Why columns and not the line drawn before: a line needs two months with answers to show
+anything (one month drew a lone 4-unit dot), while a column with its figure reads alike
+with one month or twelve. (The trend was blank for another reason: the pages passed it
+as `chart`, the name of the macro they import, so the macro drew itself; see
+web/citizen/survey_pages.py.)
+"""
 from __future__ import annotations
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 34
+from web.supervisor.charts import columns, hbars, level
 
 
-def trend(by_month: list[dict], targets: list[dict]) -> dict:
-    """Points of the monthly index and the target lines, in SVG user units."""
-    values = [m["index"] for m in by_month if m["index"] is not None]
-    floor = min([50.0] + [v for v in values]) // 10 * 10
-    span_y = 100.0 - floor or 1.0
-    n = max(len(by_month), 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+def trend(by_month: list[dict], targets: list[dict], unit: str) -> dict:
+    """One column per month (0–100 %), and the targets as lines (a band for a range);
+    `unit`: the word for responses in the page's language."""
+    values = []
+    for m in by_month:
+        month = f"{m['month'][5:]}/{m['month'][:4]}"
+        text = "—" if m["index"] is None else f"{m['index']:.1f}%"
+        values.append(dict(value=m["index"], text=text, label=month, short=m["month"][5:],
+                           responses=m["responses"],
+                           title=f"{month}: {text} ({m['responses']} {unit})"))
+    chart = columns(values, height=220, top=100.0)
+    for t in chart["ticks"]:
+        t["label"] = f"{t['value']:g}%"
+    chart["targets"] = [dict(t, y1=level(chart, t["high"] or t["low"], 100.0), y2=level(chart, t["low"], 100.0),
+                             band=t["high"] is not None,
+                             label=(f"{t['low']:g}–{t['high']:g}%" if t["high"] is not None else f"{t['low']:g}%"))
+                        for t in targets]
+    chart["answered"] = sum(1 for m in by_month if m["index"] is not None)
+    return chart
 
-    def x(i: int) -> float:
-        return round(LEFT + (plot_w * (i + 0.5) / n), 1)
 
-    def y(v: float) -> float:
-        return round(TOP + plot_h * (100.0 - v) / span_y, 1)
-
-    points = [dict(x=x(i), y=y(m["index"]), value=m["index"], month=m["month"],
-                   responses=m["responses"]) for i, m in enumerate(by_month) if m["index"] is not None]
-    lines = []
-    for t in targets:
-        if t["high"] is not None:
-            lines.append(dict(kind="band", y1=y(t["high"]), y2=y(t["low"]), year=t["year"],
-                              label=f"{t['low']:g}–{t['high']:g}% ({t['year']})"))
-        else:
-            lines.append(dict(kind="line", y1=y(t["low"]), year=t["year"],
-                              label=f"{t['low']:g}% ({t['year']})"))
-    grid = [dict(y=y(v), label=f"{v:g}") for v in range(int(floor), 101, 10)]
-    labels = [dict(x=x(i), text=f"{m['month'][5:]}/{m['month'][2:4]}") for i, m in enumerate(by_month)
-              if n <= 12 or i % 2 == 0]
-    return dict(width=WIDTH, height=HEIGHT, left=LEFT, right=WIDTH - RIGHT, top=TOP,
-                bottom=HEIGHT - BOTTOM, points=points,
-                polyline=" ".join(f"{p['x']},{p['y']}" for p in points),
-                targets=lines, grid=grid, labels=labels)
+def elements(group: dict, lang: str) -> dict:
+    """The index of each element of the questionnaire, as bars from 0 to 100 %."""
+    rows = []
+    for e in group["elements"]:
+        name = e["name_en"] if lang == "en" and e.get("name_en") else e["name"]
+        text = "—" if e["index"] is None else f"{e['index']:.1f}%"
+        rows.append(dict(label=name, title=f"{name}: {text} ({e['answers']})", text=text,
+                         light=(e["index"] or 0) / 100))
+    return hbars(rows, span=70.0, solid=True)
