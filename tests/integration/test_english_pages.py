@@ -9,8 +9,10 @@ documents, steps, cases, legal bases, notes), people's names, what users typed (
 notes, comments) and the numbers of legal documents (118/2025/NĐ-CP).
 
 Vietnamese by law (VIETNAMESE_BY_LAW): the printed forms of Circular 03/2025/TT-VPCP
-(01/2018 before) are official documents in the national language (Decree 30/2020/NĐ-CP on
-administrative documents); a citizen signs and keeps them, so they are not translated.
+(01/2018 before) are official documents whose text the circular prescribes in Vietnamese,
+the national language (Constitution 2013, Art. 5); a citizen signs and keeps them, and no
+rule allowing a translated form was found, so they are not translated (see
+docs/reference/languages-accessibility.md).
 Their English page translates everything around the form (title, toolbar, navigation),
 and the form itself is one element marked `lang="vi"` (read as Vietnamese by screen
 readers). Nothing else may be marked Vietnamese except the language switch ("Tiếng
