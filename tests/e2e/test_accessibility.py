@@ -28,11 +28,11 @@ PENDING_SUPERVISOR = {
     # focus, so a keyboard user cannot scroll them (templates/supervisor/report.html)
     ("/giam-sat/bao-cao", "scrollable-region-focusable"),
 }
-CITIZEN = ["/", "/?q=khai%20sinh", "/thu-tuc/1.001193", "/thu-tuc/1.001193/tu-kiem-tra",
+CITIZEN = ["/", "/thu-tuc/1.001193", "/thu-tuc/1.001193/tu-kiem-tra",
            "/thu-tuc/1.001193/tu-kiem-tra?kiem-tra=1&co=TK", "/tra-cuu", "/tra-cuu?ma={returned}",
            "/ket-qua-sipas", "/dang-nhap", "/khong-co-trang-nay", "/s/khong-hop-le", "{survey}"]
 STAFF = {
-    "canbo.motcua": ["/quay", "/quay?q=khai", "/quay?thu_tuc=1.001193", "/xu-ly", "/dang-xuat",
+    "canbo.motcua": ["/quay", "/quay?thu_tuc=1.001193", "/xu-ly", "/dang-xuat",
                      "/ho-so/{received}", "/ho-so/{incomplete}", "/ho-so/{returned}",
                      "/quay/ho-so/{received}/bien-nhan", "/quay/ho-so/{incomplete}/phieu-bo-sung",
                      "/quay/tra-ket-qua/{result_ready}", "/quay/ho-so/{rejected}/phieu-tu-choi",

@@ -42,6 +42,9 @@ from workflow.services.surveys import use_cases as survey_cases
 from workflow.services.surveys.config import survey_config
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "workflow" / "catalog" / "questionnaires"
+# the questions of the SIPAS questionnaire in force (workflow/catalog/questionnaires)
+ANSWERS = ("A1", "A2", "A3", "A4", "A5", "P1", "P2", "P3", "P4", "P5", "C1", "C2", "C3", "C4", "C5",
+           "C6", "R1", "R2", "R3", "F1", "F2", "F3", "F4")
 CLERK, KT = Actor("clerk", "counter", "T1"), Actor("kt", "officer", "T1.KT")
 SLIPS = {"/quay/ho-so/<code>/bien-nhan", "/quay/ho-so/<code>/phieu-bo-sung",
          "/quay/ho-so/<code>/phieu-xin-loi", "/quay/ho-so/<code>/phieu-tu-choi",
@@ -82,7 +85,9 @@ PAGES = {
     "/dang-xuat": [("clerk", "/dang-xuat")],
     "/s/<token>": [(None, "/s/{survey}"), (None, "/s/{answered}"), (None, "/s/not-a-token"),
                    (None, ("POST", "/s/{survey}", {"q-A1": "5"})),
-                   (None, ("POST", "/s/{survey}", {"comment": "", "complaint": "1"}))],
+                   (None, ("POST", "/s/{survey}", {"comment": "", "complaint": "1"})),
+                   (None, ("POST", "/s/{survey}", {**{f"q-{q}": "2" for q in ANSWERS},  # thanks,
+                                                   "comment": "Chờ lâu", "complaint": "1"}))],  # feedback opened
     "/ket-qua-sipas": [(None, "/ket-qua-sipas")],
     "/quay": [("clerk", "/quay"), ("clerk", "/quay?q=khai"), ("clerk", "/quay?q=zzzz"),
               ("clerk", "/quay?thu_tuc=1.001193"), ("boss", "/quay?thu_tuc=1.001612"),
@@ -155,8 +160,7 @@ def site(open_app, world, engine):
         nonces = dict(conn.execute(select(surveys.c.dossier_code, surveys.c.nonce)).all())
     made["survey"] = conf.token(nonces[made["returned"]])
     made["answered"] = conf.token(nonces[made["rejected"]])
-    low = {code: 1 for code in ("A1", "A2", "A3", "A4", "A5", "P1", "P2", "P3", "P4", "P5", "C1",
-                                "C2", "C3", "C4", "C5", "C6", "R1", "R2", "R3", "F1", "F2", "F3", "F4")}
+    low = {code: 1 for code in ANSWERS}
     survey_cases.answer(ctx, conf, made["answered"], low, "Chờ quá lâu", True)
     return made
 
