@@ -36,13 +36,18 @@ STAFF = {
                      "/ho-so/{received}", "/ho-so/{incomplete}", "/ho-so/{returned}",
                      "/quay/ho-so/{received}/bien-nhan", "/quay/ho-so/{incomplete}/phieu-bo-sung",
                      "/quay/tra-ket-qua/{result_ready}", "/quay/ho-so/{rejected}/phieu-tu-choi",
-                     "/quay/ho-so/{withdrawn}/thong-bao-dung", "/quay/ho-so/{returned}/phieu-kiem-soat",
-                     "/giam-sat"],
+                     "/quay/ho-so/{withdrawn}/thong-bao-dung", "/quay/ho-so/{returned}/phieu-kiem-soat"],
     "canbo.tuphap": ["/xu-ly", "/ho-so/{in_progress}"],
     "lanhdao.phuong": ["/giam-sat", "/giam-sat/ho-so", "/giam-sat/bao-cao", "/giam-sat/chi-so-766",
                        "/giam-sat/sipas", "/xu-ly?pham_vi=don-vi", "/ho-so/{result_ready}"],
     "admin": ["/quan-tri/nguoi-dung", "/quan-tri/co-quan", "/quan-tri/nhat-ky"],
 }
+
+# staff pages also checked 390 px wide: the counter's intake and hand-over, the queue and
+# a dossier (a tablet or a phone at the desk)
+ON_PHONE = {"canbo.motcua": ["/quay?thu_tuc=1.001193", "/ho-so/{received}", "/quay/ho-so/{received}/bien-nhan",
+                             "/quay/tra-ket-qua/{result_ready}", "/quay/ho-so/{incomplete}/phieu-bo-sung"],
+            "canbo.tuphap": ["/xu-ly", "/ho-so/{in_progress}"]}
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +97,9 @@ def watched(site, watch_log):
     return base, made
 
 
+PENDING_SEEN: set[tuple[str, str]] = set()
+
+
 def audit(page, base: str, paths: list[str], made: dict, who: str, lang: str, size: str) -> dict:
     """axe on each page; {page: [serious or critical violations]} not pending elsewhere."""
     failures = {}
@@ -106,8 +114,10 @@ def audit(page, base: str, paths: list[str], made: dict, who: str, lang: str, si
         assert page.locator("html").get_attribute("lang") == lang, (url, "the page's language")
         name = "survey" if path == "{survey}" else slug(url)  # no survey token in a file name
         found = run_axe(page, f"{who}-{lang}-{size}-{name}")
-        found = [v for v in found if not any(url.startswith(prefix) and v["id"] == rule
-                                              for prefix, rule in PENDING_SUPERVISOR)]
+        pending = {(prefix, v["id"]) for v in found for prefix, rule in PENDING_SUPERVISOR
+                   if url.startswith(prefix) and v["id"] == rule}
+        PENDING_SEEN.update(pending)
+        found = [v for v in found if not any(v["id"] == rule for _, rule in pending)]
         if found:
             failures[f"{who} {lang} {size} {url}"] = describe(found)
     return failures
@@ -140,23 +150,24 @@ def test_citizen_pages_have_no_serious_violations(watched, browser, size):
 
 def test_staff_pages_have_no_serious_violations(watched, browser):
     """Every role's pages in both languages on a desktop; the counter's and the officer's
-    pages also on a phone, in Vietnamese (the desks' language)."""
+    main pages also on a phone (ON_PHONE), in Vietnamese (the desks' language)."""
     base, made = watched
     failures = {}
     for username, paths in STAFF.items():
         failures |= audit_in(new_page(browser, base, "desktop", username), base, paths, made, username, "desktop")
-    for username in ("canbo.motcua", "canbo.tuphap"):
-        paths = [p for p in STAFF[username] if not p.startswith("/giam-sat")]
+    for username, paths in ON_PHONE.items():
         failures |= audit_in(new_page(browser, base, "phone", username), base, paths, made, username,
                              "phone", ("vi",))
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
+    fixed = PENDING_SUPERVISOR - PENDING_SEEN
+    assert not fixed, f"fixed on the supervisor pages: remove {fixed} from PENDING_SUPERVISOR"
 
 
 FOCUSED = """() => {
   const e = document.activeElement;
   if (!e || e === document.body) return null;
   const s = getComputedStyle(e);
-  return {tag: e.tagName.toLowerCase(), id: e.id, name: e.getAttribute('name') || '',
+  return {tag: e.tagName.toLowerCase(), id: e.id, cls: e.className || '', name: e.getAttribute('name') || '',
           value: e.getAttribute('value') || '', type: e.getAttribute('type') || '',
           text: (e.innerText || '').trim().slice(0, 80), focusVisible: e.matches(':focus-visible'),
           ring: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none'};
@@ -206,6 +217,10 @@ def test_counter_intake_with_the_keyboard_only(watched, browser):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/quay$"))
 
+    skip = keys.tab_to(lambda f: True, limit=1)  # the first stop: "skip to main content"
+    assert "skip" in skip["cls"].split(), skip
+    page.keyboard.press("Enter")
+    assert keys.focused()["id"] == "main"
     keys.tab_to(lambda f: f["id"] == "q")
     keys.type("khai sinh")
     page.keyboard.press("Enter")
