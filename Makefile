@@ -16,6 +16,7 @@ setup: $(BIN)/activate
 setup-dev: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	bash scripts/install-browser.sh
+	bash scripts/install-axe.sh
 	bash scripts/install-fonts.sh
 	bash scripts/install-bench-tools.sh
 
