@@ -1,7 +1,7 @@
 """Memory of a web process while it takes a large upload (issue 19: "a 100 MB file must not
 raise a web process's memory by more than a few MB").
 
-The product runs under gunicorn (one sync worker, production settings, SQLite in a temporary
+The product runs under gunicorn (one worker of one thread, production settings, SQLite in a temporary
 folder, files in a folder); the client streams a real PDF of --megabytes through
 POST /api/v1/dossiers/{code}/documents/TK/files while the worker's resident memory is
 sampled every 10 ms. The reference is the same worker taking a 1 KB PDF through the same
@@ -17,7 +17,6 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_load import free_port, stop  # noqa: E402
+from bench.http_load import free_port, start_gunicorn, stop  # noqa: E402
 
 CHUNK = 1 << 20
 
@@ -149,7 +148,7 @@ def main() -> None:
         port = free_port()
         os.environ.update(MOTCUA_INSTANCE=str(tmp), FILE_STORE=str(tmp / "files"),
                           FILE_MAX_BYTES=str(size + 2**20))
-        proc = start_gunicorn_sync(url, port, tmp / "gunicorn.log")
+        proc = start_gunicorn(url, port, 1, 1, tmp / "gunicorn.log")  # one worker, one thread
         try:
             worker = psutil.Process(proc.pid).children()[0].pid
             code = intake(port, token)
@@ -168,27 +167,6 @@ def main() -> None:
           f"({big['seconds'] / disk:.1f}x)")
     if args.json:
         args.json.write_text(json.dumps(dict(reference=small, upload=big, plain_write_seconds=disk), indent=2))
-
-
-def start_gunicorn_sync(url: str, port: int, log_path: Path) -> subprocess.Popen:
-    """One sync worker with the production settings (as scripts/run-prod.sh, minus threads)."""
-    env = dict(os.environ, DATABASE_URL=url, MOTCUA_ENV="production", SECRET_KEY=secrets.token_hex(32))
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-k", "sync", "--timeout", "600",
-                                 "-b", f"127.0.0.1:{port}", "web:create_app()"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200 and psutil.Process(proc.pid).children():
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop(proc)
-    raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-2000:]}")
 
 
 def intake(port: int, token: str) -> str:
