@@ -2,6 +2,7 @@
 and beat on real Redis, against the PostgreSQL test database."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -66,14 +67,23 @@ def db_url(pg_url):
     return pg_url
 
 
-@pytest.fixture
-def smtp():
+@contextlib.contextmanager
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port; yields its Inbox (`.port`)."""
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    with smtp_server() as inbox:
+        yield inbox
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.axe_support import PHONE, describe, make_dossiers, require_axe, run_axe, slug
 from tests.e2e.browser_support import LOGS, chromium, demo_product, login, require_browser
-from tests.e2e.conftest import Inbox, free_port, wait_for
+from tests.e2e.conftest import smtp_server, wait_for
 
 pytestmark = pytest.mark.e2e
 sync_api = require_browser()
@@ -48,13 +48,8 @@ ON_PHONE = {"canbo.motcua": ["/quay?thu_tuc=1.001193", "/ho-so/{received}", "/qu
 
 @pytest.fixture(scope="module")
 def mailbox():
-    from aiosmtpd.controller import Controller
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with smtp_server() as inbox:
+        yield inbox
 
 
 @pytest.fixture(scope="module")
