@@ -1,6 +1,7 @@
 """The one benchmark command runs end to end at tiny sizes and prints its table: pgbench,
 engine-only, HTTP through gunicorn and locust, the sweep, and survey mails through a
-real Celery worker, Redis and SMTP (bench/run_all.py --quick)."""
+real Celery worker, Redis and SMTP, and a 5 MB upload and download through gunicorn
+(bench/run_all.py --quick)."""
 from __future__ import annotations
 
 import json
@@ -39,4 +40,9 @@ def test_run_all_quick_prints_every_figure_beside_its_reference(tmp_path):
     mails = next(r for r in report["rows"] if r["figure"].startswith("survey invitations per minute"))
     assert mails["value"] > 0 and mails["reference"] > 0
     assert rows["invitations delivered / expected"]["value"] == "20 / 20"
+    for kind, verb in (("upload", "taking"), ("download", "serving")):
+        memory = rows[f"web worker memory rise {verb} a 5 MB {kind}"]
+        assert memory["ok"] is True and memory["reference"] is not None, memory
+        speed = rows[f"5 MB {kind} throughput"]
+        assert speed["value"] > 0 and speed["reference"] > 0, speed
     assert report["machine"]["cores"] >= 1 and report["machine"]["postgresql"]
