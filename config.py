@@ -100,6 +100,7 @@ class Base:
     RATELIMIT_STATUS_LOOKUP = _env("RATELIMIT_STATUS_LOOKUP", "20 per minute")
     RATELIMIT_STATUS_MISSES = _env("RATELIMIT_STATUS_MISSES", "10 per 15 minutes")  # per code, per address
     RATELIMIT_SURVEY = _env("RATELIMIT_SURVEY", "30 per minute")
+    RATELIMIT_SUBMISSION = _env("RATELIMIT_SUBMISSION", "60 per minute;600 per hour")  # per address
     DUE_SOON_HOURS = float(_env("DUE_SOON_HOURS", 4))  # queue marks a step due within this
     # pages load scripts and styles from /static only (inline style attributes allowed)
     CONTENT_SECURITY_POLICY = _env("CONTENT_SECURITY_POLICY", (

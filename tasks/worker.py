@@ -21,6 +21,7 @@ from workflow.services.notifications import outbox
 from workflow.services.reports import rollup as report_rollup
 from workflow.services.accounts import sign_in
 from workflow.services.notifications.applicant_notices import mail_handlers
+from workflow.services.online.codes import code_handlers
 from workflow.services.surveys import delivery as survey_delivery
 from workflow.services.surveys.config import survey_config
 from workflow.services.surveys.use_cases import survey_handlers
@@ -96,7 +97,7 @@ def handlers(ctx) -> dict:
     sender = mail_sender(settings)  # SMTP, or the development mailbox under `make run`
     sms = sms_sender(settings)
     return {**mail_handlers(ctx, sender, settings["PUBLIC_BASE_URL"], sms),
-            **survey_handlers(ctx, settings, sender, sms)}
+            **survey_handlers(ctx, settings, sender, sms), **code_handlers(sender, sms)}
 
 
 @app.task(name="motcua.outbox.relay", bind=True)

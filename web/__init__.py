@@ -70,6 +70,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     app.register_blueprint(api_trail_bp)
     from web.api.files import bp as api_files_bp
     app.register_blueprint(api_files_bp)
+    from web.api.submissions import bp as api_submissions_bp
+    app.register_blueprint(api_submissions_bp)
+    from web.citizen.online import bp as online_pages_bp
+    app.register_blueprint(online_pages_bp)
     from web.citizen import survey_pages
     survey_pages.init_app(app)
     from web.security import limits  # after every limited view is registered

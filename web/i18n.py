@@ -17,13 +17,15 @@ babel = Babel()
 bp = Blueprint("i18n", __name__)
 
 STATUS = {
+    "submitted": _l("Nộp trực tuyến, chờ tiếp nhận"),
     "awaiting_documents": _l("Chờ bổ sung hồ sơ"), "received": _l("Đã tiếp nhận"),
     "in_progress": _l("Đang xử lý"), "supplement_requested": _l("Yêu cầu bổ sung"),
     "result_ready": _l("Có kết quả, chờ trả"), "returned": _l("Đã trả kết quả"),
     "rejected": _l("Từ chối giải quyết"), "withdrawn": _l("Đã rút hồ sơ"),
 }
 ACTION = {
-    "intake": _l("Tiếp nhận hồ sơ"), "supplement": _l("Bổ sung hồ sơ"),
+    "intake": _l("Tiếp nhận hồ sơ"), "submit": _l("Nộp hồ sơ trực tuyến"),
+    "accept": _l("Tiếp nhận hồ sơ trực tuyến"), "supplement": _l("Bổ sung hồ sơ"),
     "request_supplement": _l("Yêu cầu bổ sung"), "forward": _l("Chuyển bước tiếp theo"),
     "send_back": _l("Trả lại bước trước"), "complete": _l("Hoàn thành, có kết quả"),
     "return_result": _l("Trả kết quả"), "reject": _l("Từ chối giải quyết"),

@@ -13,7 +13,7 @@ from workflow.catalog.schema import parse_procedure, to_domain
 from workflow.domain.calendar import BusinessCalendar
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.errors import ActionNotAllowed, Forbidden, InvalidInput
-from workflow.domain.lifecycle import ACTIONS, lifecycle_for, open_dossier
+from workflow.domain.lifecycle import ACTIONS, lifecycle_for, open_dossier, open_online
 
 FIX = Path(__file__).parents[1] / "fixtures" / "catalog"
 CAL = BusinessCalendar()
@@ -27,6 +27,7 @@ START = vn(2026, 3, 2, 9, 0)  # Monday
 ALL_DOCS = ["GDN", "CCCD"]
 
 PAYLOADS = {
+    "accept": {},
     "supplement": {"documents": ["CCCD"]},
     "request_supplement": {"missing": ["UQ"], "reason": "thiếu giấy ủy quyền"},
     "forward": {}, "complete": {}, "return_result": {},
@@ -48,13 +49,14 @@ def fire(d, action, actor=None, at=None, **payload):
 
 
 def actor_for(d, action):
-    if d.status in ("awaiting_documents", "received", "result_ready") or action == "withdraw":
+    if d.status in ("submitted", "awaiting_documents", "received", "result_ready") or action == "withdraw":
         return CLERK
     return OFFICER[d.current_step.agency]
 
 
 # how to reach each state from a complete intake ("awaiting_documents": an incomplete one)
 PATHS = {
+    "submitted": [],
     "awaiting_documents": [],
     "received": [],
     "in_progress@TD": ["forward"],
@@ -69,6 +71,10 @@ PATHS = {
 
 # (state, action) -> resulting state; every pair not listed must be refused with 409
 ALLOWED = {
+    ("submitted", "accept"): "received",
+    ("submitted", "request_supplement"): "awaiting_documents",
+    ("submitted", "reject"): "rejected",
+    ("submitted", "withdraw"): "withdrawn",
     ("awaiting_documents", "supplement"): "received",
     ("awaiting_documents", "reject"): "rejected",
     ("awaiting_documents", "withdraw"): "withdrawn",
@@ -102,6 +108,11 @@ ALLOWED = {
 
 
 def reach(state):
+    if state == "submitted":  # an online submission, not yet checked by the desk
+        d = open_online(HKD, "T1-260302-0001", Applicant("Nguyễn Văn A", phone="0912345678"),
+                        ALL_DOCS, START)
+        assert d.state == state
+        return d
     d = new(documents=("GDN",) if state == "awaiting_documents" else ALL_DOCS)
     for action in PATHS[state]:
         fire(d, action)

@@ -16,7 +16,7 @@ from workflow.domain import evaluation, guidance
 from workflow.domain.calendar import BusinessCalendar
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.errors import InvalidInput
-from workflow.domain.lifecycle import lifecycle_for, open_dossier
+from workflow.domain.lifecycle import open_online, lifecycle_for, open_dossier
 from workflow.domain.rules import applicable_forms, regime_of, regime_on
 
 DEMO = Path(__file__).parents[2] / "workflow" / "catalog" / "demo"
@@ -63,7 +63,12 @@ def test_same_day_procedure_is_due_at_the_close_of_the_day_or_the_next(hour, min
 
 def test_same_day_received_on_a_friday_afternoon_or_a_day_off_is_due_the_next_working_day():
     assert take(KHAI_SINH, vn(2026, 3, 6, 15, 30)).appointment_at == vn(2026, 3, 9, 17, 0)
-    online = take(KHAI_SINH, vn(2026, 3, 7, 10, 0), channel="online")  # a Saturday
+    # submitted online on a Saturday, accepted by the desk on Monday morning: the clock
+    # starts at the acceptance (Decree 45/2020/NĐ-CP Art. 11), the same day's close
+    online = open_online(KHAI_SINH, "X-2", Applicant("Nguyễn Văn An", phone="0912345678"),
+                         list(KHAI_SINH.required_documents), vn(2026, 3, 7, 10, 0))
+    assert online.status == "submitted" and online.appointment_at is None
+    fire(online, "accept", DESK, vn(2026, 3, 9, 10, 0))
     assert online.appointment_at == vn(2026, 3, 9, 17, 0)
 
 

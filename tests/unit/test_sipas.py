@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from tests.conftest import vn
-from tests.unit.test_lifecycle import CAL, CLERK, fire, new
+from tests.unit.test_lifecycle import CAL, CLERK, HKD, START, fire, new
+from workflow.domain.dossier import Applicant
+from workflow.domain.lifecycle import lifecycle_for, open_online
 from workflow.domain import evaluation
 from workflow.domain.errors import InvalidInput
 from workflow.domain.sipas import (QuestionnaireError, Tally, Target, below_satisfied,
@@ -238,8 +240,9 @@ def test_online_service_is_scored_for_the_agency_whatever_the_channel(service, p
     """Art. 13(9) scores the agency's online service: counter and online dossiers of the
     same agency and month get the same points (the old scoring asked online dossiers only)."""
     facts = evaluation.Facts(online=service)
-    for channel in ("in_person", "online"):
-        d = new(documents=("GDN", "CCCD"), channel=channel)
+    online = open_online(HKD, "T1-260302-0002", Applicant("B"), ["GDN", "CCCD"], START)
+    lifecycle_for(HKD).fire(online, "accept", CLERK, START, CAL)
+    for d in (new(documents=("GDN", "CCCD")), online):
         assert by_code(evaluation.evaluate(d, [], CAL, facts))["online"].points == points
 
 

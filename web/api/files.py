@@ -61,7 +61,11 @@ def upload_result_file(code):
 @api_route(bp, "/files/<int:file_id>", "GET", "Download a file (those who may see its dossier)",
            media=("application/pdf", "image/jpeg", "image/png"), errors=(401, 404))
 def download_file(file_id):
-    stored, chunks = attachments.open_file(ctx(), g.actor, file_id)
+    return file_response(*attachments.open_file(ctx(), g.actor, file_id))
+
+
+def file_response(stored, chunks):
+    """A stored file as a download: never shown inline, never sniffed, never cached."""
     resp = current_app.response_class(chunks, mimetype=stored.media_type, direct_passthrough=True)
     resp.headers["Content-Length"] = str(stored.size)
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"

@@ -42,6 +42,7 @@ class Route:
     media: tuple[str, ...] = ()
     # a multipart/form-data body (uploads): field -> (schema dict, description, required)
     multipart: dict = field(default_factory=dict)
+    upload_files: int = 1  # the request may carry this many files' worth of bytes
 
 
 ROUTES: list[Route] = []
@@ -98,7 +99,8 @@ def api_route(bp, rule: str, method: str, summary: str, **kw):
             return view(**path)
 
         if route.multipart:  # the edge guard parses the form with this limit (web/security/guard.py)
-            inner.upload_limit = lambda: current_app.extensions["motcua"].file_max_bytes + UPLOAD_OVERHEAD
+            inner.upload_limit = lambda: (current_app.extensions["motcua"].file_max_bytes * route.upload_files
+                                          + UPLOAD_OVERHEAD)
         bp.add_url_rule(rule, view_func=inner, methods=[method])
         return inner
     return wrap

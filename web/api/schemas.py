@@ -15,7 +15,7 @@ from workflow.domain.errors import InvalidInput
 from web.security import inputs
 
 Channel = Literal["in_person", "online", "post"]
-Status = Literal["awaiting_documents", "received", "in_progress", "supplement_requested",
+Status = Literal["submitted", "awaiting_documents", "received", "in_progress", "supplement_requested",
                  "result_ready", "returned", "rejected", "withdrawn"]
 DocCode = Field(pattern=r"^[A-Z0-9_]{1,16}$")
 
@@ -161,7 +161,7 @@ class PostponeIn(Strict):
 
 
 ACTION_BODIES: dict[str, type[BaseModel]] = {
-    "supplement": SupplementIn, "request_supplement": RequestSupplementIn,
+    "accept": NoteIn, "supplement": SupplementIn, "request_supplement": RequestSupplementIn,
     "forward": NoteIn, "send_back": SendBackIn, "complete": NoteIn,
     "return_result": NoteIn, "reject": ReasonIn, "withdraw": ReasonIn, "postpone": PostponeIn,
 }
@@ -287,3 +287,43 @@ class DossierList(BaseModel):
     page: int
     per_page: int
     total: int
+
+
+# -- online submission (issue 19) -------------------------------------------------------
+class CodeRequestIn(Strict):
+    """Ask for the confirmation code that a submission must carry (sent by SMS or mail)."""
+    procedure_code: str = Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z.\-_]{1,32}$")
+    phone: str | None = Field(None, max_length=20, description="10 or 11 digits from 0; the code goes by SMS")
+    email: EmailStr | None = Field(None, description="used when no phone is given; the code goes by mail")
+
+
+class CodeRequestOut(BaseModel):
+    verification: str = Field(description="send it back with the code in POST /api/v1/submissions")
+    channel: Literal["phone", "email"]
+    expires_at: datetime
+
+
+class NoticeOut(BaseModel):
+    """A request to supplement given to the applicant (form 02): everything missing at once."""
+    at: datetime
+    listed: list[str]
+    reasons: dict[str, str]
+
+
+class SubmissionOut(BaseModel):
+    """An online dossier as its applicant sees it through the private link."""
+    code: str
+    procedure_code: str
+    procedure_name: str
+    status: Status
+    submitted_at: datetime
+    received_at: datetime | None
+    appointment_at: datetime | None
+    documents: list[str]
+    missing_documents: list[str]
+    notices: list[NoticeOut]
+    files: list[FileOut]
+    result: list[FileOut]
+    link: str | None = Field(None, description="the private link (only in the answer to the submission)")
+    token: str | None = Field(None, description="the private link's token (only in the answer to the "
+                                                "submission; also sent to the applicant)")

@@ -1,5 +1,6 @@
 """Rate limits (giới hạn tần suất) on what anyone on the internet can hammer: the staff login,
-the public status lookup and the citizen's survey (page and API).
+the public status lookup, the citizen's survey (page and API) and online submission (the
+code, the submission, the private link).
 
 Counts live in RATELIMIT_STORAGE_URI: Redis in production (REDIS_URL by default), so every
 web process shares them; memory in the embedded default and in tests. If Redis fails the
@@ -42,7 +43,14 @@ def _setting(name: str):
 # endpoint -> limits: (setting naming the limit, key, methods, shared scope: one count over
 # every endpoint naming it)
 SURVEY = ("RATELIMIT_SURVEY", by_address, None, "survey")
+ONLINE = ("RATELIMIT_SUBMISSION", by_address, None, "online")  # online submission, one count
 LIMITS = {
+    "api_submissions.request_code": [ONLINE],
+    "api_submissions.create_submission": [ONLINE],
+    "api_submissions.get_submission": [ONLINE],
+    "api_submissions.supplement_submission": [ONLINE],
+    "api_submissions.submission_file": [ONLINE],
+    "online_pages.follow": [ONLINE],
     "auth.login": [("RATELIMIT_LOGIN", by_address, ["POST"], None)],
     # misses: reserve_misses, called by the view itself
     "public.status": [("RATELIMIT_STATUS_LOOKUP", by_address, ["POST"], None)],

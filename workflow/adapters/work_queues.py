@@ -35,7 +35,7 @@ def work_queue(conn: Connection, agency: str, desk: bool, page: int = 1, per_pag
 def agency_overview(conn: Connection, agency: str, now, overdue_only: bool = False,
                     page: int = 1, per_page: int = 50):
     """A supervisor's view: every open dossier received by the agency, latest deadline last."""
-    where = [d.agency == agency, d.status.in_(("awaiting_documents", "received", *STEP_OPEN,
+    where = [d.agency == agency, d.status.in_(("submitted", "awaiting_documents", "received", *STEP_OPEN,
                                                "result_ready"))]
     if overdue_only:
         where += [d.status.in_(("received", *STEP_OPEN)), d.due_at < now]
@@ -47,8 +47,10 @@ def agency_overview(conn: Connection, agency: str, now, overdue_only: bool = Fal
 
 
 def desk_list(conn: Connection, agency: str, status: str, limit: int = 50) -> list:
-    """The counter's lists: 'result_ready' (to hand over) or 'awaiting_documents'."""
-    order = d.result_ready_at if status == "result_ready" else d.created_at.desc()
+    """The counter's lists: 'result_ready' (to hand over), 'awaiting_documents', or
+    'submitted' (online submissions to check, oldest first)."""
+    order = (d.result_ready_at if status == "result_ready" else d.created_at if status == "submitted"
+             else d.created_at.desc())
     return conn.execute(select(*ROW).join(procedures, procedures.c.id == d.procedure_id)
                         .where(d.agency == agency, d.status == status)
                         .order_by(order, d.id).limit(limit)).all()

@@ -7,12 +7,13 @@ commit as the new state.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .clock import Clock
 from .procedure import Procedure
 
+SUBMITTED = "submitted"  # submitted online, awaiting the desk's check (chờ tiếp nhận)
 AWAITING_DOCUMENTS = "awaiting_documents"
 RECEIVED = "received"
 IN_PROGRESS = "in_progress"
@@ -22,7 +23,7 @@ RETURNED = "returned"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 
-STATUSES = (AWAITING_DOCUMENTS, RECEIVED, IN_PROGRESS, SUPPLEMENT_REQUESTED,
+STATUSES = (SUBMITTED, AWAITING_DOCUMENTS, RECEIVED, IN_PROGRESS, SUPPLEMENT_REQUESTED,
             RESULT_READY, RETURNED, REJECTED, WITHDRAWN)
 CLOSED = (RETURNED, REJECTED, WITHDRAWN)
 REPEAT_VISIT = "repeat_visit"
@@ -44,11 +45,21 @@ class Applicant:
 
 @dataclass(frozen=True)
 class Actor:
-    """A staff member acting: role is counter | officer | supervisor | admin."""
+    """Who acts: a staff member (role counter | officer | supervisor | admin), or the
+    applicant through their dossier's private link (role "applicant", username
+    `applicant_of(code)`; no agency)."""
 
     username: str
     role: str
     agency: str | None
+
+
+APPLICANT = "applicant"
+
+
+def applicant_of(code: str) -> str:
+    """The username under which the applicant acts on their own online dossier."""
+    return f"applicant:{code}"
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,12 @@ class Dossier:
         return self.status in CLOSED
 
     @property
+    def is_online(self) -> bool:
+        """Submitted by the applicant online (nộp trực tuyến): the desk checks it before
+        it is received, and the applicant supplements it through the private link."""
+        return self.channel == "online"
+
+    @property
     def receiving_agency(self) -> str:
         return self.procedure.agency
 
@@ -214,6 +231,11 @@ class Dossier:
         for m in self.pending_messages:
             if m.payload.get("dossier") == old:
                 m.payload["dossier"] = code
+        before, after = applicant_of(old), applicant_of(code)  # an online submission's events
+        self.pending_events = [replace(e, actor=after) if e.actor == before else e
+                               for e in self.pending_events]
+        self.pending_visits = [replace(v, served_by=after) if v.served_by == before else v
+                               for v in self.pending_visits]
 
     def emit(self, topic: str, **payload) -> None:
         self.pending_messages.append(Message(topic, {"dossier": self.code, **payload}))

@@ -91,12 +91,12 @@ def check_request(d: Dossier, actor: Actor, missing: list[str], override_reason:
     if not d.notices() or appraisal_request_open(d):
         return False
     step = d.current_step
-    if actor.role == "supervisor" and step is not None and actor.agency == step.agency \
-            and (override_reason or "").strip():
+    holder = step.agency if step is not None else d.receiving_agency  # the desk, online
+    if actor.role == "supervisor" and actor.agency == holder and (override_reason or "").strip():
         return True
     raise SecondComebackRefused(
         f"dossier {d.code} already had {len(d.notices())} supplement notice(s): a new request would "
-        f"bring the citizen back again; a supervisor of {step.agency if step else '-'} may override "
+        f"bring the citizen back again; a supervisor of {holder} may override "
         f"with a written reason (override_reason)", field="override_reason")
 
 

@@ -1,8 +1,9 @@
 """The dossier lifecycle: ONE `transitions` machine per procedure version.
 
 States follow the one-stop rules (Decree 61/2018/NĐ-CP as amended by Decree
-107/2021/NĐ-CP, and from 1 July 2025 Decree 118/2025/NĐ-CP): awaiting_documents, received, in_progress@STEP,
-supplement_requested@STEP, result_ready, returned, rejected, withdrawn. The step is part
+107/2021/NĐ-CP, and from 1 July 2025 Decree 118/2025/NĐ-CP): submitted (online, awaiting the
+desk's check), awaiting_documents, received, in_progress@STEP, supplement_requested@STEP,
+result_ready, returned, rejected, withdrawn. The step is part
 of the state, so the machine of a procedure version knows exactly which hand-offs exist.
 
 The machine is built once per procedure version (`model=None`, `auto_transitions=False`,
@@ -19,23 +20,29 @@ from functools import lru_cache
 from transitions import Machine
 
 from .clock import Clock
-from .dossier import (AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTED, RESULT_READY,
-                      RETURNED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor, Applicant, Dossier)
+from .dossier import (APPLICANT, AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTED,
+                      RESULT_READY, RETURNED, SUBMITTED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor,
+                      Applicant, Dossier, applicant_of)
 from .errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound
 from . import guidance, postponement
 from .appointment import statutory_clock
 from .procedure import CHANNELS, Procedure
 
-ACTIONS = ("supplement", "request_supplement", "forward", "send_back", "complete",
+ACTIONS = ("accept", "supplement", "request_supplement", "forward", "send_back", "complete",
            "return_result", "reject", "withdraw", "postpone")
 
 DESK, STEP = "desk", "step"
 # Who may fire an action, by the status it is fired from. "desk": counter staff or a
 # supervisor of the receiving agency (bộ phận một cửa). "step": an officer or supervisor
 # of the agency holding the current step (counter staff too when the receiving agency
-# itself holds that step, e.g. the return step at the desk).
+# itself holds that step, e.g. the return step at the desk). "applicant": the citizen
+# acting on their own online dossier through its private link.
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
-    ("supplement", AWAITING_DOCUMENTS): frozenset({DESK}),
+    ("accept", SUBMITTED): frozenset({DESK}),
+    ("request_supplement", SUBMITTED): frozenset({DESK}),
+    ("reject", SUBMITTED): frozenset({DESK}),
+    ("withdraw", SUBMITTED): frozenset({DESK}),
+    ("supplement", AWAITING_DOCUMENTS): frozenset({DESK, APPLICANT}),
     ("supplement", SUPPLEMENT_REQUESTED): frozenset({DESK, STEP}),
     ("forward", RECEIVED): frozenset({DESK}),
     ("forward", IN_PROGRESS): frozenset({STEP}),
@@ -62,6 +69,10 @@ REASON_REQUIRED = {"reject": "reason", "withdraw": "reason", "send_back": "note"
 def capacities(actor: Actor, dossier: Dossier) -> set[str]:
     """The capacities in which this actor stands towards this dossier."""
     held = set()
+    if actor.role == APPLICANT:
+        if dossier.is_online and actor.username == applicant_of(dossier.code):
+            held.add(APPLICANT)
+        return held
     if actor.role in ("counter", "supervisor") and actor.agency == dossier.receiving_agency:
         held.add(DESK)
     step = dossier.current_step
@@ -106,8 +117,15 @@ class Lifecycle:
         steps = [s.code for s in procedure.steps]
         working = [f"{IN_PROGRESS}@{s}" for s in steps]
         waiting = [f"{SUPPLEMENT_REQUESTED}@{s}" for s in steps]
-        open_states = [AWAITING_DOCUMENTS, RECEIVED, *working, *waiting]
+        open_states = [SUBMITTED, AWAITING_DOCUMENTS, RECEIVED, *working, *waiting]
         t = []
+        # online (Decree 45/2020/NĐ-CP Art. 11): the desk checks, then accepts or asks once
+        t.append(dict(trigger="accept", source=SUBMITTED, dest=RECEIVED, after=_on_accepted))
+        t.append(dict(trigger="request_supplement", source=SUBMITTED, dest=AWAITING_DOCUMENTS,
+                      after=_on_desk_request))
+        # the applicant's online supplement goes back to the desk to be checked (first match)
+        t.append(dict(trigger="supplement", source=AWAITING_DOCUMENTS, dest=SUBMITTED,
+                      conditions=[_by_applicant], after=_on_resubmitted))
         t.append(dict(trigger="supplement", source=AWAITING_DOCUMENTS, dest=RECEIVED,
                       conditions=[_now_complete], after=_on_complete_intake))
         t.append(dict(trigger="supplement", source=AWAITING_DOCUMENTS, dest=AWAITING_DOCUMENTS,
@@ -155,6 +173,9 @@ class Lifecycle:
         if action == "request_supplement":
             payload["override"] = guidance.check_request(dossier, actor, payload["missing"],
                                                          payload.get("override_reason"))
+        if action == "accept" and (missing := dossier.procedure.missing(dossier.documents)):
+            raise InvalidInput(f"required documents are missing ({', '.join(missing)}): ask for "
+                               f"a supplement (request_supplement) or refuse (reject)", field="documents")
         if action == "postpone":
             payload["new_due_at"] = postponement.new_appointment(
                 dossier, payload.get("new_due_at"), now, calendar)
@@ -192,6 +213,9 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
     authorise_intake(actor, procedure)
     if channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    if channel == "online":  # "online" is a fact of the record, not a label the desk sets
+        raise InvalidInput("online dossiers are submitted by the applicant (POST /api/v1/submissions); "
+                           "the desk takes in 'in_person' or 'post'", field="channel")
     if channel not in procedure.channels:
         raise InvalidInput(f"procedure {procedure.code} is not offered through '{channel}' "
                            f"(offered: {', '.join(procedure.channels)})", field="channel")
@@ -217,6 +241,28 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
         dossier.record(now, actor.username, "intake", None, channel=channel,
                        due_at=dossier.due_at.isoformat())
         dossier.emit("dossier.received", due_at=dossier.due_at.isoformat())
+    dossier.version = 1
+    return dossier
+
+
+def open_online(procedure: Procedure, code: str, applicant: Applicant, documents: list[str],
+                now: datetime) -> Dossier:
+    """An online submission (nộp hồ sơ trực tuyến): the dossier exists, awaiting the desk's
+    check (Decree 45/2020/NĐ-CP Art. 11: the portal confirms the submission, an officer
+    then checks the electronic dossier). No clock runs until the desk accepts it."""
+    if "online" not in procedure.channels:
+        raise InvalidInput(f"procedure {procedure.code} is not offered online "
+                           f"(offered: {', '.join(procedure.channels)})", field="procedure_code")
+    _check_document_codes(procedure, documents, "documents")
+    if not documents:
+        raise InvalidInput("attach at least one document", field="documents")
+    actor = Actor(applicant_of(code), APPLICANT, None)
+    dossier = Dossier(code=code, procedure=procedure, applicant=applicant, channel="online",
+                      documents=list(dict.fromkeys(documents)), created_at=now, status=SUBMITTED)
+    guidance.record_visit(dossier, now, "submission", "online", actor)
+    dossier.missing_documents = procedure.missing(dossier.documents)
+    dossier.record(now, actor.username, "submit", None, channel="online",
+                   documents=list(dossier.documents), missing=dossier.missing_documents or None)
     dossier.version = 1
     return dossier
 
@@ -294,6 +340,51 @@ def _on_complete_intake(ev) -> None:
     d.record(kw["now"], kw["actor"].username, "supplement", kw["before"], kw.get("note"),
              documents=added, channel=channel, due_at=d.due_at.isoformat())
     d.emit("dossier.received", due_at=d.due_at.isoformat())
+
+
+def _by_applicant(ev) -> bool:
+    return _kw(ev)["actor"].role == APPLICANT
+
+
+def _on_accepted(ev) -> None:
+    """The desk found the online dossier complete: received now, so the clock starts from
+    the acceptance (the time the officer receives the complete dossier, Decree 45/2020
+    Art. 11), and the receipt goes to the applicant electronically."""
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    _receive(d, kw["now"], kw["calendar"])
+    d.received_by = kw["actor"].username
+    guidance.give(d, "receipt", kw["now"], kw["actor"], [])
+    d.record(kw["now"], kw["actor"].username, "accept", kw["before"], kw.get("note"),
+             due_at=d.due_at.isoformat())
+    d.emit("dossier.received", due_at=d.due_at.isoformat())
+
+
+def _on_desk_request(ev) -> None:
+    """The desk's one complete request to supplement an online dossier (form 02, sent
+    electronically): everything missing listed at once, as at the counter."""
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    now = kw["now"]
+    d.missing_documents = list(dict.fromkeys(kw["missing"]))
+    failures = guidance.blame(d, now, d.missing_documents, kw["override"])
+    guidance.give(d, "intake", now, kw["actor"], d.missing_documents,
+                  {c: kw.get("reason") for c in d.missing_documents})
+    d.record(now, kw["actor"].username, "request_supplement", kw["before"], kw.get("reason"),
+             missing=d.missing_documents, override_reason=kw.get("override_reason"),
+             guidance_failures=[{"clerk": f.clerk, "document": f.document} for f in failures] or None)
+    d.emit("dossier.supplement_notice", missing=d.missing_documents, reason=kw.get("reason"))
+
+
+def _on_resubmitted(ev) -> None:
+    """The applicant supplemented online: back to the desk's check (not a trip)."""
+    d: Dossier = ev.model
+    kw = _kw(ev)
+    channel = _count_trip(d, kw)
+    added = _add_documents(d, kw.get("documents", []))
+    d.missing_documents = d.procedure.missing(d.documents)
+    d.record(kw["now"], kw["actor"].username, "supplement", kw["before"], kw.get("note"),
+             documents=added, channel=channel, not_brought=guidance.not_brought(d) or None)
 
 
 def _on_still_incomplete(ev) -> None:

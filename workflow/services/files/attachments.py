@@ -57,6 +57,46 @@ def clean_name(name: str | None, media_type: str) -> str:
     return stem[:NAME_MAX - len(ext)] + ext
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An upload read whole, checked and kept in the store, not yet on any dossier."""
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int | None
+
+
+def inspect_upload(ctx: Context, stream: BinaryIO, filename: str | None, field: str = "file"):
+    """Spool one upload and read its type from its content; refuse it when it is too large,
+    empty, or not a PDF/JPEG/PNG. Returns (spooled, Prepared): the caller puts the spooled
+    content in the store (`keep`) or discards it."""
+    try:
+        up = spool(stream, ctx.files.spool_dir(), ctx.file_max_bytes)
+    except FileTooLarge:
+        raise TooLarge(f"the file is larger than {ctx.file_max_bytes} bytes", field=field,
+                       limit=ctx.file_max_bytes) from None
+    try:
+        if up.size == 0:
+            raise InvalidInput("the file is empty", field=field)
+        try:
+            media_type, pages = inspect(up.path, up.head)
+        except UnacceptableFile as exc:
+            raise UnsupportedFile(str(exc), field=field) from None
+    except BaseException:
+        up.discard()
+        raise
+    return up, Prepared(clean_name(filename, media_type), media_type, up.size, up.sha256, pages)
+
+
+def keep(ctx: Context, up) -> None:
+    """Put a spooled upload in the store (by its SHA-256) and drop the spool."""
+    try:
+        ctx.files.put(up)
+    finally:
+        up.discard()
+
+
 def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | None,
            stream: BinaryIO, filename: str | None, replaces: int | None = None) -> StoredFile:
     """Store an upload and record it on the dossier; refuse it whole, keeping nothing, when
@@ -64,23 +104,9 @@ def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | Non
     if ctx.files is None:
         raise NotFound("files are not enabled (FILE_STORE)")
     _check_may_attach(ctx, actor, code, kind, document)  # before reading a byte
-    try:
-        up = spool(stream, ctx.files.spool_dir(), ctx.file_max_bytes)
-    except FileTooLarge:
-        raise TooLarge(f"the file is larger than {ctx.file_max_bytes} bytes", field="file",
-                       limit=ctx.file_max_bytes) from None
-    try:
-        if up.size == 0:
-            raise InvalidInput("the file is empty", field="file")
-        try:
-            media_type, pages = inspect(up.path, up.head)
-        except UnacceptableFile as exc:
-            raise UnsupportedFile(str(exc), field="file") from None
-        ctx.files.put(up)
-    finally:
-        up.discard()
-    return _record(ctx, actor, code, kind, document, clean_name(filename, media_type), media_type,
-                   up.size, up.sha256, pages, replaces)
+    up, p = inspect_upload(ctx, stream, filename)
+    keep(ctx, up)
+    return _record(ctx, actor, code, kind, document, p, replaces)
 
 
 def _check_may_attach(ctx, actor, code, kind, document) -> None:
@@ -91,8 +117,7 @@ def _check_may_attach(ctx, actor, code, kind, document) -> None:
         check_attach(actor, dossier, kind, document)
 
 
-def _record(ctx, actor, code, kind, document, name, media_type, size, sha256, pages,
-            replaces) -> StoredFile:
+def _record(ctx, actor, code, kind, document, p: Prepared, replaces) -> StoredFile:
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
         dossier = uow.dossiers.get(code)
@@ -100,8 +125,8 @@ def _record(ctx, actor, code, kind, document, name, media_type, size, sha256, pa
             raise unseen(actor, code)
         check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
         read_version = dossier.version
-        f = dossier_files.c
         if replaces is not None:
+            f = dossier_files.c
             old = uow.conn.execute(select(f.id).where(
                 f.id == replaces, f.dossier_id == dossier.id, f.kind == kind,
                 f.document.is_(None) if document is None else f.document == document,
@@ -109,18 +134,27 @@ def _record(ctx, actor, code, kind, document, name, media_type, size, sha256, pa
             if old is None:
                 raise InvalidInput(f"file {replaces} is not a current file of this document",
                                    field="replaces")
-        file_id = uow.conn.execute(insert(dossier_files).values(
-            dossier_id=dossier.id, kind=kind, document=document, name=name, media_type=media_type,
-            size=size, sha256=sha256, pages=pages, uploaded_at=now, uploaded_by=actor.username,
-        ).returning(f.id)).scalar_one()
-        if replaces is not None:
-            uow.conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
-                             .values(superseded_by=file_id))
-        record_attachment(dossier, actor, now, file_id, kind, document, name, sha256, size, replaces)
+        stored = add_file(uow.conn, dossier, actor, now, kind, document, p, replaces)
         uow.dossiers.save(dossier, read_version)
         uow.commit()
-    return StoredFile(file_id, code, kind, document, name, media_type, size, sha256, pages, now,
-                      actor.username, None)
+    return stored
+
+
+def add_file(conn, dossier, actor: Actor, now: datetime, kind: str, document: str | None,
+             p: Prepared, replaces: int | None = None) -> StoredFile:
+    """The file's row and its event on the dossier (the caller saves the dossier and
+    commits): the one way a file joins a dossier, at the desk, at a step or online."""
+    f = dossier_files.c
+    file_id = conn.execute(insert(dossier_files).values(
+        dossier_id=dossier.id, kind=kind, document=document, name=p.name, media_type=p.media_type,
+        size=p.size, sha256=p.sha256, pages=p.pages, uploaded_at=now, uploaded_by=actor.username,
+    ).returning(f.id)).scalar_one()
+    if replaces is not None:
+        conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
+                     .values(superseded_by=file_id))
+    record_attachment(dossier, actor, now, file_id, kind, document, p.name, p.sha256, p.size, replaces)
+    return StoredFile(file_id, dossier.code, kind, document, p.name, p.media_type, p.size, p.sha256,
+                      p.pages, now, actor.username, None)
 
 
 def _row(r, code: str) -> StoredFile:
@@ -155,4 +189,5 @@ def open_file(ctx: Context, actor: Actor, file_id: int) -> tuple[StoredFile, Ite
         raise NotFound(f"the content of file {file_id} is missing from the store", field="id") from None
 
 
-__all__ = ["DOCUMENT", "RESULT", "StoredFile", "attach", "files_of", "open_file"]
+__all__ = ["DOCUMENT", "RESULT", "Prepared", "StoredFile", "add_file", "attach", "files_of",
+           "inspect_upload", "keep", "open_file"]

@@ -6,6 +6,11 @@ it; a late result's apology and a refusal (form 03, with the reasons) go by mail
 text message. Form numbers and citations come from the rules the dossier follows
 (workflow.domain.rules: Circular 01/2018/TT-VPCP before 1 July 2025, Circular
 03/2025/TT-VPCP after). Only applicants who gave an e-mail address get mail.
+
+An online dossier (issue 19) is answered where it came from: the confirmation with its
+private link, the desk's request to supplement (form 02), the receipt, the refusal and the
+result go by mail or text to the contact confirmed at submission (Decree 45/2020/NĐ-CP
+Art. 11: the applicant is told electronically).
 """
 from __future__ import annotations
 
@@ -27,8 +32,33 @@ def _form(d: Dossier, key: str, tz) -> str:
     return f"{form.title}, {form.label(regime)}"
 
 
-def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None) -> tuple[str, str] | None:
+def private_link(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/ho-so-truc-tuyen/{token}"
+
+
+def _listed(d: Dossier) -> str:
+    names = {doc.code: doc.name for doc in d.procedure.documents}
+    return "\n".join(f"- {names.get(c, c)}" for c in d.missing_documents)
+
+
+def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None,
+            token: str | None = None) -> tuple[str, str] | None:
     status_link = f"{public_url.rstrip('/')}/tra-cuu?ma={d.code}"
+    if topic == "submission.confirmed":
+        return (f"Đã nhận hồ sơ nộp trực tuyến {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ \"{d.procedure.name}\" của Ông/Bà đã được gửi trực tuyến với mã số {d.code}. "
+                f"Bộ phận Một cửa sẽ kiểm tra và thông báo việc tiếp nhận.\n"
+                f"Theo dõi và bổ sung hồ sơ tại đường dẫn riêng (không chia sẻ cho người khác):\n"
+                f"{private_link(public_url, token)}\n")
+    if topic == "dossier.supplement_notice" and d.is_online:
+        return (f"Yêu cầu bổ sung, hoàn thiện hồ sơ {d.code}",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") cần bổ sung, hoàn thiện một lần các giấy tờ sau:\n"
+                f"{_listed(d)}\nLý do: {reason or ''}\n\n"
+                f"({_form(d, 'supplement', tz)})\n"
+                f"Ông/Bà bổ sung trực tuyến tại đường dẫn riêng đã được gửi khi nộp hồ sơ.\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
     if topic == "dossier.rejected":
         return (f"Thông báo từ chối giải quyết hồ sơ {d.code}",
                 f"Kính gửi {d.applicant.name},\n\n"
@@ -56,13 +86,27 @@ def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = No
         return (f"Hồ sơ {d.code} đã có kết quả",
                 f"Kính gửi {d.applicant.name},\n\n"
                 f"Hồ sơ {d.code} (\"{d.procedure.name}\") đã có kết quả. Mời Ông/Bà đến Bộ phận "
-                f"một cửa để nhận kết quả: {d.procedure.result}.\n")
+                f"một cửa để nhận kết quả: {d.procedure.result}.\n"
+                + ("Kết quả điện tử (nếu có) được tải về tại đường dẫn riêng của hồ sơ.\n"
+                   if d.is_online else ""))
     return None
 
 
-def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None) -> str | None:
+def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None,
+                token: str | None = None) -> str | None:
     """The short text sent to the applicant's phone: the apology, as the rules on late
-    results want the citizen told before the date is missed, and a refusal."""
+    results want the citizen told before the date is missed, and a refusal; for an online
+    dossier also the confirmation, the request to supplement, the receipt and the result."""
+    lookup = f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}"
+    if topic == "submission.confirmed":
+        return f"Ho so {d.code} da gui truc tuyen. Theo doi, bo sung: {private_link(public_url, token)}"
+    if d.is_online and topic == "dossier.supplement_notice":
+        return (f"Ho so {d.code}: can bo sung {', '.join(d.missing_documents)}. Bo sung qua duong dan "
+                f"rieng da gui khi nop. {lookup}")
+    if d.is_online and topic == "dossier.received":
+        return f"Ho so {d.code} da duoc tiep nhan. Hen tra ket qua: {_fmt(d.appointment_at, tz)}. {lookup}"
+    if d.is_online and topic == "dossier.result_ready":
+        return f"Ho so {d.code} da co ket qua. {lookup}"
     if topic == "dossier.rejected":
         return (f"Ho so {d.code}: khong duoc tiep nhan, giai quyet. Ly do: {reason or ''}. "
                 f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
@@ -73,7 +117,8 @@ def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None 
             f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}")
 
 
-MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed", "dossier.rejected")
+MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed", "dossier.rejected",
+               "dossier.supplement_notice", "submission.confirmed")
 
 
 def mail_handlers(ctx: Context, sender, public_url: str, sms=None) -> dict:
@@ -87,11 +132,12 @@ def _mail_handler(ctx: Context, sender, public_url: str, topic: str, sms):
             d = uow.dossiers.get(payload["dossier"])
         if d is None:
             return
-        reason = payload.get("reason")
-        mail = compose(topic, d, ctx.calendar.tz, public_url, reason) if d.applicant.email else None
+        reason, token = payload.get("reason"), payload.get("token")
+        mail = compose(topic, d, ctx.calendar.tz, public_url, reason, token) if d.applicant.email else None
         if mail:
             sender.send(d.applicant.email, mail[0], mail[1], f"<outbox-{message_id}@motcua>")
-        text = compose_sms(topic, d, ctx.calendar.tz, public_url, reason) if sms and d.applicant.phone else None
+        text = compose_sms(topic, d, ctx.calendar.tz, public_url, reason, token) \
+            if sms and d.applicant.phone else None
         if text:
             sms.send(d.applicant.phone, text, f"outbox-{message_id}-sms")
     return handle
