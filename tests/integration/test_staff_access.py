@@ -80,6 +80,8 @@ PUBLIC_ROUTES = {
 }
 # the survey pages (web/citizen/survey_pages.py): citizens answer by token, results are published
 PUBLIC_ROUTES |= {("/s/<token>", "GET"), ("/s/<token>", "POST"), ("/ket-qua-sipas", "GET")}
+# online submission (web/citizen/online.py): the private link is the credential
+PUBLIC_ROUTES |= {("/ho-so-truc-tuyen/<token>", "GET")}
 
 
 def routes(app):
