@@ -31,6 +31,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from tests.conftest import FIXTURE_CATALOG
 from tests.integration.page_text import catalog_strings, english_words, read, strings_of, vietnamese_words
+from tests.integration.test_online_pages import NAME as ONLINE_NAME, ask_supplement, online_dossier, with_result
 from tests.integration.test_staff_access import (INTAKE_FORM, open_app, routes, signed_in,  # noqa: F401
                                                  world)
 from web.errors.pages import html_error
@@ -89,6 +90,17 @@ PAGES = {
                    (None, ("POST", "/s/{survey}", {**{f"q-{q}": "2" for q in ANSWERS},  # thanks,
                                                    "comment": "Chờ lâu", "complaint": "1"}))],  # feedback opened
     "/ket-qua-sipas": [(None, "/ket-qua-sipas")],
+    # online submission (web/citizen/online.py): step 1, its refusal, step 2 (a code sent) and
+    # its refusal; the private link in each state it looks different in, a refused supplement
+    "/nop-truc-tuyen/<code>": [(None, "/nop-truc-tuyen/1.001193"),
+                               (None, ("POST", "/nop-truc-tuyen/1.001193/ma-xac-nhan", {"name": "", "phone": "1"})),
+                               (None, ("POST", "/nop-truc-tuyen/1.001193/ma-xac-nhan",
+                                       {"name": ONLINE_NAME, "phone": "0911000001"})),
+                               (None, ("POST", "/nop-truc-tuyen/1.001193",
+                                       {"verification": "x", "code": "123456", "name": ONLINE_NAME}))],
+    "/ho-so-truc-tuyen/<token>": [(None, "/ho-so-truc-tuyen/{%s}" % state) for state in (
+        "online", "online_asked", "online_result", "online_refused")] + [
+        (None, ("POST", "/ho-so-truc-tuyen/{online}/bo-sung", {}))],
     "/quay": [("clerk", "/quay"), ("clerk", "/quay?q=khai"), ("clerk", "/quay?q=zzzz"),
               ("clerk", "/quay?thu_tuc=1.001193"), ("boss", "/quay?thu_tuc=1.001612"),
               ("clerk", ("POST", "/quay/ho-so", {**INTAKE_FORM, "applicant_name": "",
@@ -119,7 +131,8 @@ PAGES = {
 }
 # error pages, each from a real request: (who, path or (method, path, form), status)
 ERRORS = [(None, "/khong-co-trang-nay", 404), ("kt", "/quay", 403), ("clerk", "/ho-so/KHONG-CO", 403),
-          ("clerk", "/ho-so/{complete}/forward", 405), ("clerk", "/thu-tuc/0.000000", 404)]
+          ("clerk", "/ho-so/{complete}/forward", 405), ("clerk", "/thu-tuc/0.000000", 404),
+          (None, "/ho-so-truc-tuyen/khong-co", 404)]
 
 
 @pytest.fixture
@@ -162,6 +175,13 @@ def site(open_app, world, engine):
     made["answered"] = conf.token(nonces[made["rejected"]])
     low = {code: 1 for code in ANSWERS}
     survey_cases.answer(ctx, conf, made["answered"], low, "Chờ quá lâu", True)
+    made["online"] = online_dossier(ctx, phone="0911000002")[1]  # online: submitted, asked, ...
+    code, made["online_asked"] = online_dossier(ctx, phone="0911000003")
+    ask_supplement(ctx, code)
+    code, made["online_result"] = online_dossier(ctx, files=(("TK", "to-khai"), ("GCS", "gcs")), phone="0911000004")
+    with_result(ctx, code)
+    code, made["online_refused"] = online_dossier(ctx, phone="0911000005")
+    use_cases.act(ctx, CLERK, code, "reject", {"reason": "Không thuộc thẩm quyền"})
     return made
 
 

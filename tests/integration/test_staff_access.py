@@ -80,8 +80,10 @@ PUBLIC_ROUTES = {
 }
 # the survey pages (web/citizen/survey_pages.py): citizens answer by token, results are published
 PUBLIC_ROUTES |= {("/s/<token>", "GET"), ("/s/<token>", "POST"), ("/ket-qua-sipas", "GET")}
-# online submission (web/citizen/online.py): the private link is the credential
-PUBLIC_ROUTES |= {("/ho-so-truc-tuyen/<token>", "GET")}
+# online submission (web/citizen/online.py): the form in two steps, the private link and its supplement
+PUBLIC_ROUTES |= {("/nop-truc-tuyen/<code>", "GET"), ("/nop-truc-tuyen/<code>", "POST"),
+                  ("/nop-truc-tuyen/<code>/ma-xac-nhan", "POST"), ("/ho-so-truc-tuyen/<token>", "GET"),
+                  ("/ho-so-truc-tuyen/<token>/bo-sung", "POST")}
 
 
 def routes(app):

@@ -116,7 +116,8 @@ def access_line(logger_cls, fmt: str, uri: str, headers: dict) -> str:
 
 
 @pytest.mark.parametrize("uri", ["/s/tok3n-SECRET.sig?lang=en", "/api/v1/surveys/tok3n-SECRET.sig",
-                                 "/tra-cuu?ma=X&so=tok3n-SECRET"])
+                                 "/tra-cuu?ma=X&so=tok3n-SECRET", "/ho-so-truc-tuyen/tok3n-SECRET",
+                                 "/api/v1/submissions/tok3n-SECRET/files/7"])
 def test_access_log_never_shows_link_tokens_query_strings_or_credentials(uri):
     every_atom = ('%(h)s "%(r)s" %(U)s %(q)s "%(f)s" %({authorization}i)s %({cookie}i)s '
                   '%({set-cookie}o)s %({raw_uri}e)s %({query_string}e)s %({http_authorization}e)s')
@@ -134,6 +135,9 @@ def test_redacted_paths_keep_what_an_operator_needs():
     assert redact_path("/api/v1/surveys/abc") == "/api/v1/surveys/***"
     assert redact_path("/api/v1/dossiers/H26.HD-261129-0001?x=1") == "/api/v1/dossiers/H26.HD-261129-0001"
     assert redact_path("/static/s/app.css") == "/static/s/app.css"
+    assert redact_path("/ho-so-truc-tuyen/abc/bo-sung") == "/ho-so-truc-tuyen/***/bo-sung"
+    assert redact_path("/api/v1/submissions/abc/files/7") == "/api/v1/submissions/***/files/7"
+    assert redact_path("/api/v1/submissions/codes") == "/api/v1/submissions/codes"  # an endpoint
 
 
 # -- the start script's supervision ------------------------------------------------------

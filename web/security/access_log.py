@@ -1,6 +1,7 @@
 """gunicorn's access log without secrets (nhật ký truy cập không lộ mã bí mật).
 
-A survey link is the citizen's only credential (`/s/<token>`, `/api/v1/surveys/<token>`)
+A link is the citizen's only credential (the survey's `/s/<token>`, the online dossier's
+`/ho-so-truc-tuyen/<token>`, and their API paths: web/security/log_filters.py TOKEN_PREFIX)
 and a query string may carry anything a client put there, so every atom gunicorn offers
 the log format is rewritten: query strings are dropped, link tokens become `***`, the
 referer keeps only its redacted path, and credentials (Authorization, cookies) are never
@@ -13,7 +14,9 @@ from urllib.parse import urlsplit
 
 from gunicorn.glogging import Logger
 
-SECRET_PATHS = re.compile(r"^(?P<prefix>/(?:s|api/v1/surveys)/)[^/?#]+")
+from web.security.log_filters import TOKEN_PREFIX
+
+SECRET_PATHS = re.compile(rf"^(?P<prefix>{TOKEN_PREFIX})[^/?#]+")
 HIDDEN = ("authorization", "cookie", "set-cookie", "x-api-key")
 
 

@@ -51,6 +51,10 @@ LIMITS = {
     "api_submissions.supplement_submission": [ONLINE],
     "api_submissions.submission_file": [ONLINE],
     "online_pages.follow": [ONLINE],
+    "online_pages.supplement": [ONLINE],
+    "online_pages.submission_form": [ONLINE],
+    "online_pages.ask_code": [ONLINE],
+    "online_pages.submit": [ONLINE],
     "auth.login": [("RATELIMIT_LOGIN", by_address, ["POST"], None)],
     # misses: reserve_misses, called by the view itself
     "public.status": [("RATELIMIT_STATUS_LOOKUP", by_address, ["POST"], None)],

@@ -26,3 +26,14 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
 });
+// File inputs with data-max-bytes refuse a file over the limit before it is sent (the
+// server checks again); the message is the page's own, in its language (data-too-large).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach((input) => {
+    input.addEventListener("change", () => {
+      const big = Array.from(input.files).some((f) => f.size > Number(input.dataset.maxBytes));
+      input.setCustomValidity(big ? input.dataset.tooLarge : "");
+      if (big) input.reportValidity();
+    });
+  });
+});
