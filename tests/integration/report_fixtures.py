@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from tests.online import take_online
+
 from tests.conftest import vn
 from workflow.adapters import repository
 from workflow.services.importing.catalog import load
@@ -42,8 +44,10 @@ class World:
     def take(self, proc, at, channel="in_person", docs=None):
         self.clock.at = at
         who = A["xclerk"] if proc == X else A["clerk"]
-        d, _ = use_cases.intake(self.ctx, who, proc, Applicant("Nguyễn Văn A"),
-                                DOCS[proc] if docs is None else docs, channel)
+        docs = DOCS[proc] if docs is None else docs
+        if channel == "online":  # submitted online and accepted by the desk at `at`
+            return take_online(self.ctx, who, proc, Applicant("Nguyễn Văn A"), docs).code
+        d, _ = use_cases.intake(self.ctx, who, proc, Applicant("Nguyễn Văn A"), docs, channel)
         return d.code
 
     def act(self, code, who, action, at, **payload):

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from sqlalchemy import func, select
 
+from tests.online import take_online
 from workflow.adapters.tables import dossier_events, dossiers
 from workflow.domain.dossier import (AWAITING_DOCUMENTS, CLOSED, RECEIVED, RESULT_READY, STEP_STATUSES,
                                      Actor, Applicant)
@@ -31,6 +32,7 @@ STAFF = {"clerk": Actor("clerk", "counter", "T1"), "boss": Actor("boss", "superv
          "kt": Actor("kt", "officer", "T1.KT"), "tax": Actor("tax", "officer", "TAX"),
          "kt_boss": Actor("kt_boss", "supervisor", "T1.KT"), "root": Actor("root", "admin", None)}
 PAYLOADS = {
+    "accept": {},
     "supplement": {"documents": ["TK", "GCS"]},
     "request_supplement": {"missing": ["GCS"], "reason": "bản chụp mờ"},
     "forward": {}, "send_back": {"note": "làm lại"}, "complete": {}, "return_result": {},
@@ -38,7 +40,7 @@ PAYLOADS = {
     "postpone": {"reason": "chờ xác minh"},
 }
 WAIT = st.integers(min_value=0, max_value=8 * 60)  # minutes until the next step
-KNOWN = {AWAITING_DOCUMENTS, RECEIVED, *STEP_STATUSES, RESULT_READY, *CLOSED}
+KNOWN = {"submitted", AWAITING_DOCUMENTS, RECEIVED, *STEP_STATUSES, RESULT_READY, *CLOSED}
 PROPERTIES = settings(max_examples=100, deadline=None, database=None, derandomize=True,
                       suppress_health_check=[HealthCheck.function_scoped_fixture,
                                              HealthCheck.too_slow])
@@ -62,7 +64,7 @@ def check_state(d, events, now, cal):
     assert (d.closed_at is not None) == (d.status in CLOSED)
     assert d.current_step is not None or d.status not in STEP_STATUSES
     assert (d.step_due_at is not None) == (d.status == "in_progress")  # paused while supplementing
-    if d.status == AWAITING_DOCUMENTS:
+    if d.status in (AWAITING_DOCUMENTS, "submitted"):
         assert d.received_at is None and d.due_at is None
         return
     clock = d.clock
@@ -123,8 +125,11 @@ def test_random_action_sequences_keep_the_invariants(ctx, engine, catalog, clock
     @given(complete=st.booleans(), online=st.booleans(), length=st.integers(1, 14), data=st.data())
     def run(complete, online, length, data):
         clock.advance(minutes=37)  # time only moves forward, as the report assumes
-        dossier, _ = use_cases.intake(ctx, STAFF["clerk"], "1.001193", Applicant("Phạm Thị Dung", None, "0901234567"),
-                                      ["TK", "GCS"] if complete else ["TK"], "online" if online else "in_person")
+        applicant, docs = Applicant("Phạm Thị Dung", None, "0901234567"), ["TK", "GCS"] if complete else ["TK"]
+        if online:  # submitted online: the desk's check comes among the random actions
+            dossier = take_online(ctx, STAFF["clerk"], "1.001193", applicant, docs, accept=False)
+        else:
+            dossier, _ = use_cases.intake(ctx, STAFF["clerk"], "1.001193", applicant, docs, "in_person")
         code = dossier.code
         d, events = history(ctx, code)
         check_state(d, events, ctx.now(), cal)

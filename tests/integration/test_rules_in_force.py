@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.online import take_online
+from workflow.domain.dossier import Actor, Applicant
 from tests.conftest import vn
 from tests.integration.conftest import INTAKE
 from tests.integration.test_apology import Outgoing
@@ -231,12 +233,16 @@ def test_a_dossier_of_another_agency_lists_no_forms(demo, clock):
 
 
 # -- the per-dossier evaluation from the records (Circular 01/2018 Art. 13) --------------
-def test_evaluation_reads_the_agency_online_service_of_the_month(api, clock):
+def test_evaluation_reads_the_agency_online_service_of_the_month(api, clock, ctx):
     """Two of the T1 procedures, both offered online; 5 dossiers received in March 2026,
     2 of them online (40 %), none late: indicator 9 gives 2 to each, counter or online;
     a third online dossier left overdue makes it 0 for all of that month."""
     codes = []
     for channel in ("in_person", "in_person", "in_person", "online", "online"):
+        if channel == "online":  # submitted online, accepted by the desk
+            codes.append(take_online(ctx, Actor("clerk", "counter", "T1"), INTAKE["procedure_code"],
+                                     Applicant(INTAKE["applicant"]["name"]), INTAKE["documents"]).code)
+            continue
         r = api("clerk", "POST", "/api/v1/dossiers", json=dict(INTAKE, channel=channel))
         assert r.status_code == 201, r.get_json()
         codes.append(r.get_json()["code"])

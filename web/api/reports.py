@@ -83,6 +83,7 @@ class Buckets(BaseModel):
     soon: int
     on_track: int
     paused: int
+    submitted: int = Field(description="submitted online, awaiting the desk's check")
     awaiting: int
     ready: int
 

@@ -29,7 +29,7 @@ from web.supervisor.charts import step_chart, week_chart
 bp = Blueprint("supervisor", __name__, url_prefix="/giam-sat")
 BUCKET_LABELS = {
     "overdue": _l("Quá hạn"), "today": _l("Đến hạn hôm nay"), "soon": _l("Sắp đến hạn (trong 1 ngày làm việc)"),
-    "on_track": _l("Còn trong hạn"), "paused": _l("Tạm dừng, chờ bổ sung"), "awaiting": _l("Chờ bổ sung tại quầy"),
+    "on_track": _l("Còn trong hạn"), "paused": _l("Tạm dừng, chờ bổ sung"), "submitted": _l("Nộp trực tuyến, chờ tiếp nhận"), "awaiting": _l("Chờ bổ sung tại quầy"),
     "ready": _l("Có kết quả, chờ trả")}
 PER_PAGE = 50
 

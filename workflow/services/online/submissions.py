@@ -124,24 +124,33 @@ def submit(ctx: Context, verification: str, code: str, procedure_code: str, case
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with UnitOfWork(ctx.engine) as uow:
         codes.use(uow.conn, verification, now)
-        dossier = open_online(procedure, UNNUMBERED, applicant, documents, now)
-        day = now.astimezone(ctx.calendar.tz).date()
-        seq = uow.dossiers.next_sequence(procedure.agency, day)
-        dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))
-        dossier.emit("submission.confirmed", token=token)
-        history = list(dossier.pending_events)
-        uow.dossiers.add(dossier, procedure_id)
+        dossier, history = add_submission(uow, ctx, procedure_id, procedure, applicant, documents, now,
+                                          token)
         read_version = dossier.version
         actor = Actor(applicant_of(dossier.code), APPLICANT, None)
         stored = [add_file(uow.conn, dossier, actor, now, DOCUMENT, doc, p) for doc, _up, p in spooled]
         history += dossier.pending_events
         uow.dossiers.save(dossier, read_version)
-        uow.conn.execute(insert(online_access).values(dossier_id=dossier.id,
-                                                      token_hash=_token_hash(token), created_at=now))
         notify_agency(uow.conn, dossier.receiving_agency, "submitted", dossier.code,
                       f"Hồ sơ {dossier.code} nộp trực tuyến, chờ tiếp nhận.", now)
         uow.commit()
     return dossier, token, stored, history
+
+
+def add_submission(uow: UnitOfWork, ctx: Context, procedure_id: int, procedure, applicant: Applicant,
+                   documents: list[str], now, token: str) -> tuple[Dossier, list[Event]]:
+    """The submitted dossier, numbered like a counter intake and added with its private
+    link's confirmation (the caller attaches the files and commits)."""
+    dossier = open_online(procedure, UNNUMBERED, applicant, documents, now)
+    day = now.astimezone(ctx.calendar.tz).date()
+    seq = uow.dossiers.next_sequence(procedure.agency, day)
+    dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))
+    dossier.emit("submission.confirmed", token=token)
+    history = list(dossier.pending_events)
+    uow.dossiers.add(dossier, procedure_id)
+    uow.conn.execute(insert(online_access).values(dossier_id=dossier.id, token_hash=_token_hash(token),
+                                                  created_at=now))
+    return dossier, history
 
 
 def _by_token(uow: UnitOfWork, token: str) -> Dossier:

@@ -23,9 +23,10 @@ from workflow.adapters.tables import dossier_events, dossiers
 from workflow.services.reports import rollup as report_rollup
 from workflow.services.reports.statistics import Period, Scope, slices, outcome, quick
 
-OPEN = ("awaiting_documents", "received", "in_progress", "supplement_requested", "result_ready")
+# "submitted": sent online, awaiting the desk's check (no clock runs yet; issue 19)
+OPEN = ("submitted", "awaiting_documents", "received", "in_progress", "supplement_requested", "result_ready")
 AT_STEP = ("in_progress", "supplement_requested")
-BUCKETS = ("overdue", "today", "soon", "on_track", "paused", "awaiting", "ready")
+BUCKETS = ("overdue", "today", "soon", "on_track", "paused", "submitted", "awaiting", "ready")
 UNASSIGNED = "chưa phân công"
 LEAVING = ("forward", "send_back", "complete", "reject", "withdraw")
 ENTERING = ("forward", "send_back")
@@ -56,7 +57,8 @@ def _bucket_rows(bucket: str, m: Moments):
     """The rows of one bucket as plain conditions on indexed columns (the same as the
     CASE in `_open_dossiers`, taken in its order), so a drill-down reads only them."""
     running = d.status.in_(("received", "in_progress"))
-    return {"awaiting": d.status == "awaiting_documents", "ready": d.status == "result_ready",
+    return {"submitted": d.status == "submitted",
+            "awaiting": d.status == "awaiting_documents", "ready": d.status == "result_ready",
             "paused": or_(d.status == "supplement_requested", and_(running, d.due_at.is_(None))),
             "overdue": and_(running, d.due_at < m.now),
             "today": and_(running, d.due_at >= m.now, d.due_at < m.end_of_today),
@@ -73,7 +75,7 @@ def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
     `_bucket_rows` so that an index range finds them."""
     at_step = d.status.in_(AT_STEP)
     bucket = case(
-        (d.status == "awaiting_documents", "awaiting"), (d.status == "result_ready", "ready"),
+        (d.status == "submitted", "submitted"), (d.status == "awaiting_documents", "awaiting"), (d.status == "result_ready", "ready"),
         (or_(d.status == "supplement_requested", d.due_at.is_(None)), "paused"),
         (d.due_at < m.now, "overdue"), (d.due_at < m.end_of_today, "today"),
         (d.due_at <= m.soon, "soon"), else_="on_track")
@@ -144,8 +146,8 @@ def _fold(groups) -> dict[tuple, int]:
         at_step = status in AT_STEP
         key = (step_agency if at_step else agency, procedure_code, step_code if at_step else None,
                officer if at_step and officer is not None else UNASSIGNED)
-        whole = ("awaiting" if status == "awaiting_documents" else "ready" if status == "result_ready"
-                 else "paused" if status == "supplement_requested" else None)
+        whole = {"submitted": "submitted", "awaiting_documents": "awaiting", "result_ready": "ready",
+                 "supplement_requested": "paused"}.get(status)
         for bucket, n in zip(_DUE, by_due):
             if n:
                 out[(*key, whole or bucket)] += n
