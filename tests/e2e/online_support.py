@@ -61,3 +61,19 @@ def send_files(page, code: str, files: dict[str, Path]) -> str:
 def submit_online(page, base: str, workdir: Path, email: str, files: dict[str, Path]) -> str:
     ask_code(page, base, "Lê Thị Hoa", email)
     return send_files(page, code_from_outbox(workdir), files)
+
+
+def submit_by_api(base: str, workdir: Path, procedure: str, name: str, email: str,
+                  documents: list[str]) -> str:
+    """An online submission through the public API (code by mail, one real PDF per
+    document): the new dossier's code."""
+    import requests
+    asked = requests.post(f"{base}/api/v1/submissions/codes", json={"procedure_code": procedure, "email": email},
+                          timeout=30)
+    assert asked.status_code == 202, asked.text
+    files = [("file", (f"{d}.pdf", pdf(1, d), "application/pdf")) for d in documents]
+    sent = requests.post(f"{base}/api/v1/submissions", timeout=60, files=files, data={
+        "verification": asked.json()["verification"], "code": code_from_outbox(workdir),
+        "procedure_code": procedure, "name": name, "document": documents})
+    assert sent.status_code == 201, sent.text
+    return sent.json()["code"]

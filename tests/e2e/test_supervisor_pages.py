@@ -26,6 +26,7 @@ from config import get_config
 from tests import server_log
 from tests.e2e.browser_support import LOGS, ROOT, chromium, demo_product, login, require_browser, shot
 from tests.e2e.conftest import Inbox, free_port, http_json, wait_for
+from tests.e2e.online_support import submit_by_api
 from workflow.bootstrap import build_context
 from workflow.domain.dossier import Actor, Applicant
 from workflow.services.dossiers import use_cases
@@ -113,8 +114,15 @@ def product(tmp_path_factory):
             tokens = {u: token(workdir, u) for u in {u for u, _ in STEPS}}
 
             def receive(n: int) -> str:
+                if n % 2:  # every other one submitted online, then accepted at the desk
+                    code = submit_by_api(base, workdir, BIRTH, f"Nguyễn Văn Thử {n}", f"thu{n}@example.com",
+                                         ["TK", "GCS", "GTTT"])
+                    status, body = http_json(port, "POST", f"/api/v1/dossiers/{code}/actions/accept", {},
+                                             tokens["canbo.motcua"])
+                    assert status == 200, body
+                    return code
                 status, body = http_json(port, "POST", "/api/v1/dossiers", {
-                    "procedure_code": BIRTH, "channel": "online" if n % 2 else "in_person",
+                    "procedure_code": BIRTH, "channel": "in_person",
                     "applicant": {"name": f"Nguyễn Văn Thử {n}", "id_number": f"00109001234{n}",
                                   "phone": f"091234567{n}", "email": f"thu{n}@example.com"},
                     "documents": ["TK", "GCS", "GTTT"]}, tokens["canbo.motcua"])
