@@ -228,3 +228,26 @@ def test_the_desk_cannot_label_a_counter_dossier_online(api):
         "procedure_code": BIRTH, "applicant": {"name": "B", "phone": PHONE},
         "documents": ["TK", "GCS"], "channel": "online"})
     assert resp.status_code == 422 and resp.get_json()["error"]["field"] == "channel"
+
+
+def test_the_desk_pages_show_an_online_dossier_at_every_stage(app, client, api, engine):
+    """The staff dossier page, its forms and the list work for a dossier that is not yet
+    received (no receipt date, no clock), then after the desk's request."""
+    from tests.integration.test_staff_access import signed_in
+    code = submit(client, engine, [("TK", pdf())]).get_json()["code"]
+    clerk = signed_in(app, engine, "clerk")
+    page = clerk.get(f"/ho-so/{code}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    text = page.get_data(as_text=True)
+    assert "Nộp trực tuyến, chờ tiếp nhận" in text and "Tiếp nhận hồ sơ trực tuyến" in text
+    assert api("clerk", "GET", f"/api/v1/dossiers/{code}/forms").status_code == 200
+    listed = api("clerk", "GET", "/api/v1/dossiers?status=submitted").get_json()
+    assert [d["code"] for d in listed["items"]] == [code]
+    api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/request_supplement",
+        json={"missing": ["GCS"], "reason": "Thiếu giấy chứng sinh"})
+    assert clerk.get(f"/ho-so/{code}").status_code == 200
+    forms = api("clerk", "GET", f"/api/v1/dossiers/{code}/forms").get_json()["items"]
+    assert "supplement" in [f["key"] for f in forms]
+    for f in forms:
+        path = "/" + f["html"].split("://", 1)[-1].split("/", 1)[-1]
+        assert clerk.get(path).status_code == 200, path
