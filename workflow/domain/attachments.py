@@ -27,6 +27,12 @@ def checklist_codes(dossier: Dossier) -> set[str]:
     return {d.code for d in dossier.procedure.documents}
 
 
+def required_for_digitisation(procedure) -> list:
+    """The checklist documents a dossier must have a file of to count as digitised: not
+    optional (nếu có) and not only presented (xuất trình, shown and handed back)."""
+    return [d for d in procedure.documents if not d.optional and not d.present_only]
+
+
 def check_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None) -> None:
     """Raise unless `actor` may attach a file of this kind now (the caller has already
     checked the actor may see the dossier)."""
@@ -46,6 +52,15 @@ def check_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None
     if not allowed:
         raise Forbidden(f"{actor.username} may not attach a {kind} file to dossier {dossier.code} now",
                         field="code")
+
+
+def may_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None = None) -> bool:
+    """`check_attach` as a yes or no, for a page deciding whether to offer an upload form."""
+    try:
+        check_attach(actor, dossier, kind, document)
+    except (Forbidden, InvalidInput):
+        return False
+    return True
 
 
 def record_attachment(dossier: Dossier, actor: Actor, at: datetime, file_id: int, kind: str,

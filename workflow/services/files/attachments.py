@@ -17,12 +17,12 @@ from typing import BinaryIO, Iterator
 from sqlalchemy import insert, select, update
 
 from workflow.adapters.file_content import EXTENSION, UnacceptableFile, inspect
-from workflow.adapters.file_store import FileMissing, FileTooLarge, spool
+from workflow.adapters.file_store import FileMissing, FileTooLarge, Spooled, spool
 from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_files import dossier_files
 from workflow.domain.attachments import DOCUMENT, RESULT, check_attach, record_attachment
 from workflow.domain.dossier import Actor
-from workflow.domain.errors import InvalidInput, NotFound, TooLarge, UnsupportedFile
+from workflow.domain.errors import DomainError, InvalidInput, NotFound, TooLarge, UnsupportedFile
 from workflow.domain.lifecycle import may_see, unseen
 
 from workflow.services.context import Context
@@ -57,6 +57,17 @@ def clean_name(name: str | None, media_type: str) -> str:
     return stem[:NAME_MAX - len(ext)] + ext
 
 
+@dataclass(frozen=True)
+class Upload:
+    """An upload that passed every check and whose content is in the store, not yet on a
+    dossier: what `record` writes."""
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int | None
+
+
 def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | None,
            stream: BinaryIO, filename: str | None, replaces: int | None = None) -> StoredFile:
     """Store an upload and record it on the dossier; refuse it whole, keeping nothing, when
@@ -64,6 +75,43 @@ def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | Non
     if ctx.files is None:
         raise NotFound("files are not enabled (FILE_STORE)")
     _check_may_attach(ctx, actor, code, kind, document)  # before reading a byte
+    upload, = prepare(ctx, [(stream, filename)])
+    now = ctx.now()
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        if dossier is None or not may_see(actor, dossier):
+            raise unseen(actor, code)
+        read_version = dossier.version
+        stored = record(uow, dossier, actor, now, kind, document, upload, replaces)
+        uow.dossiers.save(dossier, read_version)
+        uow.commit()
+    return stored
+
+
+def prepare(ctx: Context, uploads: list[tuple[BinaryIO, str | None]]) -> list[Upload]:
+    """Check every upload, then put them all in the store: when one is refused, none is
+    stored (the counter's intake takes several scans at once, all or nothing). A refusal
+    says which upload it was in its details' `index`."""
+    if ctx.files is None:
+        raise NotFound("files are not enabled (FILE_STORE)")
+    checked = []
+    try:
+        for index, (stream, filename) in enumerate(uploads):
+            try:
+                checked.append(_checked(ctx, stream, filename))
+            except DomainError as exc:
+                exc.details["index"] = index
+                raise
+        for spooled, _upload in checked:
+            ctx.files.put(spooled)
+    finally:
+        for spooled, _upload in checked:
+            spooled.discard()
+    return [upload for _spooled, upload in checked]
+
+
+def _checked(ctx: Context, stream: BinaryIO, filename: str | None) -> tuple[Spooled, Upload]:
+    """Spool one upload and read its type from its content; nothing is kept if refused."""
     try:
         up = spool(stream, ctx.files.spool_dir(), ctx.file_max_bytes)
     except FileTooLarge:
@@ -76,11 +124,10 @@ def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | Non
             media_type, pages = inspect(up.path, up.head)
         except UnacceptableFile as exc:
             raise UnsupportedFile(str(exc), field="file") from None
-        ctx.files.put(up)
-    finally:
+    except BaseException:
         up.discard()
-    return _record(ctx, actor, code, kind, document, clean_name(filename, media_type), media_type,
-                   up.size, up.sha256, pages, replaces)
+        raise
+    return up, Upload(clean_name(filename, media_type), media_type, up.size, up.sha256, pages)
 
 
 def _check_may_attach(ctx, actor, code, kind, document) -> None:
@@ -91,36 +138,32 @@ def _check_may_attach(ctx, actor, code, kind, document) -> None:
         check_attach(actor, dossier, kind, document)
 
 
-def _record(ctx, actor, code, kind, document, name, media_type, size, sha256, pages,
-            replaces) -> StoredFile:
-    now = ctx.now()
-    with UnitOfWork(ctx.engine) as uow:
-        dossier = uow.dossiers.get(code)
-        if dossier is None or not may_see(actor, dossier):
-            raise unseen(actor, code)
-        check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
-        read_version = dossier.version
-        f = dossier_files.c
-        if replaces is not None:
-            old = uow.conn.execute(select(f.id).where(
-                f.id == replaces, f.dossier_id == dossier.id, f.kind == kind,
-                f.document.is_(None) if document is None else f.document == document,
-                f.superseded_by.is_(None))).first()
-            if old is None:
-                raise InvalidInput(f"file {replaces} is not a current file of this document",
-                                   field="replaces")
-        file_id = uow.conn.execute(insert(dossier_files).values(
-            dossier_id=dossier.id, kind=kind, document=document, name=name, media_type=media_type,
-            size=size, sha256=sha256, pages=pages, uploaded_at=now, uploaded_by=actor.username,
-        ).returning(f.id)).scalar_one()
-        if replaces is not None:
-            uow.conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
-                             .values(superseded_by=file_id))
-        record_attachment(dossier, actor, now, file_id, kind, document, name, sha256, size, replaces)
-        uow.dossiers.save(dossier, read_version)
-        uow.commit()
-    return StoredFile(file_id, code, kind, document, name, media_type, size, sha256, pages, now,
-                      actor.username, None)
+def record(uow: UnitOfWork, dossier, actor: Actor, now: datetime, kind: str, document: str | None,
+           upload: Upload, replaces: int | None = None) -> StoredFile:
+    """Inside the caller's transaction: the file's row (superseding `replaces`) and its event
+    on the dossier. The caller saves the dossier against the version it read, and commits."""
+    check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
+    f = dossier_files.c
+    if replaces is not None:
+        old = uow.conn.execute(select(f.id).where(
+            f.id == replaces, f.dossier_id == dossier.id, f.kind == kind,
+            f.document.is_(None) if document is None else f.document == document,
+            f.superseded_by.is_(None))).first()
+        if old is None:
+            raise InvalidInput(f"file {replaces} is not a current file of this document",
+                               field="replaces")
+    file_id = uow.conn.execute(insert(dossier_files).values(
+        dossier_id=dossier.id, kind=kind, document=document, name=upload.name,
+        media_type=upload.media_type, size=upload.size, sha256=upload.sha256, pages=upload.pages,
+        uploaded_at=now, uploaded_by=actor.username,
+    ).returning(f.id)).scalar_one()
+    if replaces is not None:
+        uow.conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
+                         .values(superseded_by=file_id))
+    record_attachment(dossier, actor, now, file_id, kind, document, upload.name, upload.sha256,
+                      upload.size, replaces)
+    return StoredFile(file_id, dossier.code, kind, document, upload.name, upload.media_type,
+                      upload.size, upload.sha256, upload.pages, now, actor.username, None)
 
 
 def _row(r, code: str) -> StoredFile:
@@ -155,4 +198,5 @@ def open_file(ctx: Context, actor: Actor, file_id: int) -> tuple[StoredFile, Ite
         raise NotFound(f"the content of file {file_id} is missing from the store", field="id") from None
 
 
-__all__ = ["DOCUMENT", "RESULT", "StoredFile", "attach", "files_of", "open_file"]
+__all__ = ["DOCUMENT", "RESULT", "StoredFile", "Upload", "attach", "files_of", "open_file", "prepare",
+           "record"]
