@@ -130,6 +130,8 @@ def test_the_clerk_digitises_on_the_dossier_page_and_replaces_a_blurred_scan(web
         assert clerk.get(f"/tep/{file_id}").status_code == 200
     again = upload(clerk, code, pdf(text="third"), "gcs-3.pdf", document="GCS", replaces=old)
     assert again.status_code == 422 and "không còn là tệp hiện hành" in again.get_data(as_text=True)
+    garbled = upload(clerk, code, pdf(text="fourth"), "gcs-4.pdf", document="GCS", replaces="abc")
+    assert garbled.status_code == 422 and "không còn là tệp hiện hành" in garbled.get_data(as_text=True)
     assert len(file_ids(engine)) == 2
 
 

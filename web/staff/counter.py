@@ -1,6 +1,6 @@
 """The counter (quầy tiếp nhận và trả kết quả): find a procedure, take in a dossier
-against its checklist with the scans of what was presented (số hóa), print the receipt or the one-time supplement notice, and hand
-results over in two clicks (list → confirm).
+against its checklist with the scans of what was presented (số hóa), print the receipt or
+the one-time supplement notice, and hand results over in two clicks (list → confirm).
 
 Intake goes through the same use case as the REST API; a hidden idempotency key makes a
 double-clicked or re-sent form return the dossier already created.

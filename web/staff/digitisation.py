@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from workflow.domain.attachments import DOCUMENT, RESULT
-from workflow.domain.errors import DomainError, Forbidden, NotFound
+from workflow.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from workflow.services.files import attachments
 
 from web.file_download import file_response
@@ -27,8 +27,11 @@ bp = Blueprint("digitisation", __name__)
 
 
 def _replaces() -> int | None:
+    """The current file the upload replaces, or None to add beside the current files."""
     value = (request.form.get("replaces") or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 18 else None
+    if value and not (value.isdigit() and len(value) <= 18):
+        raise InvalidInput("replaces must be a file id", field="replaces")
+    return int(value) if value else None
 
 
 def _upload(code: str, kind: str, document: str | None):
@@ -38,8 +41,9 @@ def _upload(code: str, kind: str, document: str | None):
         flash(_("Chọn tệp đã quét (PDF, JPEG hoặc PNG) trước khi tải lên."), "error")
         return render_page(code, 422)
     try:
+        replaces = _replaces()
         stored = attachments.attach(ctx(), actor(), code, kind, document, upload.stream,
-                                    upload.filename, _replaces())
+                                    upload.filename, replaces)
     except Forbidden:
         abort(403)
     except NotFound:

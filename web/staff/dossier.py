@@ -1,7 +1,7 @@
 """The dossier page (hồ sơ): documents against the checklist with their files (số hóa), a
 timeline of every event, and exactly the actions this person may take now, each a small
-form posting to /ho-so/<code>/<action>. Actions go through the same use case as the REST API; the form
-carries the version read, so a stale page cannot overwrite a newer change."""
+form posting to /ho-so/<code>/<action>. Actions go through the same use case as the REST
+API; the form carries the version read, so a stale page cannot overwrite a newer change."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
