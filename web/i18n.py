@@ -30,6 +30,7 @@ ACTION = {
     "send_back": _l("Trả lại bước trước"), "complete": _l("Hoàn thành, có kết quả"),
     "return_result": _l("Trả kết quả"), "reject": _l("Từ chối giải quyết"),
     "withdraw": _l("Rút hồ sơ"), "postpone": _l("Xin lỗi, hẹn lại ngày trả"),
+    "attach_file": _l("Đính kèm tệp"),
 }
 CHANNEL = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "post": _l("Bưu chính")}
 ROLE = {"counter": _l("Cán bộ một cửa"), "officer": _l("Cán bộ xử lý"),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.browser_support import ROOT, login
+from tests.integration.test_files_api import pdf
 
 AXE = ROOT / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 REPORTS = ROOT / "artifacts" / "axe"
@@ -64,14 +65,19 @@ def posted(page, base: str, code: str, action: str, on: str = "/ho-so/{code}", *
     assert r.status == 303, (action, code, r.status, r.text()[:500])
 
 
-def take_in(page, base: str, documents=("TK", "GCS", "GTTT"), name: str = "Nguyễn Văn An") -> str:
-    """The counter's intake form, filled and sent: the new dossier's code."""
+def take_in(page, base: str, documents=("TK", "GCS", "GTTT"), name: str = "Nguyễn Văn An",
+            scans=()) -> str:
+    """The counter's intake form, filled and sent (with a scanned PDF for each document of
+    `scans`): the new dossier's code."""
     page.goto(f"{base}/quay?thu_tuc=1.001193")
     page.fill("#applicant_name", name)
     page.fill("#applicant_phone", PHONE)
     page.fill("#applicant_email", "an@example.com")
     for doc in documents:
         page.check(f"input[name=documents][value={doc}]")
+    for doc in scans:
+        page.set_input_files(f"#scan-{doc}", files=[{"name": f"{doc.lower()}.pdf", "mimeType": "application/pdf",
+                                                     "buffer": pdf(text=doc)}])
     page.locator("#tiep-nhan button[type=submit]").last.click()
     page.wait_for_url(re.compile(r".*/quay/ho-so/.+/(bien-nhan|phieu-bo-sung)$"))
     return page.url.split("/")[-2]
@@ -95,7 +101,8 @@ def make_dossiers(browser, base: str) -> dict:
 
     clerk = session("canbo.motcua")
     for name in ("received", "in_progress", "result_ready", "returned", "rejected", "withdrawn"):
-        made[name] = take_in(clerk, base)
+        # the dossier pages with files (and their replace choice) are checked too
+        made[name] = take_in(clerk, base, scans=("TK", "GCS") if name in ("received", "result_ready") else ())
     made["incomplete"] = take_in(clerk, base, documents=("TK",), name="Trần Thị Bình")
     posted(clerk, base, made["rejected"], "reject", reason="Không thuộc thẩm quyền")
     posted(clerk, base, made["withdrawn"], "withdraw", reason="Người nộp rút hồ sơ")

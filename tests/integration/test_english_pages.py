@@ -66,6 +66,7 @@ NOT_PAGES = {
     "/ngon-ngu/<lang>": "redirects back after switching the language",
     "/ho-so/<code>/nhat-ky.csv": "a CSV file (column names are the export's format)",
     "/giam-sat/bao-cao/tai-ve": "the report as CSV/spreadsheet for other systems",
+    "/tep/<int:file_id>": "a dossier's file (PDF, JPEG or PNG) as uploaded",
 }
 
 # route -> [(who, path or (method, path, form))]; `{state}` is the code of that dossier
@@ -118,7 +119,8 @@ PAGES = {
         ("clerk", "complete"), ("clerk", "incomplete"), ("kt", "in_progress"), ("kt", "postponed"),
         ("clerk", "supplement"), ("kt", "supplement"), ("clerk", "result_ready"),
         ("clerk", "returned"), ("boss", "returned"), ("clerk", "rejected"), ("clerk", "withdrawn"),
-        ("boss", "in_progress"))],
+        ("boss", "in_progress"), ("clerk", "ready"))] + [  # files on "ready"; a refused upload
+        ("clerk", ("POST", "/ho-so/{complete}/giay-to/TK/tep", {}))],
     "/quan-tri/nguoi-dung": [("root", "/quan-tri/nguoi-dung")],
     "/quan-tri/co-quan": [("root", "/quan-tri/co-quan")],
     "/quan-tri/nhat-ky": [("root", "/quan-tri/nhat-ky"), ("root", "/quan-tri/nhat-ky?ma=KHONG-CO")],

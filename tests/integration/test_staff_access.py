@@ -4,17 +4,20 @@ walking `app.url_map` makes a new route without an entry fail here, and CSRF is 
 on every form post outside the bearer-token API."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from tests.integration.conftest import STAFF
+from tests.integration.test_files_api import pdf
 from web import create_app
 from workflow.adapters.tables import users
 from workflow.adapters.users import create_user
 from workflow.domain.dossier import Actor
 from workflow.services.dossiers import use_cases
+from workflow.services.files import attachments
 
 ALL = {"counter", "officer", "supervisor", "admin"}
 DESK = {"counter", "supervisor"}
@@ -30,7 +33,14 @@ OUTSIDERS = {"dossier": {"tax", "stranger", "ld"}, "desk": {"stranger", "kt_boss
 INTAKE_FORM = {"procedure_code": "1.001193", "applicant_name": "Nguyễn Văn An",
                "applicant_phone": "0912345678", "documents": ["TK", "GCS"], "channel": "in_person"}
 
-# (rule, method) -> (roles, scope, which dossier, form posted by the allowed user)
+
+def scan_form() -> dict:
+    """A form with a fresh upload, for each post (a stream is read once)."""
+    return {"file": (io.BytesIO(pdf()), "scan.pdf")}
+
+
+# (rule, method) -> (roles, scope, which dossier, form posted by the allowed user; a
+# function makes it anew for each post)
 STAFF_ROUTES = {
     ("/dang-xuat", "GET"): (ALL, None, None, None),
     ("/dang-xuat", "POST"): (ALL, None, None, {}),
@@ -66,9 +76,16 @@ STAFF_ROUTES = {
     # the SIPAS survey's supervision page and the answer to a feedback item (web/citizen/survey_pages.py)
     ("/giam-sat/sipas", "GET"): (OVERSIGHT, None, None, None),
     ("/giam-sat/sipas", "POST"): (OVERSIGHT, None, None, {"feedback_id": "0", "answer": "x"}),
+    # digitisation (web/staff/digitisation.py): whoever may see the dossier reaches the
+    # forms, the engine decides who may attach (here the desk); downloads, as the page
+    ("/ho-so/<code>/giay-to/<document>/tep", "POST"): (WORK, "dossier", "complete", scan_form),
+    ("/ho-so/<code>/ket-qua/tep", "POST"): (WORK, "dossier", "ready", scan_form),
+    ("/tep/<int:file_id>", "GET"): (WORK, "dossier", "complete", None),
     # the development mailbox (web/staff/mailbox.py): any staff member; absent in production
     ("/hop-thu", "GET"): (ALL, None, None, None),
 }
+
+
 QUERY = {"/giam-sat": "?agency=T1", "/giam-sat/ho-so": "?agency=T1", "/giam-sat/bao-cao": "?agency=T1",
          "/giam-sat/chi-so-766": "?agency=T1",
          "/giam-sat/bao-cao/tai-ve": "?agency=T1&format=csv"}
@@ -141,6 +158,13 @@ def world(open_app, tokens, engine):
         r = clerk.post("/quay/ho-so", data={**INTAKE_FORM, "idem": name})
         made[name] = closed = r.headers["Location"].split("/")[3]
         use_cases.act(ctx, Actor("clerk", "counter", "T1"), closed, action, {"reason": "lý do"})
+    r = clerk.post("/quay/ho-so", data={**INTAKE_FORM, "idem": "ready"})
+    made["ready"] = ready = r.headers["Location"].split("/")[3]
+    for who, action in ((Actor("clerk", "counter", "T1"), "forward"), (Actor("kt", "officer", "T1.KT"), "forward"),
+                        (Actor("clerk", "counter", "T1"), "complete")):
+        use_cases.act(ctx, who, ready, action, {})
+    made["file_id"] = attachments.attach(ctx, Actor("clerk", "counter", "T1"), ready, "document",
+                                         "TK", io.BytesIO(pdf()), "to-khai.pdf").id
     with engine.begin() as conn:
         create_user(conn, "kt_boss", "supervisor", "T1.KT")
         made["user_id"] = conn.execute(select(users.c.id).where(users.c.username == "kt")).scalar_one()
@@ -150,8 +174,13 @@ def world(open_app, tokens, engine):
 
 def url_for_rule(rule: str, dossier: str | None, made: dict) -> str:
     code = made[dossier] if dossier else "T1"
-    return (rule.replace("<code>", code).replace("<action>", "forward")
-            .replace("<int:user_id>", str(made["user_id"]))) + QUERY.get(rule, "")
+    return (rule.replace("<code>", code).replace("<action>", "forward").replace("<document>", "TK")
+            .replace("<int:user_id>", str(made["user_id"]))
+            .replace("<int:file_id>", str(made["file_id"]))) + QUERY.get(rule, "")
+
+
+def form_data(form) -> dict:
+    return form() if callable(form) else form or {}
 
 
 def is_login_redirect(resp) -> bool:
@@ -167,7 +196,7 @@ def test_staff_routes_refuse_outsiders(open_app, world, engine):
     for route, (roles, scope, dossier, form) in sorted(STAFF_ROUTES.items()):
         rule, method = route
         url = url_for_rule(rule, dossier, made)
-        anonymous = open_app.test_client().open(url, method=method, data=form or {})
+        anonymous = open_app.test_client().open(url, method=method, data=form_data(form))
         if not is_login_redirect(anonymous):
             let_in_wrongly.append((route, "no session", anonymous.status_code))
         allowed = []
@@ -177,7 +206,7 @@ def test_staff_routes_refuse_outsiders(open_app, world, engine):
             if why is None:
                 allowed.append(name)
                 continue
-            r = clients[name].open(url, method=method, data=form or {})
+            r = clients[name].open(url, method=method, data=form_data(form))
             if r.status_code != 403:
                 let_in_wrongly.append((route, why, name, r.status_code))
         assert allowed, f"nobody may use {route}?"
@@ -187,7 +216,7 @@ def test_staff_routes_refuse_outsiders(open_app, world, engine):
             allowed_calls.append((route, url, "clerk" if "clerk" in allowed else allowed[0], form))
     for route, url, name, form in allowed_calls:  # after the refusals, which change nothing
         client = signed_in(open_app, engine, name)
-        r = client.open(url, method=route[1], data=form or {})
+        r = client.open(url, method=route[1], data=form_data(form))
         if route == ("/dang-xuat", "POST"):  # signing out leads to the login page, for good
             ok = is_login_redirect(r) and is_login_redirect(client.get("/xu-ly"))
         else:
@@ -212,7 +241,7 @@ def test_every_form_post_needs_a_csrf_token(app, tokens):
     posts = [rule for rule, method in routes(app) if method == "POST"]
     assert "/dang-nhap" in posts and "/ho-so/<code>/<action>" in posts
     for rule in posts:
-        url = (rule.replace("<code>", "X").replace("<action>", "forward")
+        url = (rule.replace("<code>", "X").replace("<action>", "forward").replace("<document>", "TK")
                .replace("<int:user_id>", "1").replace("<token>", "x"))
         r = client.post(url, data={"username": "clerk", "password": "pw-clerk"})
         assert r.status_code == 400, (rule, r.status_code)

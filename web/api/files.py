@@ -2,8 +2,6 @@
 and download by id for those who may see the dossier."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, current_app, g, request
 
 from workflow.domain.errors import InvalidInput
@@ -12,6 +10,7 @@ from workflow.services.files import attachments
 from web.api.registry import api_route
 from web.api.schemas import FileOut
 from web.api.views import file_json, respond
+from web.file_download import file_response
 
 bp = Blueprint("api_files", __name__, url_prefix="/api/v1")
 
@@ -62,14 +61,3 @@ def upload_result_file(code):
            media=("application/pdf", "image/jpeg", "image/png"), errors=(401, 404))
 def download_file(file_id):
     return file_response(*attachments.open_file(ctx(), g.actor, file_id))
-
-
-def file_response(stored, chunks):
-    """A stored file as a download: never shown inline, never sniffed, never cached."""
-    resp = current_app.response_class(chunks, mimetype=stored.media_type, direct_passthrough=True)
-    resp.headers["Content-Length"] = str(stored.size)
-    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"
-    resp.headers["ETag"] = f'"{stored.sha256}"'
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp

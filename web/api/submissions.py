@@ -21,7 +21,7 @@ from workflow.services.online import codes, submissions
 
 from web.api import schemas as s
 from web.api.registry import api_route
-from web.api.files import file_response
+from web.file_download import file_response
 from web.api.views import file_json, respond
 
 bp = Blueprint("api_submissions", __name__, url_prefix="/api/v1")

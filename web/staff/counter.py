@@ -1,6 +1,6 @@
 """The counter (quầy tiếp nhận và trả kết quả): find a procedure, take in a dossier
-against its checklist, print the receipt or the one-time supplement notice, and hand
-results over in two clicks (list → confirm).
+against its checklist with the scans of what was presented (số hóa), print the receipt or
+the one-time supplement notice, and hand results over in two clicks (list → confirm).
 
 Intake goes through the same use case as the REST API; a hidden idempotency key makes a
 double-clicked or re-sent form return the dossier already created.
@@ -22,12 +22,13 @@ from workflow.adapters.users import display_names
 from workflow.adapters.work_queues import desk_list
 from workflow.domain.dossier import Applicant
 from workflow.domain.errors import DomainError, Forbidden
-from workflow.services.dossiers import use_cases
+from workflow.services.files.intake import intake_with_scans
 
 from web.i18n import search_procedures
 from web.staff import pdf, printed
 from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, ctx, domain_error_page, load_visible, today
 from web.staff.auth import staff_required
+from web.staff.dossier_files import SCANS_PER_INTAKE, takes_upload, upload_problem
 
 bp = Blueprint("counter", __name__, url_prefix="/quay")
 bp.register_error_handler(DomainError, domain_error_page)
@@ -88,6 +89,7 @@ def _applicant(form) -> tuple[Applicant | None, dict]:
 
 
 @bp.post("/ho-so")
+@takes_upload(files=SCANS_PER_INTAKE)
 @staff_required(*DESK_ROLES)
 def intake():
     form = request.form
@@ -108,22 +110,40 @@ def intake():
     defects = {d.code: form[f"defect_{d.code}"].strip() for d in procedure.documents
                if (form.get(f"defect_{d.code}") or "").strip()}
     values["defects"] = defects
+    status = 422
     if not errors:
         try:
-            dossier, _replayed = use_cases.intake(
+            dossier, _replayed = intake_with_scans(
                 ctx(), actor(), procedure.code, applicant, values["documents"],
-                values["channel"] or "in_person", key, defects=defects or None, case=case)
+                values["channel"] or "in_person", _scans(procedure), key, defects=defects or None,
+                case=case)
         except Forbidden:
             abort(403)
         except DomainError as exc:
-            errors = {exc.field or "form": exc.message}
+            errors, status = _refusal(exc, procedure), exc.status
         else:
             if dossier.status == "awaiting_documents":
                 flash(_("Hồ sơ chưa đủ: đã lập phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."), "warning")
                 return redirect(url_for("counter.notice", code=dossier.code), 303)
             flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
             return redirect(url_for("counter.receipt", code=dossier.code), 303)
-    return _render_home(procedure, values, errors, 422)
+    return _render_home(procedure, values, errors, status)
+
+
+def _scans(procedure) -> list:
+    """The scans chosen for each checklist document (số hóa at intake); a file input left
+    empty sends a part without a name, which is no scan."""
+    return [(doc.code, f.stream, f.filename) for doc in procedure.documents
+            for f in request.files.getlist(f"scan_{doc.code}") if f.filename]
+
+
+def _refusal(exc: DomainError, procedure) -> dict:
+    """The form's errors for a refused intake: a refused scan under its document, in words."""
+    document = exc.details.get("document")
+    if document is None:
+        return {exc.field or "form": exc.message}
+    name = next((d.name for d in procedure.documents if d.code == document), document)
+    return {f"scan_{document}": f"{name}: {upload_problem(exc)}"}
 
 
 def _slip_context(code: str, desk: bool = True):

@@ -1,7 +1,7 @@
-"""The dossier page (hồ sơ): documents against the checklist, a timeline of every event,
-and exactly the actions this person may take now, each a small form posting to
-/ho-so/<code>/<action>. Actions go through the same use case as the REST API; the form
-carries the version read, so a stale page cannot overwrite a newer change."""
+"""The dossier page (hồ sơ): documents against the checklist with their files (số hóa), a
+timeline of every event, and exactly the actions this person may take now, each a small
+form posting to /ho-so/<code>/<action>. Actions go through the same use case as the REST
+API; the form carries the version read, so a stale page cannot overwrite a newer change."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -18,12 +18,14 @@ from workflow.domain.lifecycle import ACTIONS, lifecycle_for, may_act
 from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services.dossiers import audit_trail
 from workflow.services.dossiers import use_cases
+from workflow.services.files.attachments import files_of
 
 from web.i18n import ACTION, safe_next
 from web.security.privacy import applicant_for
 from web.staff.access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
 from web.staff.auth import staff_required
 from web.staff.counter import DESK_FORMS, FORM_ENDPOINTS
+from web.staff.dossier_files import panel, size_text
 
 bp = Blueprint("dossier", __name__, url_prefix="/ho-so")
 bp.register_error_handler(DomainError, domain_error_page)
@@ -49,9 +51,16 @@ def allowed_now(dossier) -> list[str]:
 @bp.get("/<code>")
 @staff_required(*DOSSIER_ROLES)
 def show(code):
+    return render_page(code)
+
+
+def render_page(code: str, status: int = 200):
+    """The dossier page; with a 4xx `status` when it answers a refused form (the reason
+    flashed on it), as web/staff/digitisation.py does for an upload."""
     dossier, events = load_visible(code)
     with ctx().engine.connect() as conn:
-        names = display_names(conn, {e.actor for e in events})
+        files = files_of(conn, dossier.id, dossier.code)
+        names = display_names(conn, {e.actor for e in events} | {f.uploaded_by for f in files})
         agencies = agency_names(conn)
     p = dossier.procedure
     step_index = dossier.step_index if dossier.step_index is not None else -1
@@ -68,7 +77,8 @@ def show(code):
         forms=[(f, FORM_ENDPOINTS[f.key]) for f in applicable_forms(dossier, ctx().calendar.tz)
                if at_desk(actor(), dossier) or f.key not in DESK_FORMS],
         regime=regime_of(dossier, ctx().calendar.tz),
-        applicant=applicant_for(actor(), dossier))  # numbers masked unless needed (web/security/privacy.py)
+        applicant=applicant_for(actor(), dossier),  # numbers masked unless needed (web/security/privacy.py)
+        files=panel(dossier, files, actor()), size_text=size_text), status
 
 
 def payload_from(action: str, form) -> dict:

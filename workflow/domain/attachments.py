@@ -5,6 +5,8 @@ case and has paper brought to the counter digitised, "số hóa").
 - A checklist document's file (a scan or an upload): the receiving desk (bộ phận một cửa),
   which digitises what it takes in, or the agency holding the current step, while the
   dossier is open.
+- A document's file sent online by the applicant (through the private link) while the
+  dossier waits for the desk's check.
 - The result's file (kết quả điện tử): the agency holding the last step while it is at
   that step, or the receiving desk once the result is ready to be returned.
 
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflow.domain.dossier import CLOSED, RESULT_READY, STEP_STATUSES, Actor, Dossier
+from workflow.domain.dossier import (APPLICANT, CLOSED, RESULT_READY, STEP_STATUSES, SUBMITTED, Actor,
+                                     Dossier)
 from workflow.domain.errors import Forbidden, InvalidInput
 from workflow.domain.lifecycle import DESK, STEP, capacities
 
@@ -25,6 +28,12 @@ ATTACH = "attach_file"  # the event's action
 
 def checklist_codes(dossier: Dossier) -> set[str]:
     return {d.code for d in dossier.procedure.documents}
+
+
+def required_for_digitisation(procedure) -> list:
+    """The checklist documents a dossier must have a file of to count as digitised: not
+    optional (nếu có) and not only presented (xuất trình, shown and handed back)."""
+    return [d for d in procedure.documents if not d.optional and not d.present_only]
 
 
 def check_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None) -> None:
@@ -38,7 +47,9 @@ def check_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None
                         field="code")
     held = capacities(actor, dossier)
     if kind == DOCUMENT:
-        allowed = DESK in held or STEP in held
+        # the applicant, through the private link, while the online dossier waits for the
+        # desk's check (submitted, or just supplemented back into that state)
+        allowed = DESK in held or STEP in held or (APPLICANT in held and dossier.status == SUBMITTED)
     else:
         last = dossier.procedure.steps[-1].code
         at_last_step = dossier.status in STEP_STATUSES and dossier.current_step.code == last
@@ -46,6 +57,15 @@ def check_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None
     if not allowed:
         raise Forbidden(f"{actor.username} may not attach a {kind} file to dossier {dossier.code} now",
                         field="code")
+
+
+def may_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None = None) -> bool:
+    """`check_attach` as a yes or no, for a page deciding whether to offer an upload form."""
+    try:
+        check_attach(actor, dossier, kind, document)
+    except (Forbidden, InvalidInput):
+        return False
+    return True
 
 
 def record_attachment(dossier: Dossier, actor: Actor, at: datetime, file_id: int, kind: str,

@@ -6,6 +6,8 @@ nothing behind when it raises.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy.exc import IntegrityError
 
 from workflow.domain.codes import dossier_code
@@ -24,11 +26,15 @@ UNNUMBERED = "(chưa cấp số)"  # a dossier's code until its number is drawn
 def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant,
            documents: list[str], channel: str, idempotency_key: str | None = None,
            defects: dict[str, str] | None = None, with_events: bool = False,
-           case: str | None = None, fingerprint: str | None = None):
+           case: str | None = None, fingerprint: str | None = None,
+           before_commit: Callable[[UnitOfWork, Dossier], None] | None = None):
     """Returns (dossier, replayed): replayed is True when the key was seen before.
     with_events=True returns (dossier, replayed, history), the history read in the same
     transaction (as `act` does), sparing the caller a second connection and reads.
-    `fingerprint` identifies the request's body: the same key with another body is refused."""
+    `fingerprint` identifies the request's body: the same key with another body is refused.
+    `before_commit(uow, dossier)` writes more in the same transaction once the new dossier
+    has its row (the scans taken at the counter, workflow.services.files.intake); not
+    called on a replay."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
@@ -60,6 +66,8 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         events = list(dossier.pending_events)  # the whole history of a new dossier
         try:
             uow.dossiers.add(dossier, procedure_id, key, fingerprint)
+            if before_commit is not None:
+                before_commit(uow, dossier)
             uow.commit()
         except IntegrityError:
             if not key:

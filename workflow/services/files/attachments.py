@@ -17,12 +17,12 @@ from typing import BinaryIO, Iterator
 from sqlalchemy import insert, select, update
 
 from workflow.adapters.file_content import EXTENSION, UnacceptableFile, inspect
-from workflow.adapters.file_store import FileMissing, FileTooLarge, spool
+from workflow.adapters.file_store import FileMissing, FileTooLarge, Spooled, spool
 from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_files import dossier_files
 from workflow.domain.attachments import DOCUMENT, RESULT, check_attach, record_attachment
 from workflow.domain.dossier import Actor
-from workflow.domain.errors import InvalidInput, NotFound, TooLarge, UnsupportedFile
+from workflow.domain.errors import DomainError, InvalidInput, NotFound, TooLarge, UnsupportedFile
 from workflow.domain.lifecycle import may_see, unseen
 
 from workflow.services.context import Context
@@ -58,43 +58,14 @@ def clean_name(name: str | None, media_type: str) -> str:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """An upload read whole, checked and kept in the store, not yet on any dossier."""
+class Upload:
+    """An upload that passed every check and whose content is in the store, not yet on a
+    dossier: what `record` writes."""
     name: str
     media_type: str
     size: int
     sha256: str
     pages: int | None
-
-
-def inspect_upload(ctx: Context, stream: BinaryIO, filename: str | None, field: str = "file"):
-    """Spool one upload and read its type from its content; refuse it when it is too large,
-    empty, or not a PDF/JPEG/PNG. Returns (spooled, Prepared): the caller puts the spooled
-    content in the store (`keep`) or discards it."""
-    try:
-        up = spool(stream, ctx.files.spool_dir(), ctx.file_max_bytes)
-    except FileTooLarge:
-        raise TooLarge(f"the file is larger than {ctx.file_max_bytes} bytes", field=field,
-                       limit=ctx.file_max_bytes) from None
-    try:
-        if up.size == 0:
-            raise InvalidInput("the file is empty", field=field)
-        try:
-            media_type, pages = inspect(up.path, up.head)
-        except UnacceptableFile as exc:
-            raise UnsupportedFile(str(exc), field=field) from None
-    except BaseException:
-        up.discard()
-        raise
-    return up, Prepared(clean_name(filename, media_type), media_type, up.size, up.sha256, pages)
-
-
-def keep(ctx: Context, up) -> None:
-    """Put a spooled upload in the store (by its SHA-256) and drop the spool."""
-    try:
-        ctx.files.put(up)
-    finally:
-        up.discard()
 
 
 def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | None,
@@ -104,9 +75,59 @@ def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | Non
     if ctx.files is None:
         raise NotFound("files are not enabled (FILE_STORE)")
     _check_may_attach(ctx, actor, code, kind, document)  # before reading a byte
-    up, p = inspect_upload(ctx, stream, filename)
-    keep(ctx, up)
-    return _record(ctx, actor, code, kind, document, p, replaces)
+    upload, = prepare(ctx, [(stream, filename)])
+    now = ctx.now()
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        if dossier is None or not may_see(actor, dossier):
+            raise unseen(actor, code)
+        read_version = dossier.version
+        stored = record(uow, dossier, actor, now, kind, document, upload, replaces)
+        uow.dossiers.save(dossier, read_version)
+        uow.commit()
+    return stored
+
+
+def prepare(ctx: Context, uploads: list[tuple[BinaryIO, str | None]]) -> list[Upload]:
+    """Check every upload, then put them all in the store: when one is refused, none is
+    stored (the counter's intake takes several scans at once, all or nothing). A refusal
+    says which upload it was in its details' `index`."""
+    if ctx.files is None:
+        raise NotFound("files are not enabled (FILE_STORE)")
+    checked = []
+    try:
+        for index, (stream, filename) in enumerate(uploads):
+            try:
+                checked.append(_checked(ctx, stream, filename))
+            except DomainError as exc:
+                exc.details["index"] = index
+                raise
+        for spooled, _upload in checked:
+            ctx.files.put(spooled)
+    finally:
+        for spooled, _upload in checked:
+            spooled.discard()
+    return [upload for _spooled, upload in checked]
+
+
+def _checked(ctx: Context, stream: BinaryIO, filename: str | None) -> tuple[Spooled, Upload]:
+    """Spool one upload and read its type from its content; nothing is kept if refused."""
+    try:
+        up = spool(stream, ctx.files.spool_dir(), ctx.file_max_bytes)
+    except FileTooLarge:
+        raise TooLarge(f"the file is larger than {ctx.file_max_bytes} bytes", field="file",
+                       limit=ctx.file_max_bytes) from None
+    try:
+        if up.size == 0:
+            raise InvalidInput("the file is empty", field="file")
+        try:
+            media_type, pages = inspect(up.path, up.head)
+        except UnacceptableFile as exc:
+            raise UnsupportedFile(str(exc), field="file") from None
+    except BaseException:
+        up.discard()
+        raise
+    return up, Upload(clean_name(filename, media_type), media_type, up.size, up.sha256, pages)
 
 
 def _check_may_attach(ctx, actor, code, kind, document) -> None:
@@ -117,44 +138,32 @@ def _check_may_attach(ctx, actor, code, kind, document) -> None:
         check_attach(actor, dossier, kind, document)
 
 
-def _record(ctx, actor, code, kind, document, p: Prepared, replaces) -> StoredFile:
-    now = ctx.now()
-    with UnitOfWork(ctx.engine) as uow:
-        dossier = uow.dossiers.get(code)
-        if dossier is None or not may_see(actor, dossier):
-            raise unseen(actor, code)
-        check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
-        read_version = dossier.version
-        if replaces is not None:
-            f = dossier_files.c
-            old = uow.conn.execute(select(f.id).where(
-                f.id == replaces, f.dossier_id == dossier.id, f.kind == kind,
-                f.document.is_(None) if document is None else f.document == document,
-                f.superseded_by.is_(None))).first()
-            if old is None:
-                raise InvalidInput(f"file {replaces} is not a current file of this document",
-                                   field="replaces")
-        stored = add_file(uow.conn, dossier, actor, now, kind, document, p, replaces)
-        uow.dossiers.save(dossier, read_version)
-        uow.commit()
-    return stored
-
-
-def add_file(conn, dossier, actor: Actor, now: datetime, kind: str, document: str | None,
-             p: Prepared, replaces: int | None = None) -> StoredFile:
-    """The file's row and its event on the dossier (the caller saves the dossier and
-    commits): the one way a file joins a dossier, at the desk, at a step or online."""
+def record(uow: UnitOfWork, dossier, actor: Actor, now: datetime, kind: str, document: str | None,
+           upload: Upload, replaces: int | None = None) -> StoredFile:
+    """Inside the caller's transaction: the file's row (superseding `replaces`) and its event
+    on the dossier. The caller saves the dossier against the version it read, and commits."""
+    check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
     f = dossier_files.c
-    file_id = conn.execute(insert(dossier_files).values(
-        dossier_id=dossier.id, kind=kind, document=document, name=p.name, media_type=p.media_type,
-        size=p.size, sha256=p.sha256, pages=p.pages, uploaded_at=now, uploaded_by=actor.username,
+    if replaces is not None:
+        old = uow.conn.execute(select(f.id).where(
+            f.id == replaces, f.dossier_id == dossier.id, f.kind == kind,
+            f.document.is_(None) if document is None else f.document == document,
+            f.superseded_by.is_(None))).first()
+        if old is None:
+            raise InvalidInput(f"file {replaces} is not a current file of this document",
+                               field="replaces")
+    file_id = uow.conn.execute(insert(dossier_files).values(
+        dossier_id=dossier.id, kind=kind, document=document, name=upload.name,
+        media_type=upload.media_type, size=upload.size, sha256=upload.sha256, pages=upload.pages,
+        uploaded_at=now, uploaded_by=actor.username,
     ).returning(f.id)).scalar_one()
     if replaces is not None:
-        conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
-                     .values(superseded_by=file_id))
-    record_attachment(dossier, actor, now, file_id, kind, document, p.name, p.sha256, p.size, replaces)
-    return StoredFile(file_id, dossier.code, kind, document, p.name, p.media_type, p.size, p.sha256,
-                      p.pages, now, actor.username, None)
+        uow.conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
+                         .values(superseded_by=file_id))
+    record_attachment(dossier, actor, now, file_id, kind, document, upload.name, upload.sha256,
+                      upload.size, replaces)
+    return StoredFile(file_id, dossier.code, kind, document, upload.name, upload.media_type,
+                      upload.size, upload.sha256, upload.pages, now, actor.username, None)
 
 
 def _row(r, code: str) -> StoredFile:
@@ -189,5 +198,5 @@ def open_file(ctx: Context, actor: Actor, file_id: int) -> tuple[StoredFile, Ite
         raise NotFound(f"the content of file {file_id} is missing from the store", field="id") from None
 
 
-__all__ = ["DOCUMENT", "RESULT", "Prepared", "StoredFile", "add_file", "attach", "files_of",
-           "inspect_upload", "keep", "open_file"]
+__all__ = ["DOCUMENT", "RESULT", "StoredFile", "Upload", "attach", "files_of", "open_file", "prepare",
+           "record"]

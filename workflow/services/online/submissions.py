@@ -35,8 +35,7 @@ from workflow.domain.lifecycle import lifecycle_for, open_online
 
 from workflow.services.context import Context
 from workflow.services.dossiers.use_cases import UNNUMBERED
-from workflow.services.files.attachments import (DOCUMENT, StoredFile, add_file, files_of,
-                                                 inspect_upload, keep)
+from workflow.services.files.attachments import DOCUMENT, StoredFile, files_of, prepare, record
 from workflow.services.notifications.inbox import notify_agency
 from workflow.services.online import codes
 from workflow.services.unit_of_work import UnitOfWork
@@ -84,26 +83,15 @@ def _check_checklist(procedure, uploads: list[Upload]) -> None:
 
 
 def _checked_files(ctx: Context, procedure, uploads: list[Upload]):
-    """Spool and check every upload before anything is kept: one bad file refuses all."""
+    """Every upload checked, then all stored (workflow.services.files.attachments.prepare):
+    one bad file refuses all and keeps nothing. Returns [(document, prepared upload)]."""
     if ctx.files is None:
         raise NotFound("files are not enabled (FILE_STORE)")
     if not uploads:
         raise InvalidInput("attach the documents of the checklist", field="file")
     _check_checklist(procedure, uploads)
-    spooled = []
-    try:
-        for u in uploads:
-            spooled.append((u.document, *inspect_upload(ctx, u.stream, u.filename)))
-    except BaseException:
-        for _doc, up, _p in spooled:
-            up.discard()
-        raise
-    return spooled
-
-
-def _keep_all(ctx: Context, spooled) -> None:
-    for _doc, up, _p in spooled:
-        keep(ctx, up)
+    prepared = prepare(ctx, [(u.stream, u.filename) for u in uploads])
+    return [(u.document, p) for u, p in zip(uploads, prepared)]
 
 
 def submit(ctx: Context, verification: str, code: str, procedure_code: str, case: str | None,
@@ -120,7 +108,6 @@ def submit(ctx: Context, verification: str, code: str, procedure_code: str, case
     _check_checklist(procedure, uploads)
     open_online(procedure, UNNUMBERED, applicant, documents, now)  # the domain's checks first
     spooled = _checked_files(ctx, procedure, uploads)
-    _keep_all(ctx, spooled)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with UnitOfWork(ctx.engine) as uow:
         codes.use(uow.conn, verification, now)
@@ -128,7 +115,7 @@ def submit(ctx: Context, verification: str, code: str, procedure_code: str, case
                                           token)
         read_version = dossier.version
         actor = Actor(applicant_of(dossier.code), APPLICANT, None)
-        stored = [add_file(uow.conn, dossier, actor, now, DOCUMENT, doc, p) for doc, _up, p in spooled]
+        stored = [record(uow, dossier, actor, now, DOCUMENT, doc, p) for doc, p in spooled]
         history += dossier.pending_events
         uow.dossiers.save(dossier, read_version)
         notify_agency(uow.conn, dossier.receiving_agency, "submitted", dossier.code,
@@ -171,28 +158,25 @@ def by_token(ctx: Context, token: str) -> tuple[Dossier, list[Event], list[Store
 
 def supplement(ctx: Context, token: str, uploads: list[Upload], note: str | None = None):
     """The applicant's answer to the desk's request: files for the missing documents."""
-    with UnitOfWork(ctx.engine) as uow:
-        procedure = _by_token(uow, token).procedure
-    spooled = _checked_files(ctx, procedure, uploads)
-    now = ctx.now()
-    with UnitOfWork(ctx.engine) as uow:
+    documents = list(dict.fromkeys(u.document for u in uploads))
+
+    def answer(uow: UnitOfWork) -> tuple[Dossier, int, Actor]:
         dossier = _by_token(uow, token)
         read_version = dossier.version
         actor = Actor(applicant_of(dossier.code), APPLICANT, None)
-        documents = list(dict.fromkeys(doc for doc, _up, _p in spooled))
-        try:  # the machine decides first (state, who): a refused supplement keeps no file
-            lifecycle_for(dossier.procedure).fire(dossier, "supplement", actor, now, ctx.calendar,
-                                                  documents=documents, channel="online", note=note)
-        except BaseException:
-            for _doc, up, _p in spooled:
-                up.discard()
-            raise
-        _keep_all(ctx, spooled)
-        for doc, _up, p in spooled:
-            add_file(uow.conn, dossier, actor, now, DOCUMENT, doc, p)
+        lifecycle_for(dossier.procedure).fire(dossier, "supplement", actor, ctx.now(), ctx.calendar,
+                                              documents=documents, channel="online", note=note)
+        return dossier, read_version, actor
+    with UnitOfWork(ctx.engine) as uow:  # the machine decides first (state, who), on a copy
+        procedure = answer(uow)[0].procedure  # left unsaved: a refusal keeps no file
+    spooled = _checked_files(ctx, procedure, uploads)
+    with UnitOfWork(ctx.engine) as uow:
+        dossier, read_version, actor = answer(uow)
+        for doc, p in spooled:
+            record(uow, dossier, actor, ctx.now(), DOCUMENT, doc, p)
         uow.dossiers.save(dossier, read_version)
         notify_agency(uow.conn, dossier.receiving_agency, "resubmitted", dossier.code,
-                      f"Hồ sơ {dossier.code} đã được bổ sung trực tuyến, chờ kiểm tra.", now)
+                      f"Hồ sơ {dossier.code} đã được bổ sung trực tuyến, chờ kiểm tra.", ctx.now())
         uow.commit()
     return by_token(ctx, token)
 

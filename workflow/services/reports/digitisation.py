@@ -20,14 +20,14 @@ from sqlalchemy.engine import Connection
 from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_files import dossier_files
+from workflow.domain.attachments import required_for_digitisation
 
 from workflow.services.reports import statistics as reports
 
 
 def required_documents(conn: Connection, procedure_ids) -> dict[int, set[str]]:
     repo = ProcedureRepository(conn)
-    return {pid: {d.code for d in repo.by_id(pid).documents if not d.optional and not d.present_only}
-            for pid in procedure_ids}
+    return {pid: {d.code for d in required_for_digitisation(repo.by_id(pid))} for pid in procedure_ids}
 
 
 def measure(conn: Connection, p: reports.Period, scope: reports.Scope) -> dict:
