@@ -51,7 +51,7 @@ translations: setup
 	$(BIN)/pybabel extract -F web/babel.cfg --no-default-keywords -k _ -k _l -k ngettext:1,2 \
 	  --no-location --sort-output \
 	  -o web/translations/messages.pot web
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile -d web/translations
 
 clean:

@@ -236,6 +236,8 @@ def test_the_desk_pages_show_an_online_dossier_at_every_stage(app, client, api, 
     from tests.integration.test_staff_access import signed_in
     code = submit(client, engine, [("TK", pdf())]).get_json()["code"]
     clerk = signed_in(app, engine, "clerk")
+    counter = clerk.get("/quay").get_data(as_text=True)
+    assert "Hồ sơ nộp trực tuyến chờ kiểm tra, tiếp nhận (1)" in counter and code in counter
     page = clerk.get(f"/ho-so/{code}")
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
     text = page.get_data(as_text=True)

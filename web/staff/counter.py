@@ -55,6 +55,7 @@ def _render_home(procedure=None, values=None, errors=None, status=200):
                 procedure = procedure.for_case(case)
         ready = desk_list(conn, agency, "result_ready")
         waiting = desk_list(conn, agency, "awaiting_documents")
+        online = desk_list(conn, agency, "submitted")  # sent online, to check and accept
         agency_name = agency_names(conn).get(agency, agency)
     results = search_procedures(procedures, query)
     if request.headers.get("X-Partial") == "procedures":
@@ -62,7 +63,7 @@ def _render_home(procedure=None, values=None, errors=None, status=200):
     values = values or {"channel": "in_person", "idem": uuid.uuid4().hex}
     return render_template("staff/counter.html", results=results, query=query,
                            procedure=procedure, values=values, errors=errors or {}, ready=ready,
-                           waiting=waiting, agency_name=agency_name), status
+                           waiting=waiting, online=online, agency_name=agency_name), status
 
 
 @bp.get("")
