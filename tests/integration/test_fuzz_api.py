@@ -80,7 +80,7 @@ def test_stateful_walk_follows_the_links(schema, tokens):
             body = case.body
             if case.operation.label == "POST /api/v1/dossiers" and isinstance(body, dict) \
                     and len(str(body.get("applicant"))) % 2 == 0:  # depends only on the draw
-                body.update(procedure_code="1.001612",
+                body.update(procedure_code="1.001612", channel="in_person",  # the desk's channels
                             documents=["GDN", "CCCD"][:len(str(body.get("channel"))) % 3])
                 body.pop("defects", None)
 
