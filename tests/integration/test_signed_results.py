@@ -2,7 +2,8 @@
 (PAdES, pyHanko) with its PKCS#12 key from RESULT_SIGNERS_DIR; the signed copy supersedes
 the unsigned one (both kept, an attach_file event in the trail); the API and
 `flask results verify` say who signed, when, whether the document changed since, and
-whether the chain reaches a trust root of RESULT_TRUST_ROOTS.
+whether the chain reaches a trust root of RESULT_TRUST_ROOTS; the citizen downloads the
+signed result from the private link and, after the phone-digit check, from the status page.
 
 Every key is made at test time (tests/pki.py): a throwaway CA and the agency's certificate
 (RSA 2048, `cryptography`), and a second CA the trust roots do not name.
@@ -10,12 +11,14 @@ Every key is made at test time (tests/pki.py): a throwaway CA and the agency's c
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.integration.test_files_api import png
+from tests.integration.test_online_pages import online_dossier, with_result
 from tests.pki import PASSPHRASE, make_pki
 from web import create_app
 from workflow.adapters.pdf_signing import SignerKeys, sign_pdf
@@ -235,3 +238,72 @@ def test_nothing_to_sign_an_image_and_callers_who_may_not(call, at_result):
     assert call("stranger", "GET", f"/api/v1/files/{signed.get_json()['id']}/signature").status_code == 404
     assert call(None, "GET", f"/api/v1/files/{signed.get_json()['id']}/signature").status_code == 401
     assert call("clerk", "GET", "/api/v1/files/999999/signature").status_code == 404
+
+
+# -- the citizen -------------------------------------------------------------------------------
+def lookup(client, code: str, digits: str):
+    return client.post("/tra-cuu", data={"ma": code, "so": digits})
+
+
+def test_the_citizen_gets_the_signed_result_from_the_private_link_and_the_status_page(call, sapp, ctx):
+    code, token = online_dossier(ctx, files=(("TK", "to-khai"), ("GCS", "gcs")))  # phone …4321
+    citizen = sapp.test_client()
+    early = lookup(citizen, code, "4321")
+    assert early.status_code == 200 and "/tra-cuu/ket-qua/" not in early.get_data(as_text=True)
+    with_result(ctx, code)
+    unsigned = call("clerk", "GET", f"/api/v1/dossiers/{code}").get_json()["files"]["result"][0]
+    signed = sign(call, code)
+    assert signed.status_code == 201, signed.get_json()
+    signed = signed.get_json()
+    content = call("clerk", "GET", f"/api/v1/files/{signed['id']}").data
+
+    # the private link lists the current result, the signed copy, and serves it
+    mine = citizen.get(f"/api/v1/submissions/{token}").get_json()
+    assert [f["id"] for f in mine["result"]] == [signed["id"]]
+    assert citizen.get(f"/api/v1/submissions/{token}/files/{signed['id']}").data == content
+    page = citizen.get(f"/ho-so-truc-tuyen/{token}").get_data(as_text=True)
+    assert f'/files/{signed["id"]}"' in page and f'/files/{unsigned["id"]}"' not in page
+
+    # the status page, after the phone-digit check, links the signed copy for a short while
+    wrong = lookup(citizen, code, "0000")
+    assert wrong.status_code == 404 and "/tra-cuu/ket-qua/" not in wrong.get_data(as_text=True)
+    found = lookup(citizen, code, "4321")
+    html = found.get_data(as_text=True)
+    links = re.findall(r'href="(/tra-cuu/ket-qua/[^"]+)"', html)
+    assert found.status_code == 200 and len(links) == 1 and signed["name"] in html
+    got = sapp.test_client().get(links[0])  # the link alone, from anywhere, while it lives
+    assert got.status_code == 200 and got.data == content
+    assert got.headers["Cache-Control"] == "private, no-store"
+    assert sapp.test_client().get(links[0][:-3] + "xyz").status_code == 404  # forged
+    assert sapp.test_client().get("/tra-cuu/ket-qua/" + code).status_code == 404
+    with sapp.test_request_context():  # a well-signed link to the superseded file leads nowhere
+        from web.citizen.status_lookup import _links
+        stale = _links().dumps([code, unsigned["id"]])
+    assert sapp.test_client().get(f"/tra-cuu/ket-qua/{stale}").status_code == 404
+    sapp.config["RESULT_LINK_MINUTES"] = -1  # expired
+    assert sapp.test_client().get(links[0]).status_code == 404
+
+    # returned over the counter: still downloadable through the lookup
+    sapp.config["RESULT_LINK_MINUTES"] = 10
+    assert call("clerk", "POST", f"/api/v1/dossiers/{code}/actions/return_result", json={}).status_code == 200
+    again = re.findall(r'href="(/tra-cuu/ket-qua/[^"]+)"', lookup(citizen, code, "4321").get_data(as_text=True))
+    assert len(again) == 1 and sapp.test_client().get(again[0]).data == content
+
+
+# -- the staff page ----------------------------------------------------------------------------
+def test_the_dossier_page_signs_the_result(sapp, call, at_result, engine):
+    from tests.integration.test_staff_access import signed_in
+    code = at_result()
+    clerk = signed_in(sapp, engine, "clerk")
+    assert "ket-qua/ky-so" not in clerk.get(f"/ho-so/{code}").get_data(as_text=True)  # no result yet
+    nothing = clerk.post(f"/ho-so/{code}/ket-qua/ky-so")
+    assert nothing.status_code == 303
+    assert "Chưa có tệp kết quả để ký số." in clerk.get(f"/ho-so/{code}").get_data(as_text=True)
+    attach_result(call, code, result_pdf())
+    page = clerk.get(f"/ho-so/{code}").get_data(as_text=True)
+    assert f"/ho-so/{code}/ket-qua/ky-so" in page
+    done = clerk.post(f"/ho-so/{code}/ket-qua/ky-so")
+    assert done.status_code == 303
+    page = clerk.get(f"/ho-so/{code}").get_data(as_text=True)
+    assert "Đã ký số kết quả: ket-qua (đã ký số).pdf." in page
+    assert signed_in(sapp, engine, "tax").post(f"/ho-so/{code}/ket-qua/ky-so").status_code == 403
