@@ -68,7 +68,7 @@ def download_file(file_id):
 @api_route(bp, "/dossiers/<code>/result/sign", "POST",
            "Sign the current result PDF with the issuing agency's key (PAdES); the signed copy "
            "supersedes it (the same people who may attach the result)",
-           response=FileOut, status=201, errors=(401, 403, 404, 409, 415))
+           response=FileOut, status=201, errors=(401, 403, 404, 409, 413, 415))
 def sign_result(code):
     stored = signing.sign_result(ctx(), g.actor, code, signer_keys(current_app.config))
     return respond(FileOut, file_json(stored), status=201)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
@@ -25,6 +26,10 @@ AGENCY_FILE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
 
 class NoSigner(Exception):
     """No usable key for the agency: no file, no passphrase that opens it, or no folder."""
+
+
+class Unsignable(Exception):
+    """pyHanko cannot read the PDF well enough to add a revision to it."""
 
 
 @dataclass(frozen=True)
@@ -60,5 +65,8 @@ def sign_pdf(data: bytes, signer: signers.SimpleSigner, reason: str, location: s
     """`data` with a PAdES baseline signature (SHA-256) appended as a new revision."""
     meta = signers.PdfSignatureMetadata(field_name="KetQuaKySo", md_algorithm="sha256", reason=reason,
                                         location=location, subfilter=SigSeedSubFilter.PADES)
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    return signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue()
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        return signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue()
+    except (PdfError, ValueError, KeyError, IndexError) as exc:
+        raise Unsignable(str(exc)) from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from workflow.adapters.pdf_signing import NoSigner, SignerKeys, sign_pdf
+from workflow.adapters.pdf_signing import NoSigner, SignerKeys, Unsignable, sign_pdf
 from workflow.adapters.pdf_verification import SignatureReport, verify_pdf
 from workflow.domain.attachments import RESULT, check_attach
 from workflow.domain.dossier import Actor
@@ -41,8 +41,9 @@ def _content(ctx: Context, stored: StoredFile) -> bytes:
 
 def sign_result(ctx: Context, actor: Actor, code: str, keys: SignerKeys) -> StoredFile:
     """Sign the dossier's current result file with the issuing agency's key; the signed copy
-    supersedes it. Refused: no result file (404), not a PDF (415), already signed or no key
-    for the agency (409)."""
+    supersedes it. Refused: no result file (404), not a PDF or one pyHanko cannot read (415),
+    already signed or no key for the agency (409), a signed copy larger than FILE_MAX_BYTES
+    (413)."""
     if ctx.files is None:
         raise NotFound("files are not enabled (FILE_STORE)")
     with UnitOfWork(ctx.engine) as uow:
@@ -58,7 +59,10 @@ def sign_result(ctx: Context, actor: Actor, code: str, keys: SignerKeys) -> Stor
         signer = keys.load(agency)
     except NoSigner as exc:
         raise Conflict(f"the result cannot be signed: {exc}", field="agency", agency=agency) from None
-    signed = sign_pdf(data, signer, reason=f"Kết quả giải quyết hồ sơ {code}", location=agency)
+    try:
+        signed = sign_pdf(data, signer, reason=f"Kết quả giải quyết hồ sơ {code}", location=agency)
+    except Unsignable as exc:
+        raise UnsupportedFile(f"the result file {unsigned.id} cannot be signed: {exc}", field="file") from None
     stem = unsigned.name.rsplit(".", 1)[0]
     upload, = prepare(ctx, [(io.BytesIO(signed), f"{stem} (đã ký số).pdf")])
     with UnitOfWork(ctx.engine) as uow:
