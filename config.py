@@ -60,6 +60,15 @@ class Base:
     S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
     S3_REGION = _env("S3_REGION")
     FILE_MAX_BYTES = int(_env("FILE_MAX_BYTES", 20 * 1024 * 1024))
+    # signed electronic results (issue 21): a folder of the issuing agencies' keys, one
+    # <AGENCY_CODE>.p12 each (unset: results are not signed); agency X's passphrase from the
+    # environment variable named <RESULT_SIGNER_PASSPHRASE_ENV>_X (X in capitals, "." as "_"),
+    # else from <RESULT_SIGNER_PASSPHRASE_ENV> itself; the trusted roots for verifying, PEM
+    # files or folders of *.pem separated by ":"; how long the status page's download link lives
+    RESULT_SIGNERS_DIR = _env("RESULT_SIGNERS_DIR")
+    RESULT_SIGNER_PASSPHRASE_ENV = _env("RESULT_SIGNER_PASSPHRASE_ENV", "RESULT_SIGNER_PASSPHRASE")
+    RESULT_TRUST_ROOTS = _env("RESULT_TRUST_ROOTS")
+    RESULT_LINK_MINUTES = float(_env("RESULT_LINK_MINUTES", 10))
     # satisfaction survey (SIPAS) on closing: link lifetime, one reminder, one open
     # invitation per citizen at a time, the feedback deadline in working days, SMS sender
     SURVEY_TTL_DAYS = float(_env("SURVEY_TTL_DAYS", 30))

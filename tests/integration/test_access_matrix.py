@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from tests.pki import make_pki
 from tests.integration.test_staff_access import DEVELOPMENT_ONLY, PUBLIC_ROUTES, STAFF_ROUTES
 from tests.integration.test_surveys import all_fives
 from workflow.adapters.tables import dossiers
@@ -71,6 +72,10 @@ API_MATRIX = {
     ("POST", "/api/v1/dossiers/{code}/documents/{document}/files"): (DESK, 403, "dossier"),
     ("POST", "/api/v1/dossiers/{code}/result/files"): (DESK, 403, "ready"),
     ("GET", "/api/v1/files/{file_id}"): (INVOLVED, 404, "file"),
+    # signed results (issue 21): signing is attaching the result (the desk once it is ready);
+    # a file's signature report follows its download
+    ("POST", "/api/v1/dossiers/{code}/result/sign"): (DESK, 403, "signable"),
+    ("GET", "/api/v1/files/{file_id}/signature"): (INVOLVED, 404, "file"),
     # online submission: public; the confirmed code, then the private link, is the credential
     ("POST", "/api/v1/submissions/codes"): (EVERYONE, None, None),
     ("POST", "/api/v1/submissions"): (EVERYONE, None, "verification"),
@@ -162,6 +167,13 @@ class World:
             use_cases.act(self.ctx, who, code, action, {})
         return code
 
+    def signable(self) -> str:
+        """A dossier whose result is ready at the desk, with the result's PDF attached."""
+        code = self.ready()
+        r = self.api("clerk", "POST", f"/api/v1/dossiers/{code}/result/files", **upload_form())
+        assert r.status_code == 201, r.get_json()
+        return code
+
     def file(self) -> str:
         r = self.api("clerk", "POST", f"/api/v1/dossiers/{self.dossier()}/documents/TK/files",
                      **upload_form())
@@ -204,7 +216,7 @@ class World:
         if thing in (None, "verification"):
             return path
         slot = {"procedure": "{code}", "dossier": "{code}", "notification": "{notification_id}",
-                "feedback": "{feedback_id}", "survey": "{token}", "ready": "{code}",
+                "feedback": "{feedback_id}", "survey": "{token}", "ready": "{code}", "signable": "{code}",
                 "file": "{file_id}", "online": "{token}", "asked": "{token}",
                 "online_file": "{token}/files/{file_id}"}[thing]
         return path.replace(slot, value).replace("{action}", "forward").replace("{document}", "TK")
@@ -242,9 +254,12 @@ def version(engine, code: str) -> int:
         return conn.execute(select(dossiers.c.version).where(dossiers.c.code == code)).scalar_one()
 
 
-def test_api_matrix(app, api, engine):
+def test_api_matrix(app, api, engine, tmp_path):
     """Each operation for each caller: refused ones first (they must change nothing), then
     each allowed caller on a fresh object where the call changes it."""
+    # the issuing agency's key, so that signing a result can succeed (an unencrypted test key)
+    make_pki(tmp_path / "signers", "ma trận", {"T1": "Phường thử nghiệm"}, passphrase=None)
+    app.config["RESULT_SIGNERS_DIR"] = str(tmp_path / "signers")
     world = World(app, api, engine)
     wrong = []
     for (method, path), (allowed, refusal, thing) in sorted(API_MATRIX.items()):

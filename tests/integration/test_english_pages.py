@@ -67,6 +67,7 @@ NOT_PAGES = {
     "/ho-so/<code>/nhat-ky.csv": "a CSV file (column names are the export's format)",
     "/giam-sat/bao-cao/tai-ve": "the report as CSV/spreadsheet for other systems",
     "/tep/<int:file_id>": "a dossier's file (PDF, JPEG or PNG) as uploaded",
+    "/tra-cuu/ket-qua/<token>": "the result's file (PDF) through the status lookup's link",
 }
 
 # route -> [(who, path or (method, path, form))]; `{state}` is the code of that dossier
@@ -80,6 +81,7 @@ PAGES = {
                  (None, ("POST", "/tra-cuu", {"ma": "{in_progress}", "so": "5678"})),
                  (None, ("POST", "/tra-cuu", {"ma": "{incomplete}", "so": "5678"})),
                  (None, ("POST", "/tra-cuu", {"ma": "{result_ready}", "so": "5678"})),
+                 (None, ("POST", "/tra-cuu", {"ma": "{online_result_code}", "so": "0004"})),
                  (None, ("POST", "/tra-cuu", {"ma": "{complete}", "so": "0000"})),
                  (None, ("POST", "/tra-cuu", {"ma": "", "so": "1"}))],
     "/dang-nhap": [(None, "/dang-nhap"),
@@ -182,6 +184,7 @@ def site(open_app, world, engine):
     ask_supplement(ctx, code)
     code, made["online_result"] = online_dossier(ctx, files=(("TK", "to-khai"), ("GCS", "gcs")), phone="0911000004")
     with_result(ctx, code)
+    made["online_result_code"] = code  # the status lookup links its result file
     code, made["online_refused"] = online_dossier(ctx, phone="0911000005")
     use_cases.act(ctx, CLERK, code, "reject", {"reason": "Không thuộc thẩm quyền"})
     return made

@@ -81,6 +81,9 @@ STAFF_ROUTES = {
     ("/ho-so/<code>/giay-to/<document>/tep", "POST"): (WORK, "dossier", "complete", scan_form),
     ("/ho-so/<code>/ket-qua/tep", "POST"): (WORK, "dossier", "ready", scan_form),
     ("/tep/<int:file_id>", "GET"): (WORK, "dossier", "complete", None),
+    # signing the result (issue 21): the engine decides as for attaching it; a refusal is
+    # flashed on the dossier page (here: no result file yet)
+    ("/ho-so/<code>/ket-qua/ky-so", "POST"): (WORK, "dossier", "ready", {}),
     # the development mailbox (web/staff/mailbox.py): any staff member; absent in production
     ("/hop-thu", "GET"): (ALL, None, None, None),
 }
@@ -101,6 +104,8 @@ PUBLIC_ROUTES |= {("/s/<token>", "GET"), ("/s/<token>", "POST"), ("/ket-qua-sipa
 PUBLIC_ROUTES |= {("/nop-truc-tuyen/<code>", "GET"), ("/nop-truc-tuyen/<code>", "POST"),
                   ("/nop-truc-tuyen/<code>/ma-xac-nhan", "POST"), ("/ho-so-truc-tuyen/<token>", "GET"),
                   ("/ho-so-truc-tuyen/<token>/bo-sung", "POST")}
+# the status lookup's short-lived link to the result file, given after the phone-digit check
+PUBLIC_ROUTES |= {("/tra-cuu/ket-qua/<token>", "GET")}
 
 
 def routes(app):

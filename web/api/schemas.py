@@ -277,6 +277,22 @@ class FileOut(BaseModel):
     superseded_by: int | None = Field(None, description="the file that replaced this one; both are kept")
 
 
+class SignatureOut(BaseModel):
+    """What a file's electronic signature says (issue 21): GET /api/v1/files/{id}/signature."""
+    file: int
+    signed: bool = Field(description="the file carries a PDF signature (PAdES or another)")
+    signer: str | None = Field(None, description="the signer certificate's subject common name (CN)")
+    organisation: str | None = Field(None, description="the signer certificate's subject organisation (O)")
+    signed_at: datetime | None = Field(None, description="the signing time the signature states")
+    document: Literal["intact", "modified"] | None = Field(
+        None, description="whether the document changed since it was signed; null when not signed")
+    chain_valid: bool | None = Field(
+        None, description="the signer's certificate chains to a trust root of RESULT_TRUST_ROOTS "
+        "(revocation is not checked)")
+    signatures: int = Field(0, description="how many signatures the file has; the report is on the last")
+    problem: str | None = Field(None, description="why the document is modified or the chain not valid")
+
+
 class DossierFiles(BaseModel):
     documents: dict[str, list[FileOut]] = Field(description="by checklist document code, in upload order")
     result: list[FileOut]

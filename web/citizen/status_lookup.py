@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from workflow.adapters.agencies import agency_names
+from workflow.domain.dossier import RESULT_READY, RETURNED
 from workflow.domain.errors import NotFound
 from workflow.services.dossiers import use_cases
+from workflow.services.files.attachments import current_results, open_current_result
 
+from web.file_download import file_response
 from web.security import inputs, limits
 
 bp = Blueprint("public", __name__)
 DIGITS = 4
+HANDED_OUT = (RESULT_READY, RETURNED)  # the result may be downloaded in these states
 
 
 def _matches(phone: str | None, digits: str) -> bool:
@@ -65,7 +70,39 @@ def status():
         else:
             reservation.give_back()
             found = public_view(dossier)
+            found["results"] = result_links(dossier)
     return render_template("public/status.html", code=code, found=found, error=error), status_code
+
+
+def _links() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="motcua-status-result")
+
+
+def result_links(dossier) -> list[dict]:
+    """The current result files with a short-lived download link each (none before the
+    result is ready, or where files are off)."""
+    ctx = current_app.extensions["motcua"]
+    if dossier.status not in HANDED_OUT or ctx.files is None:
+        return []
+    with ctx.engine.connect() as conn:
+        files = current_results(conn, dossier.id, dossier.code)
+    return [dict(name=f.name, size=f.size, url=url_for("public.result_file", token=_links().dumps(
+        [dossier.code, f.id]))) for f in files]
+
+
+@bp.get("/tra-cuu/ket-qua/<token>")
+def result_file(token):
+    """A result file through the link the lookup gave; 404 once the link expired, for a
+    forged one, or once the file is no longer the current result."""
+    try:
+        code, file_id = _links().loads(token, max_age=current_app.config["RESULT_LINK_MINUTES"] * 60)
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+    try:
+        return file_response(*open_current_result(current_app.extensions["motcua"], str(code),
+                                                  int(file_id), HANDED_OUT))
+    except NotFound:
+        abort(404)
 
 
 def too_many_tries(_limit):

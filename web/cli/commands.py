@@ -1,4 +1,4 @@
-"""Command line: `flask --app web db|catalog|users|demo ...`."""
+"""Command line: `flask --app web db|catalog|users|demo|results ...`."""
 from __future__ import annotations
 
 import sys
@@ -19,6 +19,7 @@ demo = AppGroup("demo", help="Demo data.")
 deadlines = AppGroup("deadlines", help="Deadline sweep and escalations.")
 reports_cli = AppGroup("reports", help="Statistics report (II.06a) daily rollup.")
 surveys_cli = AppGroup("surveys", help="Satisfaction survey (SIPAS) report tallies.")
+results_cli = AppGroup("results", help="Signed electronic results.")
 
 
 def _engine():
@@ -178,8 +179,29 @@ def surveys_rebuild_tally():
     click.echo(f"rows={rows}")
 
 
+@results_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--trust-roots", default=None, help="PEM files or folders, ':'-separated "
+              "(default: RESULT_TRUST_ROOTS)")
+def results_verify(file, trust_roots):
+    """Say who signed the PDF FILE, when, whether it changed since, and whether the signer's
+    chain reaches a trust root. Exit status 0 only if signed, intact and trusted."""
+    from pathlib import Path
+    from workflow.adapters.pdf_verification import load_trust_roots, verify_pdf
+    from web.result_signatures import report_json, trust_root_files
+    roots = load_trust_roots(trust_root_files(trust_roots or current_app.config.get("RESULT_TRUST_ROOTS")))
+    report = report_json(None, verify_pdf(Path(file).read_bytes(), roots))
+    for key in ("signed", "signer", "organisation", "signed_at", "document", "chain_valid", "signatures",
+                "problem"):
+        if report[key] is not None:
+            value = report[key].isoformat() if key == "signed_at" else report[key]
+            click.echo(f"{key}: {str(value).lower() if isinstance(value, bool) else value}")
+    if not (report["signed"] and report["document"] == "intact" and report["chain_valid"]):
+        sys.exit(1)
+
+
 def register(app):
-    for group in (db, catalog, users, demo, deadlines, reports_cli, surveys_cli):
+    for group in (db, catalog, users, demo, deadlines, reports_cli, surveys_cli, results_cli):
         app.cli.add_command(group)
     from web.cli.dossiers import dossiers as dossier_commands  # import from a previous system
     app.cli.add_command(dossier_commands)

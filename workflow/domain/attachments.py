@@ -70,8 +70,10 @@ def may_attach(actor: Actor, dossier: Dossier, kind: str, document: str | None =
 
 def record_attachment(dossier: Dossier, actor: Actor, at: datetime, file_id: int, kind: str,
                       document: str | None, name: str, sha256: str, size: int,
-                      supersedes: int | None) -> None:
-    """The attachment in the dossier's trail (an event that changes no state)."""
+                      supersedes: int | None, signed_by: str | None = None) -> None:
+    """The attachment in the dossier's trail (an event that changes no state); a signed copy
+    of the result names the agency whose key signed it."""
+    extra = {"signed_by": signed_by} if signed_by else {}
     dossier.record(at, actor.username, ATTACH, dossier.state, file=file_id, kind=kind,
-                   document=document, name=name, sha256=sha256, size=size, supersedes=supersedes)
+                   document=document, name=name, sha256=sha256, size=size, supersedes=supersedes, **extra)
     dossier.version += 1

@@ -139,9 +139,10 @@ def _check_may_attach(ctx, actor, code, kind, document) -> None:
 
 
 def record(uow: UnitOfWork, dossier, actor: Actor, now: datetime, kind: str, document: str | None,
-           upload: Upload, replaces: int | None = None) -> StoredFile:
+           upload: Upload, replaces: int | None = None, signed_by: str | None = None) -> StoredFile:
     """Inside the caller's transaction: the file's row (superseding `replaces`) and its event
-    on the dossier. The caller saves the dossier against the version it read, and commits."""
+    on the dossier (`signed_by`: the agency whose key signed it, workflow.services.files.signing).
+    The caller saves the dossier against the version it read, and commits."""
     check_attach(actor, dossier, kind, document)  # again: the dossier may have moved on
     f = dossier_files.c
     if replaces is not None:
@@ -161,7 +162,7 @@ def record(uow: UnitOfWork, dossier, actor: Actor, now: datetime, kind: str, doc
         uow.conn.execute(update(dossier_files).where(f.id == replaces, f.superseded_by.is_(None))
                          .values(superseded_by=file_id))
     record_attachment(dossier, actor, now, file_id, kind, document, upload.name, upload.sha256,
-                      upload.size, replaces)
+                      upload.size, replaces, signed_by)
     return StoredFile(file_id, dossier.code, kind, document, upload.name, upload.media_type,
                       upload.size, upload.sha256, upload.pages, now, actor.username, None)
 
@@ -176,6 +177,27 @@ def files_of(conn, dossier_id: int, code: str) -> list[StoredFile]:
     f = dossier_files.c
     rows = conn.execute(select(dossier_files).where(f.dossier_id == dossier_id).order_by(f.id)).all()
     return [_row(r, code) for r in rows]
+
+
+def current_results(conn, dossier_id: int, code: str) -> list[StoredFile]:
+    """The result's current files (a signed copy supersedes the unsigned one)."""
+    return [f for f in files_of(conn, dossier_id, code) if f.kind == RESULT and f.superseded_by is None]
+
+
+def open_current_result(ctx: Context, code: str, file_id: int, statuses: tuple[str, ...]):
+    """(StoredFile, chunks) of a current result file of dossier `code` while the dossier is
+    in one of `statuses`; NotFound otherwise. For a caller that already knows the citizen
+    may have it (the status lookup's signed link, web/citizen/status_lookup.py)."""
+    with UnitOfWork(ctx.engine) as uow:
+        dossier = uow.dossiers.get(code)
+        found = [f for f in current_results(uow.conn, dossier.id, dossier.code) if f.id == file_id] \
+            if dossier is not None and dossier.status in statuses else []
+    if not found or ctx.files is None:
+        raise NotFound(f"no result file {file_id} of dossier {code} to hand out", field="id")
+    try:
+        return found[0], ctx.files.open(found[0].sha256)
+    except FileMissing:
+        raise NotFound(f"the content of file {file_id} is missing from the store", field="id") from None
 
 
 def open_file(ctx: Context, actor: Actor, file_id: int) -> tuple[StoredFile, Iterator[bytes]]:
@@ -198,5 +220,5 @@ def open_file(ctx: Context, actor: Actor, file_id: int) -> tuple[StoredFile, Ite
         raise NotFound(f"the content of file {file_id} is missing from the store", field="id") from None
 
 
-__all__ = ["DOCUMENT", "RESULT", "StoredFile", "Upload", "attach", "files_of", "open_file", "prepare",
-           "record"]
+__all__ = ["DOCUMENT", "RESULT", "StoredFile", "Upload", "attach", "current_results", "files_of",
+           "open_current_result", "open_file", "prepare", "record"]
