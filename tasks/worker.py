@@ -85,6 +85,19 @@ def _one_scheduler(**_):
     _schedule_lock = beat_lock.hold_schedule(settings["DATABASE_URL"])
 
 
+@signals.worker_init.connect
+def _without_cluster_chatter(sender=None, **_):
+    """Workers here never talk to each other: no gossip, mingle or event heartbeat.
+
+    Nothing in the product uses them (no remote revokes, no Flower), and with the Redis
+    broker their consumers are what fails on a reconnect after an outage ("Error on
+    restarting Gossip", celery/kombu#582; celery/celery#8030). The same as
+    `--without-gossip --without-mingle --without-heartbeat` on every command line.
+    """
+    if sender is not None and hasattr(sender, "options"):
+        sender.options.update(without_gossip=True, without_mingle=True, without_heartbeat=True)
+
+
 @signals.worker_process_init.connect
 def _after_fork(**_):
     global _context
