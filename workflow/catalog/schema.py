@@ -14,10 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from workflow.domain.procedure import Case, DocumentSpec, Fee, Procedure, Step
+from workflow.domain.procedure import UNIT, Case, DocumentSpec, Fee, Procedure, Step
 
 CODE = r"^[A-Z0-9_]{1,16}$"
 AGENCY = r"^[A-Z0-9]+(\.[A-Z0-9]+)*$"
+# an agency, or one written relative to the competent unit: "{unit}", "{unit}.TP"
+AGENCY_OR_RELATIVE = r"^(\{unit\}|[A-Z0-9]+)(\.[A-Z0-9]+)*$"
 SOURCE_MARK = re.compile(r"\[(?:R|U|I)(?: [^\]]{0,20})?\]")  # the catalog editors' marks: read, unconfirmed, inferred
 EIGHTHS = 8  # step and procedure times are multiples of 1/8 day (one office hour)
 
@@ -51,7 +53,7 @@ class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1)
-    agency: str = Field(pattern=AGENCY, max_length=32)
+    agency: str = Field(pattern=AGENCY_OR_RELATIVE, max_length=32)
     days: float
 
     _check_days = field_validator("days")(classmethod(lambda cls, v: _days(v)))
@@ -94,6 +96,16 @@ class CaseIn(BaseModel):
         return None if v is None else _days(v)
 
 
+class UnitsOfLevel(BaseModel):
+    """`competent_units: {level: commune, under: H26}`: every unit of a level (an agency of
+    that level whose parent is of another level, so not a ward's own offices), optionally
+    only those directly under one parent. The loader turns it into the list of codes."""
+
+    model_config = ConfigDict(extra="forbid")
+    level: Literal["commune", "district", "province"]
+    under: str | None = Field(None, pattern=AGENCY, max_length=32)
+
+
 class ProcedureIn(BaseModel):
     """The YAML schema of one procedure version (keys may be added, never renamed)."""
 
@@ -102,7 +114,9 @@ class ProcedureIn(BaseModel):
     name: str = Field(min_length=1)
     field: str = Field(min_length=1)
     level: Literal["commune", "district", "province", "central"] | None = None
-    agency: str = Field(pattern=AGENCY, max_length=32)
+    agency: str = Field(pattern=AGENCY_OR_RELATIVE, max_length=32)
+    competent_units: list[str] | UnitsOfLevel | None = None
+    anywhere: bool = False
     effective_from: date = date(1900, 1, 1)
     effective_to: date | None = None
     processing_days: float
@@ -153,6 +167,7 @@ class ProcedureIn(BaseModel):
             raise ValueError("channels: repeated channel")
         self._check_counting(self.processing_days, self.day_unit, self.same_day, "")
         self._check_cases()
+        self._check_units()
         if self.appraisal_supplement and not (self.appraisal_supplement_basis or "").strip():
             raise ValueError("appraisal_supplement_basis: cite the text that allows a request "
                              "to supplement during appraisal")
@@ -185,6 +200,21 @@ class ProcedureIn(BaseModel):
                 self.same_day if c.processing_days is None else False)
             self._check_counting(days, c.day_unit or self.day_unit, same, f"cases.{i}.")
 
+    def _check_units(self) -> None:
+        relative = UNIT in self.agency or any(UNIT in s.agency for s in self.steps)
+        units = self.competent_units
+        if relative and not units:
+            raise ValueError("competent_units: a procedure whose agencies are written with "
+                             "{unit} names the units competent to settle it")
+        if isinstance(units, list):
+            if not units and units is not None:
+                raise ValueError("competent_units: name at least one unit")
+            for i, code in enumerate(units):
+                if not re.match(AGENCY, code) or len(code) > 32:
+                    raise ValueError(f"competent_units.{i}: '{code[:40]}' is not an agency code")
+                if code in units[:i]:
+                    raise ValueError(f"competent_units.{i}: '{code}' is repeated")
+
     def fingerprint(self) -> str:
         """A hash of the published content: a new version is stored when it changes."""
         data = self.model_dump(mode="json")
@@ -199,7 +229,7 @@ class ProcedureIn(BaseModel):
 
 
 _ADDED_KEYS = {"same_day": False, "day_unit": "working", "cases": [], "appraisal_supplement": False,
-               "appraisal_supplement_basis": None}
+               "appraisal_supplement_basis": None, "competent_units": None, "anywhere": False}
 
 
 def parse_procedure(data, path: str = "<input>") -> ProcedureIn:
@@ -239,5 +269,8 @@ def to_domain(p: ProcedureIn, version: int = 1) -> Procedure:
                          fee=Fee(**c.fee.model_dump()) if c.fee else None) for c in p.cases),
         appraisal_supplement=p.appraisal_supplement,
         appraisal_supplement_basis=p.appraisal_supplement_basis,
+        # stored definitions hold the list (the loader resolves a level to its units)
+        competent_units=tuple(p.competent_units) if isinstance(p.competent_units, list) else (),
+        anywhere=p.anywhere,
         extra={"time_note": p.time_note, "sources": p.sources, "notes": p.notes},
     )

@@ -14,6 +14,10 @@ from functools import lru_cache
 CHANNELS = ("in_person", "online", "post")
 SUPPLEMENT_RULES = ("restart", "resume")
 DAY_UNITS = ("working", "calendar")  # ngày làm việc | ngày (calendar days)
+# A procedure published once for every unit competent to settle it (e.g. one commune-level
+# procedure for all wards) writes its agencies relative to that unit: "{unit}" is the
+# unit itself, "{unit}.TP" its justice officers. See `Procedure.for_unit`.
+UNIT = "{unit}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,13 @@ class Procedure:
     # (e.g. the building permit): allowed once, not a repeat visit; basis cited
     appraisal_supplement: bool = False
     appraisal_supplement_basis: str | None = None
+    # the units competent to settle it (cơ quan có thẩm quyền giải quyết) when the agencies
+    # are written with UNIT; `unit` is the one this value was resolved for (for_unit)
+    competent_units: tuple[str, ...] = ()
+    unit: str | None = None
+    # approved for reception and return regardless of administrative boundaries
+    # (tiếp nhận, trả kết quả không phụ thuộc địa giới hành chính)
+    anywhere: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -124,8 +135,35 @@ class Procedure:
             return self
         return _narrowed(self, code)
 
+    @property
+    def is_template(self) -> bool:
+        """Written relative to its competent unit: settled only once a unit is named."""
+        return UNIT in self.agency or any(UNIT in s.agency for s in self.steps)
+
+    def for_unit(self, unit: str | None) -> "Procedure":
+        """The procedure as the competent unit `unit` settles it: every "{unit}" in the
+        receiving and step agencies replaced by the unit's code. A procedure not written
+        with "{unit}" is itself (`unit` None or one of its units). Raises KeyError for a
+        unit not among `competent_units`, or a template asked with no unit."""
+        if unit is None and not self.is_template:
+            return self
+        if unit not in self.competent_units:
+            raise KeyError(unit)
+        return _resolved(self, unit)
+
     def applies_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+def resolve_agency(agency: str, unit: str) -> str:
+    """An agency written relative to the competent unit ("{unit}.TP"), for one unit."""
+    return agency.replace(UNIT, unit)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(p: Procedure, unit: str) -> Procedure:
+    return replace(p, unit=unit, agency=resolve_agency(p.agency, unit),
+                   steps=tuple(replace(s, agency=resolve_agency(s.agency, unit)) for s in p.steps))
 
 
 @lru_cache(maxsize=1024)

@@ -19,6 +19,7 @@ from workflow.adapters.repository import _upsert, ProcedureRepository
 from workflow.adapters.tables import agencies
 from workflow.catalog import DEMO_DIR
 from workflow.catalog.schema import CatalogError, parse_procedure
+from workflow.domain.procedure import UNIT, resolve_agency
 
 
 @dataclass
@@ -69,13 +70,43 @@ def _load_agencies(conn, path: Path, data) -> str:
 
 def _load_procedure(conn, path: Path, data, now: datetime) -> str:
     parsed = parse_procedure(data, str(path))
-    known = set(conn.execute(select(agencies.c.code)).scalars())
-    for field, code in [("agency", parsed.agency)] + [
-            (f"steps.{i}.agency", st.agency) for i, st in enumerate(parsed.steps)]:
-        if code not in known:
-            raise CatalogError(str(path), field, f"unknown agency '{code}' (load its agencies file first)")
+    known = {row.code: row for row in conn.execute(
+        select(agencies.c.code, agencies.c.level, agencies.c.parent_code))}
+    units = _competent_units(path, parsed, known)
+    fields = [("agency", parsed.agency)] + [(f"steps.{i}.agency", st.agency)
+                                            for i, st in enumerate(parsed.steps)]
+    for field, code in fields:
+        for unit in (units or [None]) if UNIT in code else [None]:
+            agency = resolve_agency(code, unit) if unit else code
+            if agency not in known:
+                where = f" for the competent unit '{unit}'" if unit else ""
+                raise CatalogError(str(path), field, f"unknown agency '{agency}'{where} "
+                                                     "(load its agencies file first)")
+    if units is not None:  # stored as the list, so a dossier's version never depends on later files
+        parsed = parsed.model_copy(update={"competent_units": units})
     outcome, version = ProcedureRepository(conn).store(parsed, now)
     return f"{path}: {parsed.code} from {parsed.effective_from} v{version} {outcome}"
+
+
+def _competent_units(path: Path, parsed, known: dict) -> list[str] | None:
+    """The competent units as codes: those listed (each must be known), or every unit of a
+    level: an agency of that level whose parent is not of the same level (a ward, not its
+    offices), directly under `under` when given."""
+    spec = parsed.competent_units
+    if spec is None:
+        return None
+    if isinstance(spec, list):
+        for i, code in enumerate(spec):
+            if code not in known:
+                raise CatalogError(str(path), f"competent_units.{i}", f"unknown agency '{code}'")
+        return list(spec)
+    units = sorted(code for code, row in known.items() if row.level == spec.level
+                   and (known.get(row.parent_code) is None or known[row.parent_code].level != spec.level)
+                   and (spec.under is None or row.parent_code == spec.under))
+    if not units:
+        raise CatalogError(str(path), "competent_units", f"no unit of level '{spec.level}'"
+                           + (f" under '{spec.under}'" if spec.under else ""))
+    return units
 
 
 def load(engine: Engine, paths, now: datetime | None = None) -> LoadReport:
