@@ -2,17 +2,21 @@
 dossier codes never repeat."""
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration.test_files_api import pdf
 from workflow.adapters.repository import DossierRepository
-from workflow.adapters.tables import dossier_events, dossiers
+from workflow.adapters.tables import dossier_events, dossiers, outbox
+from workflow.adapters.tables_files import dossier_files
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.errors import Conflict, DomainError
 from workflow.services.dossiers import use_cases
+from workflow.services.online import codes, submissions
 
 CLERK = Actor("clerk", "counter", "T1")
 N = 8
@@ -105,3 +109,40 @@ def test_racing_supplement_requests_record_one_guidance_failure(ctx, catalog, en
     final, events = use_cases.get(ctx, d.code)
     assert final.status == "supplement_requested" and final.repeat_visit
     assert [e.seq for e in events] == [1, 2, 3]
+
+
+def test_one_confirmation_code_creates_one_dossier_when_two_submissions_race(ctx, catalog, engine,
+                                                                            monkeypatch):
+    """Two submissions with the same code at the same moment (a double tap, a replayed
+    request): both pass the code check, then race to use it; exactly one dossier is
+    created and the other is refused with nothing kept. On PostgreSQL both wait until
+    both are inside their transaction; SQLite serialises writers on its own."""
+    procedure = submissions.procedure_online(ctx, "1.001193", None)[1]
+    sent = codes.request_code(ctx, procedure, "0987654321", None, "203.0.113.9")
+    with engine.connect() as conn:  # the code as the SMS would carry it: only its hash is kept
+        code = conn.execute(select(outbox.c.payload).where(outbox.c.topic == codes.TOPIC)).scalar_one()["code"]
+    if engine.dialect.name == "postgresql":
+        barrier = threading.Barrier(2, timeout=20)
+        original_use = codes.use
+
+        def use_together(conn, verification, now):
+            barrier.wait()
+            return original_use(conn, verification, now)
+
+        monkeypatch.setattr(codes, "use", use_together)
+
+    def attempt(_):
+        upload = submissions.Upload("TK", io.BytesIO(pdf(1, "to khai")), "TK.pdf")
+        try:
+            submissions.submit(ctx, sent["verification"], code, "1.001193", None, "Lê Thị Hoa", None,
+                               [upload])
+            return "won"
+        except codes.CodeRefused:
+            return "lost"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(attempt, range(2)))
+    assert outcomes == ["lost", "won"]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(dossiers)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(dossier_files)).scalar_one() == 1
