@@ -178,7 +178,8 @@ def create_dossier():
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
         body.documents, body.channel, key, defects=body.defects, with_events=True, case=body.case,
-        fingerprint=hashlib.sha256(body.model_dump_json().encode()).hexdigest() if key else None)
+        fingerprint=hashlib.sha256(body.model_dump_json().encode()).hexdigest() if key else None,
+        fee_exemption=body.fee_exemption.model_dump() if body.fee_exemption else None)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))
