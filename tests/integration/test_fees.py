@@ -201,3 +201,27 @@ def test_receipt_shows_the_fee(app, api, fee_catalog):
     assert "Lệ phí/phí: 50.000 đồng" in page
     page = client.get(f"/quay/ho-so/{exempt}/bien-nhan").get_data(as_text=True)
     assert "được miễn (HN: Sổ hộ nghèo 2026)" in page
+
+
+def test_dossier_page_records_payment_refund_and_exemption(app, api, fee_catalog):
+    app.config["WTF_CSRF_ENABLED"] = False
+    clerk = login(app, "clerk")
+    code = intake(api)
+    page = clerk.get(f"/ho-so/{code}").get_data(as_text=True)
+    assert "Lệ phí, phí" in page and "Ghi nhận đã thu" in page and "50.000" in page
+    r = clerk.post(f"/ho-so/{code}/le-phi", data={"op": "pay", "amount": "50000", "method": "cash"})
+    assert r.status_code == 303
+    r = clerk.post(f"/ho-so/{code}/le-phi", data={"op": "refund", "amount": "5000", "method": "cash",
+                                                   "reason": "thu thừa"})
+    assert r.status_code == 303
+    assert [p["amount"] for p in statement(api, code)["payments"]] == [50000, -5000]
+    r = clerk.post(f"/ho-so/{code}/le-phi", data={"op": "pay", "amount": "1.5", "method": "cash"})
+    assert r.status_code == 303 and len(statement(api, code)["payments"]) == 2
+    other = intake(api)
+    clerk.post(f"/ho-so/{other}/le-phi", data={"op": "exempt", "exemption": "HN", "ground": "Sổ hộ nghèo"})
+    assert statement(api, other)["exemption"] == "HN"
+    # an officer of a step agency sees the fee, without the desk's forms, and may not post
+    kt = login(app, "kt")
+    page = kt.get(f"/ho-so/{code}").get_data(as_text=True)
+    assert "Lệ phí, phí" in page and "Ghi nhận đã thu" not in page
+    assert kt.post(f"/ho-so/{code}/le-phi", data={"op": "pay", "amount": "1", "method": "cash"}).status_code == 403

@@ -84,6 +84,10 @@ STAFF_ROUTES = {
     # signing the result (issue 21): the engine decides as for attaching it; a refusal is
     # flashed on the dossier page (here: no result file yet)
     ("/ho-so/<code>/ket-qua/ky-so", "POST"): (WORK, "dossier", "ready", {}),
+    # fees (issue 21): the receiving desk records payments, refunds and exemptions; the use
+    # case refuses what the dossier does not allow (here: nothing is due), flashed on the page
+    ("/ho-so/<code>/le-phi", "POST"): (DESK, "desk", "complete", {"op": "pay", "amount": "1000",
+                                                                  "method": "cash"}),
     # the development mailbox (web/staff/mailbox.py): any staff member; absent in production
     ("/hop-thu", "GET"): (ALL, None, None, None),
 }
