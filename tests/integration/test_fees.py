@@ -225,3 +225,19 @@ def test_dossier_page_records_payment_refund_and_exemption(app, api, fee_catalog
     page = kt.get(f"/ho-so/{code}").get_data(as_text=True)
     assert "Lệ phí, phí" in page and "Ghi nhận đã thu" not in page
     assert kt.post(f"/ho-so/{code}/le-phi", data={"op": "pay", "amount": "1", "method": "cash"}).status_code == 403
+
+
+def test_counter_form_records_the_exemption(app, api, fee_catalog):
+    app.config["WTF_CSRF_ENABLED"] = False
+    clerk = login(app, "clerk")
+    page = clerk.get("/quay?thu_tuc=1.099001").get_data(as_text=True)
+    assert "Lệ phí, phí" in page and "Hộ nghèo" in page
+    r = clerk.post("/quay/ho-so", data={
+        "procedure_code": "1.099001", "applicant_name": "Lê Thị Mai", "applicant_phone": "0912000222",
+        "documents": ["DON"], "channel": "in_person", "fee_exemption": "HN",
+        "fee_exemption_ground": "Giấy xác nhận hộ nghèo 2026"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    code = r.headers["Location"].split("/")[3]
+    st = statement(api, code)
+    assert (st["exemption"], st["exemption_ground"], st["balance"]) == ("HN", "Giấy xác nhận hộ nghèo 2026", 0)
+    assert "được miễn (HN: Giấy xác nhận hộ nghèo 2026)" in clerk.get(r.headers["Location"]).get_data(as_text=True)
