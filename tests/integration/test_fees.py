@@ -241,3 +241,35 @@ def test_counter_form_records_the_exemption(app, api, fee_catalog):
     st = statement(api, code)
     assert (st["exemption"], st["exemption_ground"], st["balance"]) == ("HN", "Giấy xác nhận hộ nghèo 2026", 0)
     assert "được miễn (HN: Giấy xác nhận hộ nghèo 2026)" in clerk.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_migration_declares_the_fee_tables(engine):
+    import warnings
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from workflow.adapters.tables import metadata
+    with engine.connect() as conn, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diffs if "payments" in repr(d) or "dossier_fees" in repr(d)] == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0022_goes_down_and_up(backend, tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+    from tests.integration.test_survey_tally import fresh_database
+    from workflow.adapters.database import make_engine
+    from workflow.adapters.migrations import alembic_config, upgrade
+    with fresh_database(backend, tmp_path) as url:
+        upgrade(url)
+        command.downgrade(alembic_config(url), "0021")
+        engine = make_engine(url, 2, 0)
+        try:
+            with engine.connect() as conn:
+                assert not inspect(conn).has_table("payments") and inspect(conn).has_table("dossiers")
+            upgrade(url)
+            with engine.connect() as conn:
+                assert inspect(conn).has_table("payments") and inspect(conn).has_table("dossier_fees")
+        finally:
+            engine.dispose()
