@@ -56,6 +56,8 @@ def pay(api, code, amount, method="cash", **kw):
 
 
 def test_fee_due_per_case(api, fee_catalog):
+    published = api(None, "GET", "/api/v1/procedures/1.099001").get_json()["fee"]
+    assert published["paid_at"] == "intake" and published["exemptions"][0] == {"code": "HN", "ground": "Hộ nghèo"}
     plain = statement(api, intake(api))
     assert (plain["amount"], plain["payable"], plain["balance"], plain["paid_at"]) == (50000, 50000, 50000, "intake")
     assert plain["basis"] == "Nghị quyết thử nghiệm của HĐND"

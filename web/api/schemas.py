@@ -76,6 +76,11 @@ class FeeOut(BaseModel):
     currency: str
     note: str | None = Field(None, description="the catalog editors' note on the fee and its sources")
     public_note: str | None = Field(None, description="what citizens are told about the fee")
+    paid_at: Literal["intake", "return"] | None = Field(None, description=(
+        "when it is paid: at intake or when the result is collected; null: not stated"))
+    basis: str | None = Field(None, description="the legal basis of the amount")
+    exemptions: list[dict[str, str]] = Field(default_factory=list, description=(
+        "the published exemption grounds: [{code, ground}]"))
 
 
 class ProcedureSummary(BaseModel):
