@@ -275,3 +275,15 @@ def test_migration_0022_goes_down_and_up(backend, tmp_path):
                 assert inspect(conn).has_table("payments") and inspect(conn).has_table("dossier_fees")
         finally:
             engine.dispose()
+
+
+def test_supervisor_downloads_the_reconciliation(app, api, fee_catalog):
+    code = intake(api)
+    assert pay(api, code, 50000).status_code == 201
+    app.config["WTF_CSRF_ENABLED"] = False
+    boss = login(app, "boss")
+    assert "le-phi/doi-chieu" in boss.get("/giam-sat/bao-cao").get_data(as_text=True)
+    r = boss.get("/giam-sat/le-phi/doi-chieu?format=csv")
+    assert r.status_code == 200 and f"{code}/TT01" in r.get_data(as_text=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(boss.get("/giam-sat/le-phi/doi-chieu").get_data())).active
+    assert list(sheet.iter_rows(values_only=True))[-1][9] == 50000

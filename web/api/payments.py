@@ -151,14 +151,19 @@ RECON_LABELS = ("Số biên lai", "Mã hồ sơ", "Cơ quan tiếp nhận", "Mã
                **AGENCY_Q,
                "format": ({"type": "string", "enum": ["json", "xlsx", "csv"]}, "json by default")})
 def report_fee_reconciliation():
+    return reconciliation_response(g.actor, (request.args.get("format") or "json").lower())
+
+
+def reconciliation_response(actor, fmt: str):
+    """The reconciliation of the day `?day=` (default today) for `?agency=`, as JSON, or
+    a streamed workbook or CSV with a total line (also the supervisor's download)."""
     c = ctx()
     tz = c.calendar.tz
     day = date_arg("day", c.now().astimezone(tz).date())
-    fmt = (request.args.get("format") or "json").lower()
     if fmt not in ("json", "xlsx", "csv"):
         raise InvalidInput("format must be json, csv or xlsx", field="format")
     with c.engine.connect() as conn:
-        data = fee_reports.reconciliation(conn, day, statistics.scope_for(conn, g.actor, request.args.get("agency")))
+        data = fee_reports.reconciliation(conn, day, statistics.scope_for(conn, actor, request.args.get("agency")))
     if fmt == "json":
         return _json(ReconciliationOut, data)
     table = [[i[k] for k in fee_reports.RECONCILIATION_COLUMNS] for i in data["items"]]
