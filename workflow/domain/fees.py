@@ -7,10 +7,13 @@ Pure rules: no clock, no database. The sources (see docs/concepts/fees.md):
   a list annexed to the law names it; the amount is set by the Ministry of Finance or, for
   the charges it delegates, by the provincial People's Council (HĐND).
 - Thông tư 85/2019/TT-BTC: the charges under the provincial HĐND (among them hộ tịch,
-  đăng ký kinh doanh hộ kinh doanh, cấp giấy chứng nhận quyền sử dụng đất, giấy phép xây
-  dựng) and the rule that the HĐND also decides exemptions.
-- Thông tư 281/2016/TT-BTC: the central rates for civil-status charges and copies of
-  extracts (8.000 đồng/bản) [the figure is marked unconfirmed in the catalog].
+  đăng ký hộ kinh doanh, cấp giấy chứng nhận quyền sử dụng đất, giấy phép xây dựng), as
+  the published procedures cite it; the circular's text was not read for this module.
+- Thông tư 281/2016/TT-BTC: the central civil-status rates, e.g. copies of extracts
+  (8.000 đồng/bản) [unconfirmed, marked so in the catalog].
+
+Exemption grounds and amounts are the catalog's data, each with its source in the
+editors' note; those marked [U] there are unconfirmed.
 
 Which schedule applies is the catalog's (data keyed by the date in force): a dossier keeps
 the schedule of the day it was received. Amounts are whole đồng (VND has no minor unit).
