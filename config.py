@@ -60,6 +60,9 @@ class Base:
     S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
     S3_REGION = _env("S3_REGION")
     FILE_MAX_BYTES = int(_env("FILE_MAX_BYTES", 20 * 1024 * 1024))
+    # online payment of fees (issue 21): "dev" records a made-up gateway reference and never
+    # calls the network (no real gateway is wired in); "none" turns method online off
+    PAYMENT_GATEWAY = _env("PAYMENT_GATEWAY", "dev")
     # signed electronic results (issue 21): a folder of the issuing agencies' keys, one
     # <AGENCY_CODE>.p12 each (unset: results are not signed); agency X's passphrase from the
     # environment variable named <RESULT_SIGNER_PASSPHRASE_ENV>_X (X in capitals, "." as "_"),

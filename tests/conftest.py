@@ -20,6 +20,7 @@ from workflow.adapters.database import make_engine
 from workflow.adapters.migrations import upgrade
 from workflow.adapters.repository import _PROCEDURE_CACHE
 from workflow.adapters.tables import metadata
+import workflow.adapters.tables_fees  # noqa: F401  (the fee tables are emptied too)
 from workflow.services.importing.catalog import load
 from workflow.domain.calendar import BusinessCalendar
 from workflow.adapters.file_store import LocalFileStore
@@ -95,7 +96,7 @@ def _empty(engine) -> None:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                         "AND tbl_name = 'dossier_events'")).all()
+                                         "AND tbl_name IN ('dossier_events', 'payments')")).all()
             for name, _ in triggers:
                 conn.execute(text(f"DROP TRIGGER {name}"))
             for t in tables:

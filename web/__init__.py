@@ -69,7 +69,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     from web.api.trail import bp as api_trail_bp
     app.register_blueprint(api_trail_bp)
     from web.api.files import bp as api_files_bp
+    from web.api.payments import bp as api_payments_bp
     app.register_blueprint(api_files_bp)
+    app.register_blueprint(api_payments_bp)
     from web.api.submissions import bp as api_submissions_bp
     app.register_blueprint(api_submissions_bp)
     from web.citizen.online import bp as online_pages_bp

@@ -31,6 +31,8 @@ ACTION = {
     "return_result": _l("Trả kết quả"), "reject": _l("Từ chối giải quyết"),
     "withdraw": _l("Rút hồ sơ"), "postpone": _l("Xin lỗi, hẹn lại ngày trả"),
     "attach_file": _l("Đính kèm tệp"),
+    "payment": _l("Thu lệ phí, phí"), "refund": _l("Hoàn trả lệ phí, phí"),
+    "fee_exemption": _l("Miễn lệ phí, phí"),
 }
 CHANNEL = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "post": _l("Bưu chính")}
 ROLE = {"counter": _l("Cán bộ một cửa"), "officer": _l("Cán bộ xử lý"),

@@ -9,6 +9,7 @@ from datetime import date, time
 
 from workflow.adapters.database import make_engine
 from workflow.adapters.file_store import file_store
+from workflow.adapters.payments import payment_gateway
 from workflow.domain.calendar import BusinessCalendar
 from workflow.services.context import Context
 
@@ -41,4 +42,5 @@ def build_context(settings, engine=None) -> Context:
                            settings.get("S3_REGION"))
     return Context(engine=engine, calendar=build_calendar(settings),
                    code_format=settings["DOSSIER_CODE_FORMAT"], files=files,
-                   file_max_bytes=settings.get("FILE_MAX_BYTES", 20 * 1024 * 1024))
+                   file_max_bytes=settings.get("FILE_MAX_BYTES", 20 * 1024 * 1024),
+                   payment_gateway=payment_gateway(settings.get("PAYMENT_GATEWAY", "dev")))

@@ -76,6 +76,14 @@ API_MATRIX = {
     # a file's signature report follows its download
     ("POST", "/api/v1/dossiers/{code}/result/sign"): (DESK, 403, "signable"),
     ("GET", "/api/v1/files/{file_id}/signature"): (INVOLVED, 404, "file"),
+    # fees (issue 21): the desk of the receiving agency records payments, refunds and
+    # exemptions on a dossier whose fee is due; whoever may see the dossier reads its fee;
+    # the collected report and the daily reconciliation follow the other reports
+    ("POST", "/api/v1/dossiers/{code}/payments"): (DESK, 403, "fee_due"),
+    ("GET", "/api/v1/dossiers/{code}/payments"): (INVOLVED, 403, "dossier"),
+    ("POST", "/api/v1/dossiers/{code}/fee-exemption"): (DESK, 403, "fee_due"),
+    ("GET", "/api/v1/reports/fees"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/fees/reconciliation"): (OVERSIGHT, 403, None),
     # online submission: public; the confirmed code, then the private link, is the credential
     ("POST", "/api/v1/submissions/codes"): (EVERYONE, None, None),
     ("POST", "/api/v1/submissions"): (EVERYONE, None, "verification"),
@@ -91,6 +99,8 @@ BODIES = {"/api/v1/dossiers": {"procedure_code": "1.001193", "documents": ["TK",
                                              "id_number": "001190054321"}, "channel": "in_person"},
           "/api/v1/procedures/{code}/check": {"documents": ["TK"]},
           "/api/v1/dossiers/{code}/actions/{action}": {},
+          "/api/v1/dossiers/{code}/payments": {"amount": 100000, "method": "cash", "reference": "PT-1"},
+          "/api/v1/dossiers/{code}/fee-exemption": {"code": "HN", "ground": "Sổ hộ nghèo"},
           "/api/v1/feedback/{feedback_id}/answer": {"answer": "Xin lỗi Ông/Bà, đã chấn chỉnh."},
           "/api/v1/surveys/{token}": {"answers": all_fives({"C1": 1, "C2": 2})}}
 
@@ -159,6 +169,18 @@ class World:
     def procedure(self) -> str:
         return "1.001193"
 
+    def fee_due(self) -> str:
+        """A received dossier of the fee test procedure (100.000 đồng due, exemption HN)."""
+        if not getattr(self, "fee_loaded", False):
+            from tests.integration.test_fees import FEES
+            from workflow.services.importing.catalog import load
+            assert not load(self.engine, [FEES / "matrix.yaml"]).errors
+            self.fee_loaded = True
+        r = self.api("clerk", "POST", "/api/v1/dossiers", json={
+            **BODIES["/api/v1/dossiers"], "procedure_code": "1.099003", "documents": ["DON"]})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["code"]
+
     def ready(self) -> str:
         """A dossier whose result is ready at the desk."""
         code = self.dossier()
@@ -217,6 +239,7 @@ class World:
             return path
         slot = {"procedure": "{code}", "dossier": "{code}", "notification": "{notification_id}",
                 "feedback": "{feedback_id}", "survey": "{token}", "ready": "{code}", "signable": "{code}",
+                "fee_due": "{code}",
                 "file": "{file_id}", "online": "{token}", "asked": "{token}",
                 "online_file": "{token}/files/{file_id}"}[thing]
         return path.replace(slot, value).replace("{action}", "forward").replace("{document}", "TK")
@@ -272,7 +295,7 @@ def test_api_matrix(app, api, engine, tmp_path):
             if r.status_code != expected:
                 wrong.append(("let in" if r.status_code < 400 else "wrong refusal", method, path,
                               caller, r.status_code, expected))
-        if thing == "dossier" and shared:
+        if thing in ("dossier", "fee_due") and shared:
             assert version(engine, shared) == 1, f"a refused {method} {path} changed the dossier"
         for caller in sorted(allowed):
             value = shared if method == "GET" or thing in ("procedure", None) else getattr(world, thing)()

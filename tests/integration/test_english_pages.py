@@ -66,6 +66,7 @@ NOT_PAGES = {
     "/ngon-ngu/<lang>": "redirects back after switching the language",
     "/ho-so/<code>/nhat-ky.csv": "a CSV file (column names are the export's format)",
     "/giam-sat/bao-cao/tai-ve": "the report as CSV/spreadsheet for other systems",
+    "/giam-sat/le-phi/doi-chieu": "the daily fee reconciliation as a spreadsheet or CSV",
     "/tep/<int:file_id>": "a dossier's file (PDF, JPEG or PNG) as uploaded",
     "/tra-cuu/ket-qua/<token>": "the result's file (PDF) through the status lookup's link",
 }

@@ -73,6 +73,7 @@ STAFF_ROUTES = {
     ("/giam-sat/bao-cao", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/bao-cao/tai-ve", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/chi-so-766", "GET"): (OVERSIGHT, "agency", None, None),
+    ("/giam-sat/le-phi/doi-chieu", "GET"): (OVERSIGHT, "agency", None, None),
     # the SIPAS survey's supervision page and the answer to a feedback item (web/citizen/survey_pages.py)
     ("/giam-sat/sipas", "GET"): (OVERSIGHT, None, None, None),
     ("/giam-sat/sipas", "POST"): (OVERSIGHT, None, None, {"feedback_id": "0", "answer": "x"}),
@@ -84,13 +85,17 @@ STAFF_ROUTES = {
     # signing the result (issue 21): the engine decides as for attaching it; a refusal is
     # flashed on the dossier page (here: no result file yet)
     ("/ho-so/<code>/ket-qua/ky-so", "POST"): (WORK, "dossier", "ready", {}),
+    # fees (issue 21): the receiving desk records payments, refunds and exemptions; the use
+    # case refuses what the dossier does not allow (here: nothing is due), flashed on the page
+    ("/ho-so/<code>/le-phi", "POST"): (DESK, "desk", "complete", {"op": "pay", "amount": "1000",
+                                                                  "method": "cash"}),
     # the development mailbox (web/staff/mailbox.py): any staff member; absent in production
     ("/hop-thu", "GET"): (ALL, None, None, None),
 }
 
 
 QUERY = {"/giam-sat": "?agency=T1", "/giam-sat/ho-so": "?agency=T1", "/giam-sat/bao-cao": "?agency=T1",
-         "/giam-sat/chi-so-766": "?agency=T1",
+         "/giam-sat/chi-so-766": "?agency=T1", "/giam-sat/le-phi/doi-chieu": "?agency=T1&format=csv",
          "/giam-sat/bao-cao/tai-ve": "?agency=T1&format=csv"}
 DEVELOPMENT_ONLY = {("/hop-thu", "GET")}  # registered only with MAILBOX_DIR (development settings)
 PUBLIC_ROUTES = {

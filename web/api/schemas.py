@@ -76,6 +76,11 @@ class FeeOut(BaseModel):
     currency: str
     note: str | None = Field(None, description="the catalog editors' note on the fee and its sources")
     public_note: str | None = Field(None, description="what citizens are told about the fee")
+    paid_at: Literal["intake", "return"] | None = Field(None, description=(
+        "when it is paid: at intake or when the result is collected; null: not stated"))
+    basis: str | None = Field(None, description="the legal basis of the amount")
+    exemptions: list[dict[str, str]] = Field(default_factory=list, description=(
+        "the published exemption grounds: [{code, ground}]"))
 
 
 class ProcedureSummary(BaseModel):
@@ -127,6 +132,9 @@ class DossierIn(Strict):
         "documents presented but not acceptable, with the reason: listed on the notice"))
     case: str | None = Field(None, pattern=r"^[A-Z0-9_]{1,16}$", description=(
         "the procedure's case (trường hợp) where its time, documents or fee differ by case"))
+    fee_exemption: "FeeExemptionIn | None" = Field(None, description=(
+        "an exemption from the fee (miễn lệ phí) the clerk records: one the procedure's fee "
+        "schedule lists, with the particulars of its ground"))
 
 
 class SupplementIn(Strict):
@@ -343,3 +351,52 @@ class SubmissionOut(BaseModel):
     link: str | None = Field(None, description="the private link (only in the answer to the submission)")
     token: str | None = Field(None, description="the private link's token (only in the answer to the "
                                                 "submission; also sent to the applicant)")
+
+
+# -- fees and payments (issue 21) ---------------------------------------------------------
+Amount = Annotated[int, Field(strict=True, ge=-10 ** 12, le=10 ** 12, description=(
+    "whole đồng (VND); negative for a refund"))]
+
+
+class FeeExemptionIn(Strict):
+    code: str = Field(pattern=r"^[A-Z0-9_]{1,16}$", description="the exemption's code in the schedule")
+    ground: Defect | None = Field(None, description=(
+        "the particulars of the ground (e.g. the certificate shown); the schedule's wording if omitted"))
+
+
+class PaymentIn(Strict):
+    amount: Amount
+    method: Literal["cash", "transfer", "online"]
+    reference: Line | None = Field(None, description="the payer's or bank's reference, if any")
+    reason: Defect | None = Field(None, description="required for a refund (negative amount)")
+
+
+class PaymentOut(BaseModel):
+    id: int
+    dossier_code: str
+    receipt_no: str
+    amount: int
+    method: str
+    reference: str | None
+    gateway_reference: str | None
+    reason: str | None
+    day: date
+    recorded_at: datetime
+    recorded_by: str
+
+
+class FeeStatementOut(BaseModel):
+    dossier_code: str
+    amount: int
+    currency: str = "VND"
+    paid_at: Literal["intake", "return"] | None
+    basis: str | None
+    exemption: str | None
+    exemption_ground: str | None
+    payable: int
+    paid: int
+    balance: int
+    payments: list[PaymentOut]
+
+
+DossierIn.model_rebuild()

@@ -39,7 +39,8 @@ def procedure_full(p) -> dict:
         procedure_summary(p), effective_from=p.effective_from.isoformat(),
         effective_to=p.effective_to.isoformat() if p.effective_to else None,
         fee=dict(amount=p.fee.amount, currency=p.fee.currency, note=p.fee.note,
-                 public_note=p.fee.public_note),
+                 public_note=p.fee.public_note, paid_at=p.fee.paid_at, basis=p.fee.basis,
+                 exemptions=[dict(code=e.code, ground=e.ground) for e in p.fee.exemptions]),
         channels=list(p.channels), result=p.result, result_code=p.result_code,
         legal_basis=list(p.legal_basis), on_supplement=p.on_supplement,
         cutoff=p.cutoff.strftime("%H:%M") if p.cutoff else None,
@@ -178,7 +179,8 @@ def create_dossier():
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
         body.documents, body.channel, key, defects=body.defects, with_events=True, case=body.case,
-        fingerprint=hashlib.sha256(body.model_dump_json().encode()).hexdigest() if key else None)
+        fingerprint=hashlib.sha256(body.model_dump_json().encode()).hexdigest() if key else None,
+        fee_exemption=body.fee_exemption.model_dump() if body.fee_exemption else None)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))

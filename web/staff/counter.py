@@ -25,6 +25,7 @@ from workflow.domain.errors import DomainError, Forbidden
 from workflow.services.files.intake import intake_with_scans
 
 from web.i18n import search_procedures
+from web.security import inputs
 from web.staff import pdf, printed
 from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, ctx, domain_error_page, load_visible, today
 from web.staff.auth import staff_required
@@ -94,7 +95,8 @@ def _applicant(form) -> tuple[Applicant | None, dict]:
 @staff_required(*DESK_ROLES)
 def intake():
     form = request.form
-    values = {k: form.get(k, "") for k in (*APPLICANT_FIELDS.values(), "channel", "idem")}
+    values = {k: form.get(k, "") for k in (*APPLICANT_FIELDS.values(), "channel", "idem",
+                                           "fee_exemption", "fee_exemption_ground")}
     values["documents"] = form.getlist("documents")
     with ctx().engine.connect() as conn:
         found = ProcedureRepository(conn).current(form.get("procedure_code", ""), today())
@@ -117,7 +119,7 @@ def intake():
             dossier, _replayed = intake_with_scans(
                 ctx(), actor(), procedure.code, applicant, values["documents"],
                 values["channel"] or "in_person", _scans(procedure), key, defects=defects or None,
-                case=case)
+                case=case, fee_exemption=_fee_exemption(values))
         except Forbidden:
             abort(403)
         except DomainError as exc:
@@ -129,6 +131,16 @@ def intake():
             flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
             return redirect(url_for("counter.receipt", code=dossier.code), 303)
     return _render_home(procedure, values, errors, status)
+
+
+def _fee_exemption(values: dict) -> dict | None:
+    """The exemption from the fee the clerk chose (issue 21), with the particulars of its
+    ground; the use case checks it is one the schedule lists."""
+    code = values["fee_exemption"].strip()
+    if not code:
+        return None
+    ground = inputs.text(values["fee_exemption_ground"].strip(), "fee_exemption.ground")[:500]
+    return {"code": code[:16], "ground": ground or None}
 
 
 def _scans(procedure) -> list:

@@ -19,10 +19,13 @@ from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services.dossiers import audit_trail
 from workflow.services.dossiers import use_cases
 from workflow.services.files.attachments import files_of
+from workflow.services.fees import payments as fee_payments
+from workflow.domain.fees import vnd
 
 from web.i18n import ACTION, safe_next
 from web.security.privacy import applicant_for
-from web.staff.access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
+from web.security import inputs
+from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
 from web.staff.auth import staff_required
 from web.staff.counter import DESK_FORMS, FORM_ENDPOINTS
 from web.staff.dossier_files import panel, size_text
@@ -60,6 +63,7 @@ def render_page(code: str, status: int = 200):
     dossier, events = load_visible(code)
     with ctx().engine.connect() as conn:
         files = files_of(conn, dossier.id, dossier.code)
+        fee = fee_payments.statement_of(conn, dossier)
         names = display_names(conn, {e.actor for e in events} | {f.uploaded_by for f in files})
         agencies = agency_names(conn)
     p = dossier.procedure
@@ -78,7 +82,47 @@ def render_page(code: str, status: int = 200):
                if at_desk(actor(), dossier) or f.key not in DESK_FORMS],
         regime=regime_of(dossier, ctx().calendar.tz),
         applicant=applicant_for(actor(), dossier),  # numbers masked unless needed (web/security/privacy.py)
-        files=panel(dossier, files, actor()), size_text=size_text), status
+        files=panel(dossier, files, actor()), size_text=size_text,
+        fee=fee, methods=PAYMENT_METHODS, exemptions=p.fee.exemptions), status
+
+
+PAYMENT_METHODS = {"cash": _l("Tiền mặt"), "transfer": _l("Chuyển khoản"), "online": _l("Trực tuyến")}
+
+
+@bp.post("/<code>/le-phi")
+@staff_required(*DESK_ROLES)
+def fee(code):
+    """The desk records a payment, a refund or an exemption (issue 21); a refusal is
+    flashed on the dossier page (303 back to it), as for the actions."""
+    load_visible(code, desk=True)
+    form = request.form
+    op = form.get("op")
+    back = url_for("dossier.show", code=code, _anchor="h-fees")
+    raw = (form.get("amount") or "").strip()
+    try:
+        if op == "exempt":
+            fee_payments.exempt(ctx(), actor(), code, (form.get("exemption") or "").strip(),
+                                (form.get("ground") or "").strip() or None)
+            flash(_("Đã ghi nhận miễn lệ phí cho hồ sơ %(code)s.", code=code), "success")
+            return redirect(back, 303)
+        if op not in ("pay", "refund"):
+            abort(400)
+        if not raw.isdigit() or len(raw) > 13:
+            flash(_("Số tiền phải là số nguyên dương, tính bằng đồng."), "error")
+            return redirect(back, 303)
+        amount = int(raw) if op == "pay" else -int(raw)
+        reference = inputs.text((form.get("reference") or "").strip(), "reference") or None
+        reason = inputs.text((form.get("reason") or "").strip(), "reason") or None
+        pay, _replayed = fee_payments.pay(ctx(), actor(), code, amount, form.get("method") or "",
+                                          reference, reason)
+    except Forbidden:
+        abort(403)
+    except DomainError as exc:
+        flash(_("Chưa thực hiện được: %(message)s", message=exc.message), "error")
+        return redirect(back, 303)
+    flash(_("Đã ghi nhận khoản %(amount)s đồng, biên lai %(receipt)s.", amount=vnd(pay.amount),
+            receipt=pay.receipt_no), "success")
+    return redirect(back, 303)
 
 
 def payload_from(action: str, form) -> dict:

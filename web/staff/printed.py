@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import qrcode
 import qrcode.image.svg
 
+from workflow.domain.fees import vnd
 from workflow.domain.appointment import time_text
 from workflow.domain.dossier import Dossier, Event
 from workflow.domain.evaluation import step_times
@@ -77,7 +78,25 @@ def receipt(dossier: Dossier, events: list[Event], names: dict, agencies: dict, 
                 processing_days=dossier.procedure.processing_days,
                 time_text=time_text(dossier.procedure),
                 clerk=names.get(taken.actor, taken.actor) if taken else "",
-                status_url=url, qr_svg=qr_svg(url), qr_url=url)
+                status_url=url, qr_svg=qr_svg(url), qr_url=url, fee_text=fee_text(dossier, events))
+
+
+PAID_AT_TEXT = {"intake": "nộp khi tiếp nhận hồ sơ", "return": "nộp khi nhận kết quả"}
+
+
+def fee_text(dossier: Dossier, events: list[Event]) -> str | None:
+    """The fee line of the receipt (issue 21). Form 01 has no item for the fee, so it is
+    printed as a line of free text after item 6, as the amount due at intake and the
+    exemption the clerk recorded (its event in the trail); None when nothing is charged."""
+    fee = dossier.procedure.fee
+    if fee.amount <= 0:
+        return None
+    exemption = next((e for e in events if e.action == "fee_exemption"), None)
+    if exemption is not None:
+        return (f"Lệ phí/phí: {vnd(fee.amount)} đồng, được miễn "
+                f"({exemption.data.get('exemption')}: {exemption.note})")
+    when = PAID_AT_TEXT.get(fee.paid_at)
+    return f"Lệ phí/phí: {vnd(fee.amount)} đồng" + (f" ({when})" if when else "")
 
 
 def _latest_notice(dossier: Dossier, events: list[Event]) -> dict | None:

@@ -22,6 +22,7 @@ from workflow.services.reports import statistics as reports
 from workflow.services.reports import service_index
 
 from web.api.reports import LABELS, export_response, period_args
+from web.api.payments import reconciliation_response
 from web.api.views import _int_arg
 from web.staff.auth import staff_required
 from web.supervisor.charts import step_chart, week_chart
@@ -143,6 +144,14 @@ def export():
     fmt = request.args.get("format", "xlsx")
     return export_response(current_user.actor, period_args(), request.args.get("agency"), fmt,
                            request.args.get("rows") or "summary")
+
+
+@bp.get("/le-phi/doi-chieu")
+@guarded
+def fee_reconciliation():
+    """The daily counter reconciliation of fees (issue 21), xlsx or csv, `?day=`."""
+    fmt = request.args.get("format", "xlsx")
+    return reconciliation_response(current_user.actor, fmt if fmt in ("xlsx", "csv") else "xlsx")
 
 
 TREND_MONTHS = 6

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workflow.domain.fees import Exemption
 from workflow.domain.procedure import UNIT, Case, DocumentSpec, Fee, Procedure, Step
 
 CODE = r"^[A-Z0-9_]{1,16}$"
@@ -68,14 +69,36 @@ def _citizen_text(value: str | None, field: str) -> str | None:
     return value
 
 
-class FeeIn(BaseModel):
+class ExemptionIn(BaseModel):
+    """A published ground for exemption from the fee (miễn lệ phí, phí)."""
+
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(ge=0)
+    code: str = Field(pattern=CODE)
+    ground: str = Field(min_length=1, max_length=500)
+
+
+class FeeIn(BaseModel):
+    """The fee schedule. `amount`, `currency`, `note` and `public_note` are the original
+    keys; `paid_at` (intake | return), `basis` and `exemptions` were added by issue 21 and
+    hash as before when absent (see ProcedureIn.fingerprint)."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=0, le=10 ** 12)
     currency: Literal["VND"] = "VND"
     note: str | None = None  # the editors' note on the fee and its sources
     public_note: str | None = None  # what citizens are told, printed as written
+    paid_at: Literal["intake", "return"] | None = None  # when it is paid; None: not stated
+    basis: str | None = None  # the legal basis of the amount
+    exemptions: list[ExemptionIn] = []
 
     _citizen_words = field_validator("public_note")(classmethod(lambda cls, v: _citizen_text(v, "public_note")))
+
+    @model_validator(mode="after")
+    def _unique_exemptions(self):
+        codes = [e.code for e in self.exemptions]
+        if len(set(codes)) != len(codes):
+            raise ValueError("fee.exemptions: an exemption code is repeated")
+        return self
 
 
 class CaseIn(BaseModel):
@@ -222,12 +245,14 @@ class ProcedureIn(BaseModel):
             if data.get(key) == default:
                 data.pop(key, None)
         for fee in [data.get("fee")] + [case.get("fee") for case in data.get("cases", [])]:
-            if fee and fee.get("public_note") is None:
-                fee.pop("public_note", None)
+            for key, default in _ADDED_FEE_KEYS.items():
+                if fee and fee.get(key) == default:
+                    fee.pop(key, None)
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
+_ADDED_FEE_KEYS = {"public_note": None, "paid_at": None, "basis": None, "exemptions": []}
 _ADDED_KEYS = {"same_day": False, "day_unit": "working", "cases": [], "appraisal_supplement": False,
                "appraisal_supplement_basis": None, "competent_units": None, "anywhere": False}
 
@@ -253,20 +278,26 @@ def _raise(path, field, msg):
     raise CatalogError(path, field, msg.removeprefix("Value error, "))
 
 
+def _fee(f: FeeIn) -> Fee:
+    return Fee(amount=f.amount, currency=f.currency, note=f.note, public_note=f.public_note,
+               paid_at=f.paid_at, basis=f.basis,
+               exemptions=tuple(Exemption(e.code, e.ground) for e in f.exemptions))
+
+
 def to_domain(p: ProcedureIn, version: int = 1) -> Procedure:
     return Procedure(
         code=p.code, name=p.name, field=p.field, agency=p.agency,
         processing_days=p.processing_days, version=version, level=p.level,
         documents=tuple(DocumentSpec(**d.model_dump()) for d in p.documents),
         steps=tuple(Step(**s.model_dump()) for s in p.steps),
-        fee=Fee(**p.fee.model_dump()), channels=tuple(p.channels), result=p.result,
+        fee=_fee(p.fee), channels=tuple(p.channels), result=p.result,
         result_code=p.result_code, legal_basis=tuple(p.legal_basis),
         on_supplement=p.on_supplement, cutoff=p.cutoff, effective_from=p.effective_from,
         effective_to=p.effective_to, same_day=p.same_day, day_unit=p.day_unit,
         cases=tuple(Case(code=c.code, name=c.name, processing_days=c.processing_days,
                          day_unit=c.day_unit, same_day=c.same_day,
                          documents=tuple(DocumentSpec(**d.model_dump()) for d in c.documents),
-                         fee=Fee(**c.fee.model_dump()) if c.fee else None) for c in p.cases),
+                         fee=_fee(c.fee) if c.fee else None) for c in p.cases),
         appraisal_supplement=p.appraisal_supplement,
         appraisal_supplement_basis=p.appraisal_supplement_basis,
         # stored definitions hold the list (the loader resolves a level to its units)

@@ -45,10 +45,16 @@ class Step:
 
 @dataclass(frozen=True)
 class Fee:
+    """The fee schedule (lệ phí, phí) of a procedure or of one of its cases; the rules that
+    use it are in workflow.domain.fees."""
+
     amount: int
     currency: str = "VND"
     note: str | None = None  # the editors' note (sources, what is unconfirmed)
     public_note: str | None = None  # what the public procedure page tells citizens
+    paid_at: str | None = None  # intake | return; None: the schedule does not say (not enforced)
+    basis: str | None = None  # the legal basis of the amount (căn cứ thu)
+    exemptions: tuple = ()  # workflow.domain.fees.Exemption: the published grounds
 
 
 @dataclass(frozen=True)

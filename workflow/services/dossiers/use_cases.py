@@ -16,6 +16,7 @@ from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersio
 from workflow.domain.lifecycle import lifecycle_for, may_see, open_dossier, unseen
 
 from workflow.services.context import Context
+from workflow.services.fees import payments as fee_payments
 from workflow.services.notifications.inbox import notify_agency
 from workflow.services.unit_of_work import UnitOfWork
 
@@ -27,14 +28,16 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
            documents: list[str], channel: str, idempotency_key: str | None = None,
            defects: dict[str, str] | None = None, with_events: bool = False,
            case: str | None = None, fingerprint: str | None = None,
-           before_commit: Callable[[UnitOfWork, Dossier], None] | None = None):
+           before_commit: Callable[[UnitOfWork, Dossier], None] | None = None,
+           fee_exemption: dict | None = None):
     """Returns (dossier, replayed): replayed is True when the key was seen before.
     with_events=True returns (dossier, replayed, history), the history read in the same
     transaction (as `act` does), sparing the caller a second connection and reads.
     `fingerprint` identifies the request's body: the same key with another body is refused.
     `before_commit(uow, dossier)` writes more in the same transaction once the new dossier
     has its row (the scans taken at the counter, workflow.services.files.intake); not
-    called on a replay."""
+    called on a replay. `fee_exemption` {code, ground?}: the exemption from the fee the
+    clerk records at intake, one the procedure's fee schedule lists (workflow.domain.fees)."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
@@ -55,6 +58,7 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
                                    field="case") from None
         if not applicant.name.strip():
             raise InvalidInput("the applicant's name is required", field="applicant.name")
+        due = fee_payments.check_exemption(procedure, fee_exemption)
         # every check and the domain work before drawing the number: the agency's daily
         # sequence row stays locked from the draw to the commit, and concurrent intakes
         # of the agency queue on it
@@ -65,7 +69,12 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))
         events = list(dossier.pending_events)  # the whole history of a new dossier
         try:
+            if due.exempt:  # in the trail with the intake, before the dossier's events are written
+                dossier.record(now, actor.username, fee_payments.EXEMPTION, dossier.state,
+                               due.exemption_ground, exemption=due.exemption, amount=due.amount)
+                events = list(dossier.pending_events)
             uow.dossiers.add(dossier, procedure_id, key, fingerprint)
+            fee_payments.record_exemption_at_intake(uow.conn, dossier, due, actor, now)
             if before_commit is not None:
                 before_commit(uow, dossier)
             uow.commit()
@@ -116,6 +125,8 @@ def act(ctx: Context, actor: Actor, code: str, action: str, payload: dict,
             raise StaleVersion(f"dossier {code} is at version {dossier.version}, not {if_match}",
                                field="If-Match", current_version=dossier.version)
         read_version = dossier.version
+        if action == "return_result" and dossier.status == "result_ready":
+            fee_payments.check_handover(uow.conn, dossier)  # not while an amount is due
         lifecycle_for(dossier.procedure).fire(dossier, action, actor, now, ctx.calendar, **payload)
         if with_events:  # the history after the action: what was read, and what it adds
             history += dossier.pending_events
