@@ -163,3 +163,20 @@ def test_notices_tell_the_post_and_the_number(api, clock, ctx):
     posted = bodies[f"Kết quả hồ sơ {code} đã gửi qua bưu điện"]
     assert "Mã vận đơn: EL123456789VN" in posted
     assert any("EL123456789VN" in text for _phone, text, _id in sms.sent)
+
+
+def test_the_counter_hands_the_result_to_the_post_in_two_clicks(api, web, clock):
+    code = take_in(api, return_by="post", return_address=ADDRESS)["code"]
+    to_result_ready(api, clock, code)
+    client = login(web, "clerk")
+    page = html.unescape(client.get(f"/quay/tra-ket-qua/{code}").get_data(as_text=True))
+    assert ADDRESS in page and 'name="tracking_number"' in page
+    version = api("clerk", "GET", f"/api/v1/dossiers/{code}").get_json()["version"]
+    r = client.post(f"/ho-so/{code}/return_result", data={"version": version, "by": "post"})
+    assert r.status_code == 303  # refused without the number: back to the dossier, nothing written
+    assert api("clerk", "GET", f"/api/v1/dossiers/{code}").get_json()["status"] == "result_ready"
+    r = client.post(f"/ho-so/{code}/return_result",
+                    data={"version": version, "by": "post", "tracking_number": "EL123456789VN"})
+    assert r.status_code == 303
+    after = api("clerk", "GET", f"/api/v1/dossiers/{code}").get_json()
+    assert after["status"] == "returned" and after["tracking_number"] == "EL123456789VN"

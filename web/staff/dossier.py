@@ -32,14 +32,15 @@ bp.register_error_handler(DomainError, domain_error_page)
 FIELDS = {  # action -> form fields read (lists end in [])
     "supplement": ("documents[]", "channel", "note"),
     "request_supplement": ("missing[]", "reason", "override_reason"),
-    "forward": ("note",), "complete": ("note",), "return_result": ("note",),
+    "forward": ("note",), "complete": ("note",), "return_result": ("note", "by", "tracking_number"),
     "send_back": ("note", "to_step"), "reject": ("reason",), "withdraw": ("reason",),
     "postpone": ("reason", "new_due_at"),
 }
 FIELD_LABELS = {"documents": _l("Giấy tờ bổ sung"), "missing": _l("Giấy tờ cần bổ sung"),
                 "reason": _l("Lý do"), "note": _l("Ghi chú"), "to_step": _l("Bước trả lại"),
                 "channel": _l("Hình thức"), "override_reason": _l("Lý do yêu cầu thêm lần nữa"),
-                "new_due_at": _l("Ngày hẹn trả mới")}
+                "new_due_at": _l("Ngày hẹn trả mới"), "tracking_number": _l("Mã vận đơn"),
+                "by": _l("Hình thức trả kết quả")}
 
 
 def allowed_now(dossier) -> list[str]:
@@ -127,6 +128,9 @@ def act(code, action):
         if exc.code == "repeat_visit_refused":
             flash(_("Hồ sơ đã có phiếu hướng dẫn bổ sung: yêu cầu thêm sẽ buộc người dân đi lại "
                     "lần nữa. Chỉ lãnh đạo đơn vị đang xử lý được yêu cầu, kèm lý do."), "error")
+        elif exc.field == "tracking_number":
+            flash(_("Trả kết quả qua bưu điện cần mã vận đơn do bưu điện cấp; trả tại quầy thì "
+                    "không ghi mã vận đơn."), "error")
         elif exc.code == "postponement_refused":
             flash(_("Không hẹn lại được: chỉ được hẹn lại một lần, và phải báo trước ít nhất một "
                     "ngày làm việc so với ngày hẹn (%(detail)s).", detail=exc.message), "error")

@@ -242,7 +242,7 @@ def check_return_and_filer(procedure: Procedure, documents: list[str], return_by
         doc = needed[0]
         raise InvalidInput(f"a filer on the applicant's behalf presents the authorisation: {doc.name} "
                            f"({doc.code}); or say why none is needed (authorisation_exempt)",
-                           field="documents", document=doc.code)
+                           field="documents", authorisation=doc.code)
 
 
 def open_dossier(procedure: Procedure, code: str, applicant: Applicant, documents: list[str],
