@@ -180,3 +180,24 @@ def test_the_counter_hands_the_result_to_the_post_in_two_clicks(api, web, clock)
     assert r.status_code == 303
     after = api("clerk", "GET", f"/api/v1/dossiers/{code}").get_json()
     assert after["status"] == "returned" and after["tracking_number"] == "EL123456789VN"
+
+
+def test_reports_separate_the_channels_of_return(api, web, clock):
+    post = take_in(api, return_by="post", return_address=ADDRESS)["code"]
+    counter = take_in(api)["code"]
+    for code, body in ((post, {"tracking_number": "EL123456789VN"}), (counter, {})):
+        to_result_ready(api, clock, code)
+        r = api("clerk", "POST", f"/api/v1/dossiers/{code}/actions/return_result", json=body)
+        assert r.status_code == 200
+    query = "from=2026-03-01&to=2026-03-31"
+    summary = api("boss", "GET", f"/api/v1/reports/summary?{query}").get_json()
+    total = summary["total"]
+    assert (total["returned"], total["returned_at_counter"], total["returned_by_post"]) == (2, 1, 1)
+    log = api("boss", "GET", f"/api/v1/reports/summary?{query}&format=csv&rows=dossiers")
+    lines = log.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].endswith("Hình thức trả kết quả,Mã vận đơn bưu chính")
+    by_code = {line.split(",")[0]: line for line in lines[1:]}
+    assert by_code[post].endswith(",post,EL123456789VN")
+    assert by_code[counter].endswith(",counter,")
+    page = page_text(login(web, "boss").get(f"/giam-sat/bao-cao?{query}").get_data(as_text=True))
+    assert "Kết quả đã trả trong kỳ theo hình thức trả" in page
