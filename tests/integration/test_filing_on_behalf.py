@@ -141,3 +141,13 @@ def test_counter_form_takes_the_filer_and_the_post(web, engine):
     with engine.connect() as conn:
         row = conn.execute(select(dossiers.c.filer_name, dossiers.c.notify, dossiers.c.return_by)).one()
     assert tuple(row) == ("Trần Thị Bình", "applicant,filer", "post")
+
+
+def test_the_dossier_page_shows_the_filer_and_the_return(api, web):
+    code = take_in(api, filer=FILER, documents=["GDN", "CCCD", "UQ"], return_by="post",
+                   return_address="Số 1 phố Huế, Hà Nội")["code"]
+    client = web.test_client()
+    assert client.post("/dang-nhap", data={"username": "clerk", "password": "pw-clerk"}).status_code == 302
+    page = text_of(client.get(f"/ho-so/{code}").get_data(as_text=True))
+    assert "Người nộp thay Trần Thị Bình" in page and "0987 654 321" in page
+    assert "Nhận qua dịch vụ bưu chính công ích Số 1 phố Huế, Hà Nội" in page

@@ -201,3 +201,17 @@ def test_reports_separate_the_channels_of_return(api, web, clock):
     assert by_code[counter].endswith(",counter,")
     page = page_text(login(web, "boss").get(f"/giam-sat/bao-cao?{query}").get_data(as_text=True))
     assert "Kết quả đã trả trong kỳ theo hình thức trả" in page
+
+
+@pytest.mark.parametrize("user, status", [(None, 401), ("kt", 403), ("tax", 403), ("stranger", 403),
+                                          ("root", 403)])
+def test_only_the_receiving_desk_hands_the_result_to_the_post(api, clock, user, status):
+    code = take_in(api, return_by="post", return_address=ADDRESS)["code"]
+    to_result_ready(api, clock, code)
+    r = api(user, "POST", f"/api/v1/dossiers/{code}/actions/return_result",
+            json={"tracking_number": "EL123456789VN"})
+    assert r.status_code == status, r.get_json()
+    assert api("boss", "GET", f"/api/v1/dossiers/{code}").get_json()["tracking_number"] is None
+    r = api("boss", "POST", f"/api/v1/dossiers/{code}/actions/return_result",
+            json={"tracking_number": "EL123456789VN"})
+    assert r.status_code == 200  # a supervisor of the receiving agency may

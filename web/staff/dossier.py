@@ -21,7 +21,7 @@ from workflow.services.dossiers import use_cases
 from workflow.services.files.attachments import files_of
 
 from web.i18n import ACTION, safe_next
-from web.security.privacy import applicant_for
+from web.security.privacy import applicant_for, filer_for
 from web.staff.access import DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
 from web.staff.auth import staff_required
 from web.staff.counter import DESK_FORMS, FORM_ENDPOINTS
@@ -79,6 +79,7 @@ def render_page(code: str, status: int = 200):
                if at_desk(actor(), dossier) or f.key not in DESK_FORMS],
         regime=regime_of(dossier, ctx().calendar.tz),
         applicant=applicant_for(actor(), dossier),  # numbers masked unless needed (web/security/privacy.py)
+        filer=filer_for(actor(), dossier),
         files=panel(dossier, files, actor()), size_text=size_text), status
 
 
