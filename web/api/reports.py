@@ -29,10 +29,15 @@ LABELS = {  # form II.06a columns, in the words of the form
     "late": "Quá hạn", "pending_total": "Đang giải quyết", "pending_within": "Trong hạn",
     "pending_overdue": "Quá hạn (đang giải quyết)", "returned": "Đã trả kết quả",
     "rejected": "Từ chối giải quyết", "withdrawn": "Rút hồ sơ",
+    # a breakdown beside the form (issue 21): II.06a does not split the returns by channel
+    "returned_at_counter": "Đã trả kết quả: tại Bộ phận Một cửa (ngoài biểu)",
+    "returned_by_post": "Đã trả kết quả: qua bưu chính công ích (ngoài biểu)",
 }
 LOG_LABELS = ("Mã hồ sơ", "Cơ quan tiếp nhận", "Mã thủ tục", "Hình thức nộp", "Trạng thái",
               "Ngày tiếp nhận", "Ngày hẹn trả", "Hạn hiện tại", "Ngày có kết quả", "Ngày kết thúc",
-              "Tiếp nhận", "Kết quả", "Tồn cuối kỳ", "Kết thúc trong kỳ")
+              "Tiếp nhận", "Kết quả", "Tồn cuối kỳ", "Kết thúc trong kỳ",
+              "Hình thức trả kết quả", "Mã vận đơn bưu chính")
+# the form's columns only: the split of returns by channel is in the JSON and on the page
 KEYS = ("agency", "agency_name", "procedure_code", "procedure_name", *reports.COLUMNS)
 
 
@@ -57,6 +62,10 @@ class Figures(BaseModel):
     returned: int
     rejected: int
     withdrawn: int
+    returned_at_counter: int = Field(0, description="returned at the counter (a breakdown of "
+                                                    "`returned`; not a column of form II.06a)")
+    returned_by_post: int = Field(0, description="returned by the public postal service (a "
+                                                 "breakdown of `returned`; not a column of form II.06a)")
 
 
 class SummaryRow(Figures):

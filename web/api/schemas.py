@@ -36,6 +36,9 @@ def _rule(check):
 Name = Annotated[str, Field(min_length=1, max_length=200), _rule(inputs.name)]
 Line = Annotated[str, Field(min_length=1, max_length=40), _rule(inputs.line)]
 Defect = Annotated[str, Field(min_length=1, max_length=500), _rule(inputs.text)]
+Address = Annotated[str, Field(min_length=1, max_length=300), _rule(inputs.name)]
+ReturnBy = Literal["counter", "post"]
+NotifyWho = Literal["applicant", "filer"]
 
 
 class Strict(BaseModel):
@@ -123,6 +126,10 @@ class ApplicantIn(Strict):
     email: EmailStr | None = None
 
 
+class FilerIn(ApplicantIn):
+    """The person who files on the applicant's behalf (người nộp thay), when not the applicant."""
+
+
 class DossierIn(Strict):
     procedure_code: str = Field(min_length=1, max_length=40)
     applicant: ApplicantIn
@@ -135,6 +142,17 @@ class DossierIn(Strict):
     fee_exemption: "FeeExemptionIn | None" = Field(None, description=(
         "an exemption from the fee (miễn lệ phí) the clerk records: one the procedure's fee "
         "schedule lists, with the particulars of its ground"))
+    return_by: ReturnBy = Field("counter", description=(
+        "how the result goes back: at the counter, or by the public postal service "
+        "(Decision 45/2016/QĐ-TTg) to return_address"))
+    return_address: Address | None = Field(None, description="the postal address; required when return_by is post")
+    filer: FilerIn | None = Field(None, description=(
+        "who files on the applicant's behalf (người nộp thay); where the checklist lists the "
+        "authorisation (UQ) it must be among the documents, or authorisation_exempt say why not"))
+    authorisation_exempt: Defect | None = Field(None, description=(
+        "why the filer needs no authorisation (e.g. the procedure exempts a parent or spouse)"))
+    notify: list[NotifyWho] = Field(default_factory=lambda: ["applicant"], min_length=1, max_length=2,
+                                    description="whom the notices go to: the applicant, the filer, or both")
 
 
 class SupplementIn(Strict):
@@ -158,6 +176,15 @@ class SendBackIn(Strict):
     to_step: str | None = Field(None, pattern=r"^[A-Z0-9_]{1,16}$")
 
 
+class ReturnIn(Strict):
+    """The hand-over of the result: at the counter, or to the post office with its
+    tracking number (mã vận đơn) when the result goes by post."""
+    note: str | None = Field(None, max_length=2000)
+    by: ReturnBy | None = Field(None, description="the channel used; the one chosen at intake when left out")
+    tracking_number: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{4,40}$", description=(
+        "the post office's tracking number; required when the result goes by post"))
+
+
 class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -171,7 +198,7 @@ class PostponeIn(Strict):
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "accept": NoteIn, "supplement": SupplementIn, "request_supplement": RequestSupplementIn,
     "forward": NoteIn, "send_back": SendBackIn, "complete": NoteIn,
-    "return_result": NoteIn, "reject": ReasonIn, "withdraw": ReasonIn, "postpone": PostponeIn,
+    "return_result": ReturnIn, "reject": ReasonIn, "withdraw": ReasonIn, "postpone": PostponeIn,
 }
 
 
@@ -268,6 +295,11 @@ class DossierOut(DossierSummary):
     allowed_actions: list[str]
     events: list[EventOut]
     files: DossierFiles | None = Field(None, description="the dossier's files; null where files are not enabled")
+    return_by: ReturnBy = Field("counter", description="how the result goes (or went) back")
+    return_address: str | None = None
+    tracking_number: str | None = Field(None, description="the post's tracking number, once handed over")
+    filer: ApplicantOut | None = Field(None, description="who filed on the applicant's behalf")
+    notify: list[NotifyWho] = ["applicant"]
 
 
 class FileOut(BaseModel):

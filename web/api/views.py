@@ -8,14 +8,14 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from workflow.adapters.queries import list_dossiers, list_procedures
 from workflow.adapters.repository import ProcedureRepository
-from workflow.domain.dossier import Applicant, STEP_STATUSES
+from workflow.domain.dossier import Applicant, Filer, STEP_STATUSES
 from workflow.domain.errors import Forbidden, InvalidInput, NotFound
 from workflow.domain.lifecycle import lifecycle_for
 from workflow.domain.rules import applicable_forms, regime_of
 from workflow.services.dossiers import use_cases
 from workflow.services.files import attachments
 
-from web.security.privacy import applicant_for
+from web.security.privacy import applicant_for, filer_for
 from web.staff.counter import FORM_ENDPOINTS
 from web.api import schemas as s
 from web.api.registry import api_route, openapi
@@ -66,7 +66,9 @@ def dossier_full(d, events, now, who) -> dict:
         allowed_actions=list(lifecycle_for(d.procedure).allowed_actions(d)),
         events=[dict(seq=e.seq, at=e.at, actor=e.actor, action=e.action, from_state=e.from_state,
                      to_state=e.to_state, step=e.step, note=e.note, data=e.data) for e in events],
-        files=files_json(d), version=d.version)
+        files=files_json(d), version=d.version, return_by=d.return_by,
+        return_address=d.return_address, tracking_number=d.tracking_number,
+        filer=filer_for(who, d), notify=list(d.notify))
 
 
 def file_json(f: attachments.StoredFile) -> dict:
@@ -174,16 +176,30 @@ def create_dossier():
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 100):
         raise InvalidInput("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
-    a = body.applicant
+    a, f = body.applicant, body.filer
     dossier, replayed, events = use_cases.intake(
         ctx(), g.actor, body.procedure_code,
         Applicant(a.name, a.id_number, a.phone, str(a.email) if a.email else None),
         body.documents, body.channel, key, defects=body.defects, with_events=True, case=body.case,
-        fingerprint=hashlib.sha256(body.model_dump_json().encode()).hexdigest() if key else None,
-        fee_exemption=body.fee_exemption.model_dump() if body.fee_exemption else None)
+        fingerprint=_fingerprint(body) if key else None,
+        fee_exemption=body.fee_exemption.model_dump() if body.fee_exemption else None,
+        return_by=body.return_by, return_address=body.return_address,
+        filer=Filer(f.name, f.phone, str(f.email) if f.email else None, f.id_number) if f else None,
+        notify=tuple(body.notify), authorisation_exempt=body.authorisation_exempt)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))
+
+
+# fields added by issue 21: left out of a body's fingerprint when the body leaves them
+# out, so a body written before them keeps the fingerprint it had
+_LATER_FIELDS = frozenset({"fee_exemption", "return_by", "return_address", "filer",
+                           "authorisation_exempt", "notify"})
+
+
+def _fingerprint(body: s.DossierIn) -> str:
+    unset = _LATER_FIELDS - body.model_fields_set
+    return hashlib.sha256(body.model_dump_json(exclude=set(unset)).encode()).hexdigest()
 
 
 def _int_arg(name: str, default: int, lo: int, hi: int) -> int:

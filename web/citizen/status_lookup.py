@@ -1,5 +1,6 @@
 """Public status lookup (tra cứu hồ sơ), no login: the dossier code plus the last four
-digits of the phone number given at the counter. The answer is the status, the current
+digits of the phone number given at the counter: the applicant's, or that of the person
+who filed on their behalf (người nộp thay, issue 21). The answer is the status, the current
 stage and the appointment, never a name, a number or a document.
 
 Failed guesses are counted per dossier code and per client address (web/security/limits.py, in
@@ -45,7 +46,11 @@ def public_view(dossier) -> dict:
                 received_at=dossier.received_at,
                 appointment_at=getattr(dossier, "postponed_to", None) or dossier.appointment_at,
                 result_ready_at=dossier.result_ready_at, closed_at=dossier.closed_at,
-                missing=len(dossier.missing_documents or []))
+                missing=len(dossier.missing_documents or []),
+                # by post: the channel and, once handed to the post office, its tracking
+                # number (the citizen follows the parcel with it; no address is shown)
+                by_post=getattr(dossier, "return_by", "counter") == "post",
+                tracking_number=getattr(dossier, "tracking_number", None))
 
 
 @bp.route("/tra-cuu", methods=["GET", "POST"])
@@ -65,7 +70,7 @@ def status():
             dossier, _events = use_cases.get(current_app.extensions["motcua"], code)
         except NotFound:
             dossier = None
-        if dossier is None or not _matches(dossier.applicant.phone, digits):
+        if dossier is None or not any(_matches(phone, digits) for phone in dossier.lookup_phones()):
             error, status_code = _("Không tìm thấy hồ sơ với mã và số điện thoại đã nhập."), 404
         else:
             reservation.give_back()

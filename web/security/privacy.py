@@ -36,3 +36,13 @@ def applicant_for(who: Actor, dossier: Dossier) -> dict:
     if not sees_full_numbers(who, dossier):
         shown.update(id_number=mask(shown.get("id_number")), phone=mask(shown.get("phone")))
     return shown
+
+
+def filer_for(who: Actor, dossier: Dossier) -> dict | None:
+    """The person who filed on the applicant's behalf, masked alike."""
+    if dossier.filer is None:
+        return None
+    shown = dict(vars(dossier.filer))
+    if not sees_full_numbers(who, dossier):
+        shown.update(id_number=mask(shown.get("id_number")), phone=mask(shown.get("phone")))
+    return shown

@@ -12,16 +12,17 @@ import uuid
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 
-from web.api.schemas import ApplicantIn
+from web.api.schemas import ApplicantIn, FilerIn
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.queries import list_procedures
 from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.users import display_names
 from workflow.adapters.work_queues import desk_list
-from workflow.domain.dossier import Applicant
-from workflow.domain.errors import DomainError, Forbidden
+from workflow.domain.dossier import NOTIFY_CHOICES, RETURN_CHANNELS, Applicant, Filer
+from workflow.domain.errors import DomainError, Forbidden, InvalidInput
 from workflow.services.files.intake import intake_with_scans
 
 from web.i18n import search_procedures
@@ -35,6 +36,10 @@ bp = Blueprint("counter", __name__, url_prefix="/quay")
 bp.register_error_handler(DomainError, domain_error_page)
 APPLICANT_FIELDS = {"name": "applicant_name", "id_number": "applicant_id_number",
                     "phone": "applicant_phone", "email": "applicant_email"}
+# the person filing on the applicant's behalf (người nộp thay), when not the applicant
+FILER_FIELDS = {"name": "filer_name", "id_number": "filer_id_number",
+                "phone": "filer_phone", "email": "filer_email"}
+ADDRESS_MAX = 300
 
 
 def desk_procedures(conn, agency: str) -> list:
@@ -61,7 +66,8 @@ def _render_home(procedure=None, values=None, errors=None, status=200):
     results = search_procedures(procedures, query)
     if request.headers.get("X-Partial") == "procedures":
         return render_template("staff/_procedure_results.html", results=results, query=query)
-    values = values or {"channel": "in_person", "idem": uuid.uuid4().hex}
+    values = values or {"channel": "in_person", "idem": uuid.uuid4().hex, "return_by": "counter",
+                        "notify": ["applicant"]}
     return render_template("staff/counter.html", results=results, query=query,
                            procedure=procedure, values=values, errors=errors or {}, ready=ready,
                            waiting=waiting, online=online, agency_name=agency_name), status
@@ -90,14 +96,61 @@ def _applicant(form) -> tuple[Applicant | None, dict]:
     return Applicant(a.name.strip(), a.id_number, a.phone, str(a.email) if a.email else None), {}
 
 
+def _filer(form) -> tuple[Filer | None, dict]:
+    """The filer's fields, or None when all are empty."""
+    raw = {k: (form.get(f) or "").strip() or None for k, f in FILER_FIELDS.items()}
+    if not any(raw.values()):
+        return None, {}
+    try:
+        f = FilerIn.model_validate(raw)
+    except ValidationError as exc:
+        labels = {"name": _("Họ và tên người nộp thay là bắt buộc khi có người nộp thay."),
+                  "id_number": _("Số giấy tờ tùy thân của người nộp thay gồm 6–20 chữ số hoặc chữ in hoa."),
+                  "phone": _("Số điện thoại của người nộp thay chưa đúng (8–20 chữ số)."),
+                  "email": _("Thư điện tử của người nộp thay chưa đúng.")}
+        return None, {FILER_FIELDS[e["loc"][0]]: labels[e["loc"][0]] for e in exc.errors()
+                      if e["loc"] and e["loc"][0] in labels}
+    return Filer(f.name.strip(), f.phone, str(f.email) if f.email else None, f.id_number), {}
+
+
+def _return_choice(form) -> tuple[dict, dict]:
+    """How the result goes back, whom the notices go to, and why no authorisation is
+    needed: normalised and bounded here, checked against the rules by the domain."""
+    errors = {}
+    return_by = form.get("return_by") or "counter"
+    if return_by not in RETURN_CHANNELS:
+        return_by, errors["return_by"] = "counter", _("Chọn hình thức nhận kết quả.")
+    address = (form.get("return_address") or "").strip() or None
+    if return_by != "post":
+        address = None  # a typed address is dropped when the counter is chosen
+    elif address:
+        try:
+            address = inputs.name(address)
+            if len(address) > ADDRESS_MAX:
+                raise InvalidInput("too long")
+        except InvalidInput:
+            errors["return_address"] = _("Địa chỉ nhận kết quả chưa đúng (một dòng, tối đa 300 ký tự).")
+    notify = tuple(n for n in NOTIFY_CHOICES if n in form.getlist("notify")) or ("applicant",)
+    exempt = (form.get("authorisation_exempt") or "").strip() or None
+    if exempt:
+        try:
+            exempt = inputs.line(exempt)[:500]
+        except InvalidInput:
+            errors["authorisation_exempt"] = _("Lý do không cần văn bản ủy quyền chưa đúng.")
+    return dict(return_by=return_by, return_address=address, notify=notify,
+                authorisation_exempt=exempt), errors
+
+
 @bp.post("/ho-so")
 @takes_upload(files=SCANS_PER_INTAKE)
 @staff_required(*DESK_ROLES)
 def intake():
     form = request.form
-    values = {k: form.get(k, "") for k in (*APPLICANT_FIELDS.values(), "channel", "idem",
-                                           "fee_exemption", "fee_exemption_ground")}
+    values = {k: form.get(k, "") for k in (*APPLICANT_FIELDS.values(), *FILER_FIELDS.values(),
+                                           "channel", "idem", "return_by", "return_address",
+                                           "authorisation_exempt", "fee_exemption", "fee_exemption_ground")}
     values["documents"] = form.getlist("documents")
+    values["notify"] = form.getlist("notify")
     with ctx().engine.connect() as conn:
         found = ProcedureRepository(conn).current(form.get("procedure_code", ""), today())
     if found is None:
@@ -107,6 +160,9 @@ def intake():
     if case and procedure.case_named(case):
         procedure = procedure.for_case(case)
     applicant, errors = _applicant(form)
+    filer, filer_errors = _filer(form)
+    choice, choice_errors = _return_choice(form)
+    errors = {**errors, **filer_errors, **choice_errors}
     key = values["idem"] if 0 < len(values["idem"]) <= 100 else None
     # a document handed in but not acceptable (wrong form, not certified...): listed on
     # the notice with the clerk's reason
@@ -119,7 +175,7 @@ def intake():
             dossier, _replayed = intake_with_scans(
                 ctx(), actor(), procedure.code, applicant, values["documents"],
                 values["channel"] or "in_person", _scans(procedure), key, defects=defects or None,
-                case=case, fee_exemption=_fee_exemption(values))
+                case=case, fee_exemption=_fee_exemption(values), filer=filer, **choice)
         except Forbidden:
             abort(403)
         except DomainError as exc:
@@ -150,8 +206,21 @@ def _scans(procedure) -> list:
             for f in request.files.getlist(f"scan_{doc.code}") if f.filename]
 
 
+CHOICE_MESSAGES = {
+    "return_address": _l("Nhập địa chỉ nhận kết quả khi chọn nhận qua dịch vụ bưu chính công ích."),
+    "notify": _l("Chỉ gửi thông báo cho người nộp thay khi đã ghi người nộp thay."),
+    "authorisation_exempt": _l("Lý do không cần văn bản ủy quyền chỉ ghi khi có người nộp thay."),
+}
+
+
 def _refusal(exc: DomainError, procedure) -> dict:
     """The form's errors for a refused intake: a refused scan under its document, in words."""
+    if (code := exc.details.get("authorisation")) is not None:
+        name = next((d.name for d in procedure.documents if d.code == code), code)
+        return {"documents": _("Người nộp thay phải xuất trình %(name)s, hoặc ghi lý do không cần "
+                               "văn bản ủy quyền.", name=name)}
+    if exc.field in CHOICE_MESSAGES:
+        return {exc.field: str(CHOICE_MESSAGES[exc.field])}
     document = exc.details.get("document")
     if document is None:
         return {exc.field or "form": exc.message}

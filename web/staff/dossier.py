@@ -23,7 +23,7 @@ from workflow.services.fees import payments as fee_payments
 from workflow.domain.fees import vnd
 
 from web.i18n import ACTION, safe_next
-from web.security.privacy import applicant_for
+from web.security.privacy import applicant_for, filer_for
 from web.security import inputs
 from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, at_desk, ctx, domain_error_page, load_visible
 from web.staff.auth import staff_required
@@ -35,14 +35,15 @@ bp.register_error_handler(DomainError, domain_error_page)
 FIELDS = {  # action -> form fields read (lists end in [])
     "supplement": ("documents[]", "channel", "note"),
     "request_supplement": ("missing[]", "reason", "override_reason"),
-    "forward": ("note",), "complete": ("note",), "return_result": ("note",),
+    "forward": ("note",), "complete": ("note",), "return_result": ("note", "by", "tracking_number"),
     "send_back": ("note", "to_step"), "reject": ("reason",), "withdraw": ("reason",),
     "postpone": ("reason", "new_due_at"),
 }
 FIELD_LABELS = {"documents": _l("Giấy tờ bổ sung"), "missing": _l("Giấy tờ cần bổ sung"),
                 "reason": _l("Lý do"), "note": _l("Ghi chú"), "to_step": _l("Bước trả lại"),
                 "channel": _l("Hình thức"), "override_reason": _l("Lý do yêu cầu thêm lần nữa"),
-                "new_due_at": _l("Ngày hẹn trả mới")}
+                "new_due_at": _l("Ngày hẹn trả mới"), "tracking_number": _l("Mã vận đơn"),
+                "by": _l("Hình thức trả kết quả")}
 
 
 def allowed_now(dossier) -> list[str]:
@@ -82,6 +83,7 @@ def render_page(code: str, status: int = 200):
                if at_desk(actor(), dossier) or f.key not in DESK_FORMS],
         regime=regime_of(dossier, ctx().calendar.tz),
         applicant=applicant_for(actor(), dossier),  # numbers masked unless needed (web/security/privacy.py)
+        filer=filer_for(actor(), dossier),
         files=panel(dossier, files, actor()), size_text=size_text,
         fee=fee, methods=PAYMENT_METHODS, exemptions=p.fee.exemptions), status
 
@@ -171,6 +173,9 @@ def act(code, action):
         if exc.code == "repeat_visit_refused":
             flash(_("Hồ sơ đã có phiếu hướng dẫn bổ sung: yêu cầu thêm sẽ buộc người dân đi lại "
                     "lần nữa. Chỉ lãnh đạo đơn vị đang xử lý được yêu cầu, kèm lý do."), "error")
+        elif exc.field == "tracking_number":
+            flash(_("Trả kết quả qua bưu điện cần mã vận đơn do bưu điện cấp; trả tại quầy thì "
+                    "không ghi mã vận đơn."), "error")
         elif exc.code == "postponement_refused":
             flash(_("Không hẹn lại được: chỉ được hẹn lại một lần, và phải báo trước ít nhất một "
                     "ngày làm việc so với ngày hẹn (%(detail)s).", detail=exc.message), "error")

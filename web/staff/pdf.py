@@ -169,6 +169,9 @@ def receipt_pdf(model: dict, tz: str) -> bytes:
     _line(pdf, "Tiếp nhận hồ sơ của: ", a.name)
     if a.phone or a.email:
         _line(pdf, "Số điện thoại / thư điện tử: ", " / ".join(x for x in (a.phone, a.email) if x))
+    if (f := model.get("filer")) is not None:
+        contact = " / ".join(x for x in (f.phone, f.email) if x)
+        _line(pdf, "Người nộp thay: ", f.name + (f" ({contact})" if contact else ""))
     _line(pdf, "Nội dung yêu cầu giải quyết: ", f"{p.name} (mã thủ tục {p.code})")
     pdf.ln(2)
     _line(pdf, "1. Thành phần hồ sơ nộp gồm:", "")
@@ -182,10 +185,10 @@ def receipt_pdf(model: dict, tz: str) -> bytes:
     _line(pdf, "3. Thời gian giải quyết hồ sơ theo quy định: ", model["time_text"])
     _line(pdf, "4. Thời gian nhận hồ sơ: ", _when(model["received_at"], tz))
     _line(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ: ", _when(model["appointment_at"], tz))
-    _line(pdf, "6. Đăng ký nhận kết quả tại: ", model["agency"])
+    _line(pdf, "6. Đăng ký nhận kết quả tại: ", model.get("return_line") or model["agency"])
     if model.get("fee_text"):  # no item of form 01: a line of free text (issue 21)
         _line(pdf, "", model["fee_text"])
-    _signatures(pdf, ("NGƯỜI NỘP HỒ SƠ", a.name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", model["clerk"]))
+    _signatures(pdf, ("NGƯỜI NỘP HỒ SƠ", model.get("signer") or a.name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", model["clerk"]))
     _qr(pdf, model["qr_url"])
     return bytes(pdf.output())
 

@@ -78,7 +78,9 @@ def receipt(dossier: Dossier, events: list[Event], names: dict, agencies: dict, 
                 processing_days=dossier.procedure.processing_days,
                 time_text=time_text(dossier.procedure),
                 clerk=names.get(taken.actor, taken.actor) if taken else "",
-                status_url=url, qr_svg=qr_svg(url), qr_url=url, fee_text=fee_text(dossier, events))
+                status_url=url, qr_svg=qr_svg(url), qr_url=url, fee_text=fee_text(dossier, events),
+                return_line=return_line(dossier, agencies), filer=dossier.filer,
+                signer=(dossier.filer or dossier.applicant).name)
 
 
 PAID_AT_TEXT = {"intake": "nộp khi tiếp nhận hồ sơ", "return": "nộp khi nhận kết quả"}
@@ -97,6 +99,17 @@ def fee_text(dossier: Dossier, events: list[Event]) -> str | None:
                 f"({exemption.data.get('exemption')}: {exemption.note})")
     when = PAID_AT_TEXT.get(fee.paid_at)
     return f"Lệ phí/phí: {vnd(fee.amount)} đồng" + (f" ({when})" if when else "")
+
+
+def return_line(dossier: Dossier, agencies: dict) -> str:
+    """Item 6 of form 01, "Đăng ký nhận kết quả tại: ...": the receiving agency's counter,
+    or the public postal service to the address given (Decision 45/2016/QĐ-TTg). The form's
+    item is a free line; how a province words the postal choice on it was not read
+    (unconfirmed), so the wording here is ours."""
+    if dossier.by_post:
+        return f"dịch vụ bưu chính công ích, gửi đến địa chỉ: {dossier.return_address}"
+    p = dossier.procedure
+    return agencies.get(p.agency, p.agency)
 
 
 def _latest_notice(dossier: Dossier, events: list[Event]) -> dict | None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from workflow.catalog.schema import ProcedureIn, to_domain
 from workflow.domain.clock import Clock
-from workflow.domain.dossier import Applicant, Dossier, Event
+from workflow.domain.dossier import Applicant, Dossier, Event, Filer
 from workflow.domain.errors import Conflict
 from workflow.domain.procedure import Procedure
 
@@ -64,7 +64,8 @@ _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_do
                   "result_ready_at", "closed_at", "clock_budget", "clock_used", "clock_since",
                   "step_budget", "step_used", "step_since", "step_started_at", "step_due_at",
                   "received_by", "repeat_visit", "guidance", "postponed_to", "postponed_reason",
-                  "step_officers", "step_officer", "last_seq", "version")
+                  "step_officers", "step_officer", "return_by", "tracking_number", "last_seq",
+                  "version")
 _Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
 # rebuilds its key from the description of every result)
 _PG_GET = pg.Compiled(_GET_DOSSIER)
@@ -135,6 +136,11 @@ class ProcedureRepository:
         return ("updated" if latest else "created"), version
 
 
+def _filer_values(f: Filer | None) -> dict:
+    return dict(filer_name=f.name if f else None, filer_phone=f.phone if f else None,
+                filer_email=f.email if f else None, filer_id_number=f.id_number if f else None)
+
+
 class DossierRepository:
     def __init__(self, conn: Connection, procedures_repo: ProcedureRepository):
         self.conn = conn
@@ -202,6 +208,10 @@ class DossierRepository:
             supplement_trips=r.supplement_trips, flags=list(r.flags), version=r.version,
             received_by=r.received_by, guidance=list(r.guidance or []), postponed_to=r.postponed_to,
             postponed_reason=r.postponed_reason, step_officers=dict(r.step_officers or {}),
+            return_by=r.return_by, return_address=r.return_address, tracking_number=r.tracking_number,
+            filer=Filer(r.filer_name, r.filer_phone, r.filer_email, r.filer_id_number)
+            if r.filer_name else None,
+            notify=tuple((r.notify or "applicant").split(",")),
             last_seq=r.last_seq, procedure_id=r.procedure_id)
         return d
 
@@ -226,6 +236,8 @@ class DossierRepository:
             postponed_to=d.postponed_to, postponed_reason=d.postponed_reason,
             # the officer by step, and the current step's for the dashboard's covering index
             step_officers=dict(d.step_officers), step_officer=d.step_officer,
+            # the channel the result went back by, and the post's number (return_result)
+            return_by=d.return_by, tracking_number=d.tracking_number,
             last_seq=d.last_seq, version=d.version)
 
     def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None,
@@ -236,7 +248,8 @@ class DossierRepository:
             case_code=d.procedure.case,
             agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
             applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
-            created_at=d.created_at, idempotency_key=idempotency_key,
+            return_address=d.return_address, notify=",".join(d.notify),
+            **_filer_values(d.filer), created_at=d.created_at, idempotency_key=idempotency_key,
             idempotency_fingerprint=fingerprint, **self._values(d))
         if self._pg:
             return self._add_pg(d, row)

@@ -149,6 +149,15 @@ dossiers = Table(
     Column("step_officers", JSON, nullable=False, default=dict, server_default=text("'{}'")),
     Column("step_officer", String(64)),
     Column("case_code", String(16)),  # the procedure's case (trường hợp), migration 0016
+    # return of the result (counter | post) and filing on someone's behalf (migration 0023)
+    Column("return_by", String(8), nullable=False, default="counter", server_default="counter"),
+    Column("return_address", Text),
+    Column("tracking_number", String(40)),       # the post's number (mã vận đơn)
+    Column("filer_name", Text),                  # người nộp thay, when not the applicant
+    Column("filer_phone", String(32)),
+    Column("filer_email", Text),
+    Column("filer_id_number", String(32)),
+    Column("notify", String(24), nullable=False, default="applicant", server_default="applicant"),
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),

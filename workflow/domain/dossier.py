@@ -43,6 +43,45 @@ class Applicant:
     email: str | None = None
 
 
+# How the result goes back to the citizen (hình thức nhận kết quả), chosen at intake:
+# at the counter, or by the public postal service to an address (Decision
+# 45/2016/QĐ-TTg Art. 5: the citizen may use the post to send the dossier, to receive the
+# result, or both; docs/concepts/return-and-filer.md)
+RETURN_AT_COUNTER = "counter"
+RETURN_BY_POST = "post"
+RETURN_CHANNELS = (RETURN_AT_COUNTER, RETURN_BY_POST)
+# who gets the notices of a dossier: the applicant, the person who filed for them, or both
+NOTIFY_APPLICANT = "applicant"
+NOTIFY_FILER = "filer"
+NOTIFY_CHOICES = (NOTIFY_APPLICANT, NOTIFY_FILER)
+# checklist codes that denote the authorisation a filer presents (văn bản ủy quyền): the
+# demo catalog writes it "UQ" (1.001193, 1.001612, 3.000333...); TKUQ / UQTV are other
+# documents (a declaration form, members' authorisation) and do not count
+AUTHORISATION_CODES = ("UQ",)
+
+
+@dataclass(frozen=True)
+class Filer:
+    """The person who files on the applicant's behalf (người nộp thay, người được ủy
+    quyền) when not the applicant: named on the receipt; may get the notices and look
+    the dossier up with the last digits of their phone."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    id_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One addressee of a notice: the applicant or the filer."""
+
+    role: str
+    name: str
+    phone: str | None
+    email: str | None
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts: a staff member (role counter | officer | supervisor | admin), or the
@@ -143,6 +182,13 @@ class Dossier:
     # step code -> the officer who last acted on that step while holding it (cán bộ xử lý
     # của bước): kept with the row so a dashboard never searches the history for it
     step_officers: dict[str, str] = field(default_factory=dict)
+    # how the result is returned (counter | post) and, by post, where to (địa chỉ nhận)
+    return_by: str = RETURN_AT_COUNTER
+    return_address: str | None = None
+    # the post office's tracking number (mã vận đơn / số hiệu bưu gửi), once handed over
+    tracking_number: str | None = None
+    filer: Filer | None = None
+    notify: tuple[str, ...] = (NOTIFY_APPLICANT,)
     version: int = 0
     last_seq: int = 0
     id: int | None = None
@@ -181,6 +227,28 @@ class Dossier:
         """Submitted by the applicant online (nộp trực tuyến): the desk checks it before
         it is received, and the applicant supplements it through the private link."""
         return self.channel == "online"
+
+    @property
+    def by_post(self) -> bool:
+        """The result goes back by the public postal service (trả kết quả qua bưu chính)."""
+        return self.return_by == RETURN_BY_POST
+
+    def contacts(self) -> list[Contact]:
+        """Whom the notices go to, as the applicant chose at intake (the applicant by
+        default; the filer, or both)."""
+        out = []
+        if NOTIFY_APPLICANT in self.notify:
+            a = self.applicant
+            out.append(Contact(NOTIFY_APPLICANT, a.name, a.phone, a.email))
+        if NOTIFY_FILER in self.notify and self.filer is not None:
+            f = self.filer
+            out.append(Contact(NOTIFY_FILER, f.name, f.phone, f.email))
+        return out
+
+    def lookup_phones(self) -> list[str]:
+        """The phone numbers whose last digits open the public status page: the
+        applicant's and the filer's."""
+        return [p for p in (self.applicant.phone, self.filer.phone if self.filer else None) if p]
 
     @property
     def receiving_agency(self) -> str:

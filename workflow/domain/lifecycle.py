@@ -20,9 +20,11 @@ from functools import lru_cache
 from transitions import Machine
 
 from .clock import Clock
-from .dossier import (APPLICANT, AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS, RECEIVED, REJECTED,
-                      RESULT_READY, RETURNED, SUBMITTED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor,
-                      Applicant, Dossier, applicant_of)
+from .dossier import (APPLICANT, AUTHORISATION_CODES, AWAITING_DOCUMENTS, CLOSED, IN_PROGRESS,
+                      NOTIFY_APPLICANT, NOTIFY_CHOICES, NOTIFY_FILER, RECEIVED, REJECTED,
+                      RESULT_READY, RETURN_AT_COUNTER, RETURN_BY_POST, RETURN_CHANNELS, RETURNED,
+                      SUBMITTED, SUPPLEMENT_REQUESTED, WITHDRAWN, Actor, Applicant, Dossier, Filer,
+                      applicant_of)
 from .errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound
 from . import guidance, postponement
 from .appointment import statutory_clock
@@ -205,9 +207,50 @@ def authorise_intake(actor: Actor, procedure: Procedure) -> None:
                         f"for agency {procedure.agency}")
 
 
+def check_return_and_filer(procedure: Procedure, documents: list[str], return_by: str,
+                           return_address: str | None, filer: Filer | None,
+                           notify: tuple[str, ...], authorisation_exempt: str | None) -> None:
+    """The citizen's choices at intake (issue 21, items 3 and 4):
+    - the result back at the counter or by the public postal service (Decision
+      45/2016/QĐ-TTg Art. 5): by post needs the address to send it to;
+    - a filer on the applicant's behalf (người nộp thay) presents the authorisation
+      (văn bản ủy quyền) where the procedure's checklist lists one (code UQ), unless the
+      clerk records why none is needed (e.g. 1.001193's note: not for a parent, child,
+      spouse or sibling). The rule that the filer must present it is the procedure's own
+      published text ("nếu nộp thay"); no general article requiring it was read (unconfirmed);
+    - the notices go to the applicant, the filer, or both (at least one)."""
+    if return_by not in RETURN_CHANNELS:
+        raise InvalidInput(f"return_by must be one of {', '.join(RETURN_CHANNELS)}", field="return_by")
+    if return_by == RETURN_BY_POST and not (return_address or "").strip():
+        raise InvalidInput("the postal address is required to return the result by post",
+                           field="return_address")
+    if return_by == RETURN_AT_COUNTER and return_address:
+        raise InvalidInput("a postal address is given only when the result is returned by post",
+                           field="return_address")
+    if not notify or len(set(notify)) != len(notify) or any(n not in NOTIFY_CHOICES for n in notify):
+        raise InvalidInput(f"notify lists one or both of {', '.join(NOTIFY_CHOICES)}", field="notify")
+    if NOTIFY_FILER in notify and filer is None:
+        raise InvalidInput("notices can go to the filer only when a filer is recorded", field="notify")
+    if filer is None:
+        if authorisation_exempt:
+            raise InvalidInput("authorisation_exempt applies only to a filer", field="authorisation_exempt")
+        return
+    if not filer.name.strip():
+        raise InvalidInput("the filer's name is required", field="filer.name")
+    needed = [d for d in procedure.documents if d.code in AUTHORISATION_CODES]
+    if needed and not authorisation_exempt and not any(d.code in documents for d in needed):
+        doc = needed[0]
+        raise InvalidInput(f"a filer on the applicant's behalf presents the authorisation: {doc.name} "
+                           f"({doc.code}); or say why none is needed (authorisation_exempt)",
+                           field="documents", authorisation=doc.code)
+
+
 def open_dossier(procedure: Procedure, code: str, applicant: Applicant, documents: list[str],
                  channel: str, actor: Actor, now: datetime, calendar,
-                 defects: dict[str, str] | None = None) -> Dossier:
+                 defects: dict[str, str] | None = None, return_by: str = RETURN_AT_COUNTER,
+                 return_address: str | None = None, filer: Filer | None = None,
+                 notify: tuple[str, ...] = (NOTIFY_APPLICANT,),
+                 authorisation_exempt: str | None = None) -> Dossier:
     """Take in a dossier (tiếp nhận): complete → received with its appointment; else
     awaiting_documents with EVERY missing required document listed at once."""
     authorise_intake(actor, procedure)
@@ -222,9 +265,19 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
     _check_document_codes(procedure, documents, "documents")
     defects = defects or {}
     _check_document_codes(procedure, list(defects), "defects")
+    notify = tuple(notify)
+    check_return_and_filer(procedure, list(documents), return_by, return_address, filer, notify,
+                           authorisation_exempt)
     presented = [c for c in dict.fromkeys(documents) if c not in defects]
     dossier = Dossier(code=code, procedure=procedure, applicant=applicant, channel=channel,
-                      documents=presented, created_at=now, received_by=actor.username)
+                      documents=presented, created_at=now, received_by=actor.username,
+                      return_by=return_by,
+                      return_address=return_address if return_by == RETURN_BY_POST else None,
+                      filer=filer, notify=notify)
+    choices = dict(return_by=return_by if return_by != RETURN_AT_COUNTER else None,
+                   filer=filer.name if filer else None,
+                   notify=list(notify) if notify != (NOTIFY_APPLICANT,) else None,
+                   authorisation_exempt=authorisation_exempt)
     guidance.record_visit(dossier, now, "submission", channel, actor)
     missing = procedure.missing(dossier.documents)
     missing += [c for c in defects if c not in missing]
@@ -233,13 +286,13 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
         dossier.status = AWAITING_DOCUMENTS
         guidance.give(dossier, "intake", now, actor, missing, defects)
         dossier.record(now, actor.username, "intake", None, missing=missing, channel=channel,
-                       defects=defects or None)
+                       defects=defects or None, **choices)
         dossier.emit("dossier.supplement_notice", missing=missing)
     else:
         _receive(dossier, now, calendar)
         guidance.give(dossier, "receipt", now, actor, [])
         dossier.record(now, actor.username, "intake", None, channel=channel,
-                       due_at=dossier.due_at.isoformat())
+                       due_at=dossier.due_at.isoformat(), **choices)
         dossier.emit("dossier.received", due_at=dossier.due_at.isoformat())
     dossier.version = 1
     return dossier
@@ -307,7 +360,29 @@ def _validate_payload(dossier: Dossier, action: str, payload: dict) -> None:
         _check_document_codes(dossier.procedure, missing, "missing")
         if not str(payload.get("reason") or "").strip():
             raise InvalidInput("'reason' is required to request a supplement", field="reason")
+    if action == "return_result":
+        _check_return(dossier, payload)
 
+
+def _check_return(dossier: Dossier, payload: dict) -> None:
+    """Return the result as chosen at intake, unless the hand-over says otherwise (`by`):
+    by post it is handed to the public postal service with its tracking number (mã vận
+    đơn); a citizen who chose the post may still collect it at the counter."""
+    by = payload.get("by") or dossier.return_by
+    if by not in RETURN_CHANNELS:
+        raise InvalidInput(f"by must be one of {', '.join(RETURN_CHANNELS)}", field="by")
+    tracking = str(payload.get("tracking_number") or "").strip()
+    if by == RETURN_BY_POST:
+        if not dossier.return_address:
+            raise InvalidInput("no postal address was given at intake: the result is returned at "
+                               "the counter", field="by")
+        if not tracking:
+            raise InvalidInput("the post office's tracking number is required to record the "
+                               "hand-over to the post", field="tracking_number")
+    elif tracking:
+        raise InvalidInput("a tracking number is recorded only for a return by post",
+                           field="tracking_number")
+    payload["by"] = by
 
 def _kw(ev):
     return ev.kwargs
@@ -504,6 +579,16 @@ def _on_closed(ev) -> None:
     d.closed_at = now
     action = ev.event.name
     note = kw.get("reason") if action in ("reject", "withdraw") else kw.get("note")
+    if action == "return_result":  # the channel actually used, and the post's number
+        d.return_by = kw.get("by") or d.return_by
+        d.tracking_number = (kw.get("tracking_number") or "").strip() or None
+        d.record(now, kw["actor"].username, action, kw["before"], note, by=d.return_by,
+                 tracking_number=d.tracking_number,
+                 address=d.return_address if d.by_post else None)
+        if d.by_post:  # the citizen is told it is on its way, with the number
+            d.emit("dossier.posted", tracking_number=d.tracking_number)
+        d.emit("dossier.closed", status=d.status)
+        return
     d.record(now, kw["actor"].username, action, kw["before"], note)
     if action == "reject":  # the citizen is told, with the reasons (refusal slip, form 03)
         d.emit("dossier.rejected", reason=note)

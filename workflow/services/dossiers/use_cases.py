@@ -11,7 +11,7 @@ from typing import Callable
 from sqlalchemy.exc import IntegrityError
 
 from workflow.domain.codes import dossier_code
-from workflow.domain.dossier import Actor, Applicant, Dossier, Event
+from workflow.domain.dossier import NOTIFY_APPLICANT, RETURN_AT_COUNTER, Actor, Applicant, Dossier, Event, Filer
 from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from workflow.domain.lifecycle import lifecycle_for, may_see, open_dossier, unseen
 
@@ -29,7 +29,10 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
            defects: dict[str, str] | None = None, with_events: bool = False,
            case: str | None = None, fingerprint: str | None = None,
            before_commit: Callable[[UnitOfWork, Dossier], None] | None = None,
-           fee_exemption: dict | None = None):
+           fee_exemption: dict | None = None,
+           return_by: str = RETURN_AT_COUNTER, return_address: str | None = None,
+           filer: Filer | None = None, notify: tuple[str, ...] = (NOTIFY_APPLICANT,),
+           authorisation_exempt: str | None = None):
     """Returns (dossier, replayed): replayed is True when the key was seen before.
     with_events=True returns (dossier, replayed, history), the history read in the same
     transaction (as `act` does), sparing the caller a second connection and reads.
@@ -37,7 +40,10 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
     `before_commit(uow, dossier)` writes more in the same transaction once the new dossier
     has its row (the scans taken at the counter, workflow.services.files.intake); not
     called on a replay. `fee_exemption` {code, ground?}: the exemption from the fee the
-    clerk records at intake, one the procedure's fee schedule lists (workflow.domain.fees)."""
+    clerk records at intake, one the procedure's fee schedule lists (workflow.domain.fees).
+    `return_by` / `return_address`: the result at the counter or by post to that address;
+    `filer`: who files on the applicant's behalf, `authorisation_exempt` why they need no
+    authorisation; `notify`: whom the notices go to (workflow.domain.lifecycle.check_return_and_filer)."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
@@ -63,7 +69,9 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         # sequence row stays locked from the draw to the commit, and concurrent intakes
         # of the agency queue on it
         dossier = open_dossier(procedure, UNNUMBERED, applicant, documents, channel, actor, now,
-                               ctx.calendar, defects)
+                               ctx.calendar, defects, return_by=return_by,
+                               return_address=return_address, filer=filer, notify=tuple(notify),
+                               authorisation_exempt=authorisation_exempt)
         day = now.astimezone(ctx.calendar.tz).date()
         seq = uow.dossiers.next_sequence(procedure.agency, day)
         dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))

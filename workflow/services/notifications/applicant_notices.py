@@ -11,6 +11,11 @@ An online dossier (issue 19) is answered where it came from: the confirmation wi
 private link, the desk's request to supplement (form 02), the receipt, the refusal and the
 result go by mail or text to the contact confirmed at submission (Decree 45/2020/NĐ-CP
 Art. 11: the applicant is told electronically).
+
+Issue 21: the notices go to the contacts the applicant chose at intake (`Dossier.contacts`:
+the applicant by default, the person who filed on their behalf, or both), each addressed by
+name. A result going back by post is announced as such, and its hand-over to the post
+office ("dossier.posted") tells the tracking number.
 """
 from __future__ import annotations
 
@@ -42,7 +47,16 @@ def _listed(d: Dossier) -> str:
 
 
 def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None,
-            token: str | None = None) -> tuple[str, str] | None:
+            token: str | None = None, to: str | None = None) -> tuple[str, str] | None:
+    """The mail for `topic`, addressed to `to` (a contact's name; the applicant's by default)."""
+    mail = _compose(topic, d, tz, public_url, reason, token)
+    if mail is None or to is None or to == d.applicant.name:
+        return mail
+    return mail[0], mail[1].replace(f"Kính gửi {d.applicant.name},", f"Kính gửi {to},", 1)
+
+
+def _compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = None,
+             token: str | None = None) -> tuple[str, str] | None:
     status_link = f"{public_url.rstrip('/')}/tra-cuu?ma={d.code}"
     if topic == "submission.confirmed":
         return (f"Đã nhận hồ sơ nộp trực tuyến {d.code}",
@@ -82,6 +96,20 @@ def compose(topic: str, d: Dossier, tz, public_url: str, reason: str | None = No
                 f"Thời gian hẹn trả kết quả mới: {_fmt(d.postponed_to, tz)}.\n\n"
                 f"({_form(d, 'apology', tz)})\n"
                 f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.result_ready" and d.by_post:
+        return (f"Hồ sơ {d.code} đã có kết quả",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Hồ sơ {d.code} (\"{d.procedure.name}\") đã có kết quả: {d.procedure.result}. "
+                f"Theo đăng ký của Ông/Bà, kết quả sẽ được gửi qua dịch vụ bưu chính công ích "
+                f"đến địa chỉ: {d.return_address}.\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
+    if topic == "dossier.posted":
+        return (f"Kết quả hồ sơ {d.code} đã gửi qua bưu điện",
+                f"Kính gửi {d.applicant.name},\n\n"
+                f"Kết quả giải quyết hồ sơ {d.code} (\"{d.procedure.name}\") đã được chuyển cho "
+                f"bưu điện để gửi đến địa chỉ: {d.return_address}.\n"
+                f"Mã vận đơn: {d.tracking_number}.\n\n"
+                f"Tra cứu tình trạng hồ sơ: {status_link}\n")
     if topic == "dossier.result_ready":
         return (f"Hồ sơ {d.code} đã có kết quả",
                 f"Kính gửi {d.applicant.name},\n\n"
@@ -98,6 +126,8 @@ def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None 
     results want the citizen told before the date is missed, and a refusal; for an online
     dossier also the confirmation, the request to supplement, the receipt and the result."""
     lookup = f"Tra cuu: {public_url.rstrip('/')}/tra-cuu?ma={d.code}"
+    if topic == "dossier.posted":
+        return f"Ket qua ho so {d.code} da gui qua buu dien, ma van don {d.tracking_number}. {lookup}"
     if topic == "submission.confirmed":
         return f"Ho so {d.code} da gui truc tuyen. Theo doi, bo sung: {private_link(public_url, token)}"
     if d.is_online and topic == "dossier.supplement_notice":
@@ -118,7 +148,7 @@ def compose_sms(topic: str, d: Dossier, tz, public_url: str, reason: str | None 
 
 
 MAIL_TOPICS = ("dossier.received", "dossier.result_ready", "dossier.postponed", "dossier.rejected",
-               "dossier.supplement_notice", "submission.confirmed")
+               "dossier.supplement_notice", "submission.confirmed", "dossier.posted")
 
 
 def mail_handlers(ctx: Context, sender, public_url: str, sms=None) -> dict:
@@ -133,11 +163,14 @@ def _mail_handler(ctx: Context, sender, public_url: str, topic: str, sms):
         if d is None:
             return
         reason, token = payload.get("reason"), payload.get("token")
-        mail = compose(topic, d, ctx.calendar.tz, public_url, reason, token) if d.applicant.email else None
-        if mail:
-            sender.send(d.applicant.email, mail[0], mail[1], f"<outbox-{message_id}@motcua>")
-        text = compose_sms(topic, d, ctx.calendar.tz, public_url, reason, token) \
-            if sms and d.applicant.phone else None
-        if text:
-            sms.send(d.applicant.phone, text, f"outbox-{message_id}-sms")
+        for contact in d.contacts():  # the applicant's ids as before; the filer's marked
+            tag = "" if contact.role == "applicant" else f"-{contact.role}"
+            mail = compose(topic, d, ctx.calendar.tz, public_url, reason, token, contact.name) \
+                if contact.email else None
+            if mail:
+                sender.send(contact.email, mail[0], mail[1], f"<outbox-{message_id}{tag}@motcua>")
+            text = compose_sms(topic, d, ctx.calendar.tz, public_url, reason, token) \
+                if sms and contact.phone else None
+            if text:
+                sms.send(contact.phone, text, f"outbox-{message_id}{tag}-sms")
     return handle

@@ -26,6 +26,14 @@ turned away at the counter before it was received is not in the log book):
   waiting for a supplement, are within the deadline. The deadline is the one the
   dossier has now: for a past period, a clock restarted since then is not undone;
 - returned / rejected / withdrawn: closed in [S, E) with that status.
+
+Return channels (issue 21): the returned dossiers split by how the result went back, at
+the counter or by the public postal service (`RETURN_COLUMNS`, summing to `returned`).
+Form II.06a has no such column (its "received" side splits online from "in person or by
+post", the return side is not split): the split is a breakdown beside the form, not a
+column of it. The log book rows carry the channel of return and the post's tracking
+number after the columns of the form; whether form 06 (Circular 01/2018/TT-VPCP) / 07
+(Circular 03/2025/TT-VPCP) has a column for the way of return was not confirmed.
 """
 from __future__ import annotations
 
@@ -46,6 +54,7 @@ REPORT_ROLES = ("supervisor", "admin")
 COLUMNS = ("received_total", "carried", "new_total", "new_online", "new_in_person",
            "resolved_total", "early", "on_time", "late", "pending_total", "pending_within",
            "pending_overdue", "returned", "rejected", "withdrawn")
+RETURN_COLUMNS = ("returned_at_counter", "returned_by_post")
 MAX_DAYS = 3 * 366
 
 
@@ -245,15 +254,34 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dic
             row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
             for k in COLUMNS:
                 row[k] += figures[k]
+    split = return_channels(conn, p, scope)
+    for key, row in found.items():
+        row.update(split.get(key, dict.fromkeys(RETURN_COLUMNS, 0)))
     rows = [found[key] for key in sorted(found)]
     rows = [row for row in rows if any(row[k] for k in COLUMNS)]
     names = _names(conn, {row["agency"] for row in rows}, {row["procedure_code"] for row in rows})
     for row in rows:
         row["agency_name"] = names[0].get(row["agency"], row["agency"])
         row["procedure_name"] = names[1].get(row["procedure_code"], row["procedure_code"])
-    total = {k: sum(row[k] for row in rows) for k in COLUMNS}
+    total = {k: sum(row[k] for row in rows) for k in (*COLUMNS, *RETURN_COLUMNS)}
     return {"from": p.first, "to": p.last, "agency": scope.root, "generated_at": now,
             "rows": rows, "total": total}
+
+
+def return_channels(conn: Connection, p: Period, scope: Scope) -> dict:
+    """The dossiers returned in the period (as the `returned` column counts them) by the
+    channel of return: {(agency, procedure): {"returned_at_counter": n, "returned_by_post": n}}.
+    One GROUP BY over a range per agency on ix_dossiers_closed (agency, closed_at)."""
+    d = dossiers.c
+    stmt = (select(d.agency, d.procedure_code, d.return_by, func.count().label("n"))
+            .where(scope.where(d.agency), d.closed_at.is_not(None), d.closed_at >= p.start,
+                   d.closed_at < p.end, d.status == "returned", d.received_at < p.end)
+            .group_by(d.agency, d.procedure_code, d.return_by))
+    out: dict = {}
+    for agency, procedure_code, return_by, n in conn.execute(stmt):
+        row = out.setdefault((agency, procedure_code), dict.fromkeys(RETURN_COLUMNS, 0))
+        row["returned_by_post" if return_by == "post" else "returned_at_counter"] += n
+    return out
 
 
 def _names(conn: Connection, codes: set, procedure_codes: set) -> tuple[dict, dict]:
@@ -271,13 +299,14 @@ def _names(conn: Connection, codes: set, procedure_codes: set) -> tuple[dict, di
 
 LOG_COLUMNS = ("code", "agency", "procedure_code", "channel", "status", "received_at",
                "appointment_at", "due_at", "result_ready_at", "closed_at", "intake", "result",
-               "pending", "closing")
+               "pending", "closing", "return_by", "tracking_number")
 
 
 def log_rows(p: Period, scope: Scope, now: datetime, tz):
     """The statement listing each dossier the report counts, with how it counts
     (stream it: a city's year is millions of rows)."""
-    r = slices(p, scope, (dossiers.c.id, dossiers.c.code))
+    r = slices(p, scope, (dossiers.c.id, dossiers.c.code, dossiers.c.return_by,
+                          dossiers.c.tracking_number))
     m = _measures(r, p, _reference(p, now), tz)
     return select(
         r.c.code, r.c.agency, r.c.procedure_code, r.c.channel, r.c.status, r.c.received_at,
@@ -289,4 +318,5 @@ def log_rows(p: Period, scope: Scope, now: datetime, tz):
              else_=None).label("pending"),
         case((or_(m["returned"], m["rejected"], m["withdrawn"]), r.c.status),
              else_=None).label("closing"),
+        r.c.return_by, r.c.tracking_number,  # after the form's columns (see the module's note)
     ).order_by(r.c.received_at, r.c.id)
