@@ -43,7 +43,7 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
     clerk records at intake, one the procedure's fee schedule lists (workflow.domain.fees).
     `return_by` / `return_address`: the result at the counter or by post to that address;
     `filer`: who files on the applicant's behalf, `authorisation_exempt` why they need no
-    authorisation; `notify`: whom the notices go to (workflow.domain.lifecycle.check_return_and_filer)."""
+    authorisation; `notify`: whom the notices go to (workflow.domain.return_and_filer)."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
