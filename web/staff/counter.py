@@ -82,34 +82,40 @@ def home():
     return _render_home()
 
 
-def _applicant(form) -> tuple[Applicant | None, dict]:
-    raw = {k: (form.get(f) or "").strip() or None for k, f in APPLICANT_FIELDS.items()}
+def _person(form, fields: dict[str, str], labels: dict[str, str],
+            model: type[ApplicantIn] = ApplicantIn) -> tuple[ApplicantIn | None, dict]:
+    """A person's fields from the form, validated as the API validates them: (the values
+    or None, the form's errors by field name)."""
+    raw = {k: (form.get(f) or "").strip() or None for k, f in fields.items()}
     try:
-        a = ApplicantIn.model_validate(raw)
+        return model.model_validate(raw), {}
     except ValidationError as exc:
-        labels = {"name": _("Họ và tên người nộp là bắt buộc."),
-                  "id_number": _("Số giấy tờ tùy thân gồm 6–20 chữ số hoặc chữ in hoa."),
-                  "phone": _("Số điện thoại chưa đúng (8–20 chữ số)."),
-                  "email": _("Thư điện tử chưa đúng.")}
-        return None, {APPLICANT_FIELDS[e["loc"][0]]: labels[e["loc"][0]] for e in exc.errors()
+        return None, {fields[e["loc"][0]]: labels[e["loc"][0]] for e in exc.errors()
                       if e["loc"] and e["loc"][0] in labels}
+
+
+def _applicant(form) -> tuple[Applicant | None, dict]:
+    a, errors = _person(form, APPLICANT_FIELDS, {
+        "name": _("Họ và tên người nộp là bắt buộc."),
+        "id_number": _("Số giấy tờ tùy thân gồm 6–20 chữ số hoặc chữ in hoa."),
+        "phone": _("Số điện thoại chưa đúng (8–20 chữ số)."),
+        "email": _("Thư điện tử chưa đúng.")})
+    if a is None:
+        return None, errors
     return Applicant(a.name.strip(), a.id_number, a.phone, str(a.email) if a.email else None), {}
 
 
 def _filer(form) -> tuple[Filer | None, dict]:
     """The filer's fields, or None when all are empty."""
-    raw = {k: (form.get(f) or "").strip() or None for k, f in FILER_FIELDS.items()}
-    if not any(raw.values()):
+    if not any((form.get(f) or "").strip() for f in FILER_FIELDS.values()):
         return None, {}
-    try:
-        f = FilerIn.model_validate(raw)
-    except ValidationError as exc:
-        labels = {"name": _("Họ và tên người nộp thay là bắt buộc khi có người nộp thay."),
-                  "id_number": _("Số giấy tờ tùy thân của người nộp thay gồm 6–20 chữ số hoặc chữ in hoa."),
-                  "phone": _("Số điện thoại của người nộp thay chưa đúng (8–20 chữ số)."),
-                  "email": _("Thư điện tử của người nộp thay chưa đúng.")}
-        return None, {FILER_FIELDS[e["loc"][0]]: labels[e["loc"][0]] for e in exc.errors()
-                      if e["loc"] and e["loc"][0] in labels}
+    f, errors = _person(form, FILER_FIELDS, {
+        "name": _("Họ và tên người nộp thay là bắt buộc khi có người nộp thay."),
+        "id_number": _("Số giấy tờ tùy thân của người nộp thay gồm 6–20 chữ số hoặc chữ in hoa."),
+        "phone": _("Số điện thoại của người nộp thay chưa đúng (8–20 chữ số)."),
+        "email": _("Thư điện tử của người nộp thay chưa đúng.")}, FilerIn)
+    if f is None:
+        return None, errors
     return Filer(f.name.strip(), f.phone, str(f.email) if f.email else None, f.id_number), {}
 
 
