@@ -26,6 +26,13 @@ class InvalidInput(DomainError):
     status = 422
 
 
+class IdempotencyKeyReused(InvalidInput):
+    """An Idempotency-Key sent again with a different request body (a new request must
+    use a new key): refused rather than answered with the first request's result."""
+
+    code = "idempotency_key_reused"
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

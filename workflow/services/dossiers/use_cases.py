@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.domain.codes import dossier_code
 from workflow.domain.dossier import NOTIFY_APPLICANT, RETURN_AT_COUNTER, Actor, Applicant, Dossier, Event, Filer
-from workflow.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from workflow.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound, StaleVersion
 from workflow.domain.lifecycle import lifecycle_for, may_see, open_dossier, unseen
 
 from workflow.services.context import Context
@@ -92,10 +92,6 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
             uow.rollback()
             return _replay(ctx, key, with_events, fingerprint)
     return (dossier, False, events) if with_events else (dossier, False)
-
-
-class IdempotencyKeyReused(InvalidInput):
-    code = "idempotency_key_reused"
 
 
 def _same_request(existing, fingerprint: str | None) -> None:

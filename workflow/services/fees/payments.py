@@ -21,7 +21,8 @@ from workflow.adapters.payments import PaymentRefused
 from workflow.adapters.tables_fees import dossier_fees, payments
 from workflow.domain import fees
 from workflow.domain.dossier import Actor, Dossier
-from workflow.domain.errors import ActionNotAllowed, Conflict, DomainError, Forbidden, InvalidInput
+from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, Forbidden,
+                                    IdempotencyKeyReused, InvalidInput)
 from workflow.domain.lifecycle import DESK, capacities, may_see, unseen
 
 from workflow.services.context import Context
@@ -36,10 +37,6 @@ REFERENCE_MAX = 100
 class FeeDueError(InvalidInput):
     """422: the result may not be handed over while an amount is due."""
     code = "fee_due"
-
-
-class IdempotencyKeyReused(InvalidInput):
-    code = "idempotency_key_reused"
 
 
 @dataclass(frozen=True)
