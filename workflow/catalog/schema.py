@@ -230,7 +230,7 @@ class ProcedureIn(BaseModel):
             raise ValueError("competent_units: a procedure whose agencies are written with "
                              "{unit} names the units competent to settle it")
         if isinstance(units, list):
-            if not units and units is not None:
+            if not units:
                 raise ValueError("competent_units: name at least one unit")
             for i, code in enumerate(units):
                 if not re.match(AGENCY, code) or len(code) > 32:

@@ -76,7 +76,7 @@ def _load_procedure(conn, path: Path, data, now: datetime) -> str:
     fields = [("agency", parsed.agency)] + [(f"steps.{i}.agency", st.agency)
                                             for i, st in enumerate(parsed.steps)]
     for field, code in fields:
-        for unit in (units or [None]) if UNIT in code else [None]:
+        for unit in units if UNIT in code else [None]:  # the schema requires units with {unit}
             agency = resolve_agency(code, unit) if unit else code
             if agency not in known:
                 where = f" for the competent unit '{unit}'" if unit else ""
