@@ -37,7 +37,7 @@ STEPS = [("TD", "T1.KT"), ("THUE", "TAX"), ("PD", "T1.LD"), ("TKQ", "T1")]
 COLUMNS = ("code", "procedure_id", "procedure_code", "agency", "status", "step_code", "step_agency",
            "channel", "applicant_name", "documents", "missing_documents", "flags", "visits",
            "supplement_trips", "created_at", "received_at", "due_at", "appointment_at",
-           "step_due_at", "last_seq", "version", "repeat_visit", "guidance")
+           "step_due_at", "last_seq", "version", "repeat_visit", "guidance", "competent_unit")
 
 
 def load(url: str, rows: int, now: datetime, seed: int = 7) -> float:
@@ -55,7 +55,7 @@ def load(url: str, rows: int, now: datetime, seed: int = 7) -> float:
                 received = due - timedelta(days=5)
                 copy.write_row((f"T1-B-{i:08d}", procedure_id, "1.001612", "T1", "in_progress", step,
                                 agency, "in_person", "Nguyễn Văn An", docs, "[]", "[]", 1, 0,
-                                received, received, due, due, step_due, 2, 2, False, "[]"))
+                                received, received, due, due, step_due, 2, 2, False, "[]", "T1"))
         conn.execute("ANALYZE dossiers")
     return time.perf_counter() - started
 

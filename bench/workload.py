@@ -100,7 +100,7 @@ TABLES = {  # table -> COPY columns, in the order the generator writes them
         applicant_name applicant_phone documents missing_documents flags visits supplement_trips created_at
         received_at due_at appointment_at result_ready_at closed_at clock_budget clock_used clock_since
         step_budget step_used step_since step_started_at step_due_at received_by repeat_visit guidance
-        due_level step_due_level step_officers step_officer last_seq version""".split()),
+        due_level step_due_level step_officers step_officer last_seq version competent_unit return_at""".split()),
     "dossier_events": tuple("dossier_id seq at actor action from_state to_state step data".split()),
     "visits": tuple("dossier_id at kind channel trip served_by agency procedure_code".split()),
     "guidance_failures": tuple("dossier_id at clerk document stage agency procedure_code".split()),
@@ -334,7 +334,7 @@ class Maker:
             0 if at_step else N, tx(entered) if moving else N, tx(entered) if at_step else N,
             tx(step_due) if step_due is not None else N, clerk, "t" if repeat_visit and failures else "f", "[]",
             2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, json.dumps(officers),
-            officers.get(step, N) if step else N, seq, seq))) + "\n")
+            officers.get(step, N) if step else N, seq, seq, desk, desk))) + "\n")
         out["dossier_events"] += [f"{i}\t{s}\t{tx(e[0])}\t{e[1]}\t{e[2]}\t{e[3] or N}\t{e[4]}\t{e[5] or N}\t{{}}\n"
                                   for s, e in enumerate(ev, start=1)]
         out["visits"] += [f"{i}\t{tx(v[0])}\t{v[1]}\t{v[2]}\t{int(v[2] == 'in_person')}\t{v[3]}\t{desk}\t{p['code']}\n"

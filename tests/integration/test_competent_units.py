@@ -13,7 +13,7 @@ from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables import procedures
 from workflow.catalog.schema import parse_procedure
 from workflow.domain.dossier import Actor, Applicant
-from workflow.domain.errors import Forbidden
+from workflow.domain.errors import InvalidInput
 from workflow.services.dossiers import use_cases
 from workflow.services.importing.catalog import load
 
@@ -125,6 +125,6 @@ def test_a_template_cannot_be_taken_in_without_its_unit(engine, wards, tmp_path,
     """Until intake names the competent unit, a template procedure is refused at every
     counter rather than received under an agency named "{unit}"."""
     assert not load(engine, [write(tmp_path, _template())]).errors
-    with pytest.raises(Forbidden):
+    with pytest.raises(InvalidInput, match="competent_unit"):
         use_cases.intake(ctx, Actor("clerk", "counter", "WA"), "1.999001", Applicant("A"), ["TK"],
                          "in_person")

@@ -37,6 +37,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200), _rule(inputs.name)]
 Line = Annotated[str, Field(min_length=1, max_length=40), _rule(inputs.line)]
 Defect = Annotated[str, Field(min_length=1, max_length=500), _rule(inputs.text)]
 Address = Annotated[str, Field(min_length=1, max_length=300), _rule(inputs.name)]
+AgencyCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
 ReturnBy = Literal["counter", "post"]
 NotifyWho = Literal["applicant", "filer"]
 
@@ -153,6 +154,14 @@ class DossierIn(Strict):
         "why the filer needs no authorisation (e.g. the procedure exempts a parent or spouse)"))
     notify: list[NotifyWho] = Field(default_factory=lambda: ["applicant"], min_length=1, max_length=2,
                                     description="whom the notices go to: the applicant, the filer, or both")
+    competent_unit: AgencyCode | None = Field(None, description=(
+        "the unit competent to settle it (cơ quan có thẩm quyền), from the applicant's address or "
+        "the property's location: required for a procedure published for several units; a "
+        "service point receives a procedure approved for reception regardless of administrative "
+        "boundaries for any of its units"))
+    return_at: AgencyCode | None = Field(None, description=(
+        "the service point where the result is collected, when not the receiving one (only for "
+        "a procedure approved for boundary-free reception; not with return_by post)"))
 
 
 class SupplementIn(Strict):
@@ -300,6 +309,10 @@ class DossierOut(DossierSummary):
     tracking_number: str | None = Field(None, description="the post's tracking number, once handed over")
     filer: ApplicantOut | None = Field(None, description="who filed on the applicant's behalf")
     notify: list[NotifyWho] = ["applicant"]
+    competent_unit: str | None = Field(None, description=(
+        "the unit competent to settle it; `agency` is the point that received it"))
+    return_at: str | None = Field(None, description=(
+        "the service point where the result is collected; null when it goes back by post"))
 
 
 class FileOut(BaseModel):

@@ -68,7 +68,8 @@ def dossier_full(d, events, now, who) -> dict:
                      to_state=e.to_state, step=e.step, note=e.note, data=e.data) for e in events],
         files=files_json(d), version=d.version, return_by=d.return_by,
         return_address=d.return_address, tracking_number=d.tracking_number,
-        filer=filer_for(who, d), notify=list(d.notify))
+        filer=filer_for(who, d), notify=list(d.notify), competent_unit=d.competent_unit,
+        return_at=d.return_point)
 
 
 def file_json(f: attachments.StoredFile) -> dict:
@@ -185,7 +186,8 @@ def create_dossier():
         fee_exemption=body.fee_exemption.model_dump() if body.fee_exemption else None,
         return_by=body.return_by, return_address=body.return_address,
         filer=Filer(f.name, f.phone, str(f.email) if f.email else None, f.id_number) if f else None,
-        notify=tuple(body.notify), authorisation_exempt=body.authorisation_exempt)
+        notify=tuple(body.notify), authorisation_exempt=body.authorisation_exempt,
+        competent_unit=body.competent_unit, return_at=body.return_at)
     return respond(s.DossierOut, dossier_full(dossier, events, ctx().now(), g.actor), 201,
                    Location=f"/api/v1/dossiers/{dossier.code}",
                    **({"Idempotent-Replayed": "true"} if replayed else {}))
@@ -194,7 +196,7 @@ def create_dossier():
 # fields added by issue 21: left out of a body's fingerprint when the body leaves them
 # out, so a body written before them keeps the fingerprint it had
 _LATER_FIELDS = frozenset({"fee_exemption", "return_by", "return_address", "filer",
-                           "authorisation_exempt", "notify"})
+                           "authorisation_exempt", "notify", "competent_unit", "return_at"})
 
 
 def _fingerprint(body: s.DossierIn) -> str:

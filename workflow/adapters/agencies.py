@@ -26,6 +26,16 @@ def agency_names(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(agencies.c.code, agencies.c.name)).all())
 
 
+def service_points(conn: Connection, codes) -> frozenset[str]:
+    """Those of `codes` that are service points (kind 'service_point'): they receive
+    dossiers and hand back results whatever the applicant's place (issue 22)."""
+    codes = [c for c in codes if c]
+    if not codes:
+        return frozenset()
+    return frozenset(conn.execute(select(agencies.c.code).where(
+        agencies.c.code.in_(codes), agencies.c.kind == "service_point")).scalars())
+
+
 def _check(conn: Connection, name: str, level: str | None, parent: str | None) -> None:
     if not (name or "").strip():
         raise InvalidInput("the agency needs a name", field="name")

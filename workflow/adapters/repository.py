@@ -64,7 +64,7 @@ _STATE_COLUMNS = ("status", "step_code", "step_agency", "documents", "missing_do
                   "result_ready_at", "closed_at", "clock_budget", "clock_used", "clock_since",
                   "step_budget", "step_used", "step_since", "step_started_at", "step_due_at",
                   "received_by", "repeat_visit", "guidance", "postponed_to", "postponed_reason",
-                  "step_officers", "step_officer", "return_by", "tracking_number", "last_seq",
+                  "step_officers", "step_officer", "return_by", "tracking_number", "return_at", "last_seq",
                   "version")
 _Row = namedtuple("_Row", _COLUMNS)  # the row class, built once (psycopg's namedtuple_row
 # rebuilds its key from the description of every result)
@@ -194,6 +194,8 @@ class DossierRepository:
 
     def _to_domain(self, r) -> Dossier:
         proc = self.procedures.by_id(r.procedure_id).for_case(r.case_code)
+        if r.competent_unit in proc.competent_units:  # settled by one of its units
+            proc = proc.for_unit(r.competent_unit)
         d = Dossier(
             id=r.id, code=r.code, procedure=proc,
             applicant=Applicant(r.applicant_name, r.applicant_id_number, r.applicant_phone,
@@ -212,6 +214,8 @@ class DossierRepository:
             filer=Filer(r.filer_name, r.filer_phone, r.filer_email, r.filer_id_number)
             if r.filer_name else None,
             notify=tuple((r.notify or "applicant").split(",")),
+            receiving_point=r.agency if r.agency != proc.agency else None,
+            return_at=r.return_at if r.return_at not in (None, r.agency) else None,
             last_seq=r.last_seq, procedure_id=r.procedure_id)
         return d
 
@@ -237,7 +241,7 @@ class DossierRepository:
             # the officer by step, and the current step's for the dashboard's covering index
             step_officers=dict(d.step_officers), step_officer=d.step_officer,
             # the channel the result went back by, and the post's number (return_result)
-            return_by=d.return_by, tracking_number=d.tracking_number,
+            return_by=d.return_by, tracking_number=d.tracking_number, return_at=d.return_point,
             last_seq=d.last_seq, version=d.version)
 
     def add(self, d: Dossier, procedure_id: int, idempotency_key: str | None = None,
@@ -246,7 +250,8 @@ class DossierRepository:
         row = dict(
             code=d.code, procedure_id=procedure_id, procedure_code=d.procedure.code,
             case_code=d.procedure.case,
-            agency=d.receiving_agency, channel=d.channel, applicant_name=a.name,
+            agency=d.receiving_agency, competent_unit=d.competent_unit, channel=d.channel,
+            applicant_name=a.name,
             applicant_id_number=a.id_number, applicant_phone=a.phone, applicant_email=a.email,
             return_address=d.return_address, notify=",".join(d.notify),
             **_filer_values(d.filer), created_at=d.created_at, idempotency_key=idempotency_key,

@@ -47,6 +47,9 @@ agencies = Table(
     Column("name", Text, nullable=False),
     Column("level", String(16)),
     Column("parent_code", String(32)),
+    # "service_point": receives dossiers and hands back results (điểm tiếp nhận, trả kết
+    # quả; a branch of the city's public administration service centre), migration 0024
+    Column("kind", String(16)),
 )
 
 procedures = Table(
@@ -158,6 +161,11 @@ dossiers = Table(
     Column("filer_email", Text),
     Column("filer_id_number", String(32)),
     Column("notify", String(24), nullable=False, default="applicant", server_default="applicant"),
+    # the unit competent to settle it (its receiving agency as that unit settles it) beside
+    # `agency`, the point that received it; where the result is collected, none by post
+    # (reception regardless of administrative boundaries, migration 0024)
+    Column("competent_unit", String(32), nullable=False),
+    Column("return_at", String(32)),
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),
@@ -170,6 +178,8 @@ dossiers = Table(
     Index("ix_dossiers_step_due", "step_agency", "step_due_at"),
     Index("ix_dossiers_agency_status", "agency", "status"),
     Index("ix_dossiers_received", "agency", "received_at"),
+    Index("ix_dossiers_competent_received", "competent_unit", "received_at"),
+    Index("ix_dossiers_return_at_status", "return_at", "status"),
     Index("ix_dossiers_repeat_visit", "repeat_visit", "received_at"),
     # partial indexes holding only deadlines not yet escalated to that threshold: a sweep
     # reads just the new crossings, however many dossiers are already overdue

@@ -189,6 +189,11 @@ class Dossier:
     tracking_number: str | None = None
     filer: Filer | None = None
     notify: tuple[str, ...] = (NOTIFY_APPLICANT,)
+    # reception regardless of administrative boundaries: the service point that took it in
+    # when not the procedure's own receiving agency, and the point where the result is
+    # collected when not the receiving one (None: the receiving point; by post: none)
+    receiving_point: str | None = None
+    return_at: str | None = None
     version: int = 0
     last_seq: int = 0
     id: int | None = None
@@ -252,7 +257,30 @@ class Dossier:
 
     @property
     def receiving_agency(self) -> str:
+        """The agency that took the dossier in (nơi tiếp nhận): its desk supplements and
+        forwards it; its daily sequence numbers it. The procedure's receiving agency unless
+        a service point received it for another unit."""
+        return self.receiving_point or self.procedure.agency
+
+    @property
+    def competent_unit(self) -> str:
+        """The unit competent to settle it (cơ quan có thẩm quyền giải quyết), as its
+        receiving agency: the procedure's agency as that unit settles it."""
         return self.procedure.agency
+
+    @property
+    def return_point(self) -> str | None:
+        """The service point where the result is collected (nơi trả kết quả); None when it
+        goes back by post, which the receiving point sends."""
+        if self.by_post:
+            return None
+        return self.return_at or self.receiving_agency
+
+    @property
+    def boundary_free(self) -> bool:
+        """Received at a point other than the competent unit's own (tiếp nhận không phụ
+        thuộc địa giới hành chính)."""
+        return self.receiving_agency != self.competent_unit
 
     def record(self, at: datetime, actor: str, action: str, from_state: str | None,
                note: str | None = None, **data) -> Event:

@@ -29,16 +29,20 @@ from . import guidance, postponement
 from .appointment import statutory_clock
 from .procedure import CHANNELS, Procedure
 from .return_and_filer import check_return, check_return_and_filer
+from .boundary_free import INTAKE_ROLES, authorise_intake, check_return_at
 
 ACTIONS = ("accept", "supplement", "request_supplement", "forward", "send_back", "complete",
            "return_result", "reject", "withdraw", "postpone")
 
-DESK, STEP = "desk", "step"
+DESK, STEP, RETURN = "desk", "step", "return"
 # Who may fire an action, by the status it is fired from. "desk": counter staff or a
-# supervisor of the receiving agency (bộ phận một cửa). "step": an officer or supervisor
-# of the agency holding the current step (counter staff too when the receiving agency
-# itself holds that step, e.g. the return step at the desk). "applicant": the citizen
-# acting on their own online dossier through its private link.
+# supervisor of the receiving agency (bộ phận một cửa; the service point that took the
+# dossier in). "step": an officer or supervisor of the agency holding the current step
+# (counter staff too when the competent unit's or the receiving desk itself holds that
+# step, e.g. the return step at the desk). "return": counter staff or a supervisor of
+# the point where the result is collected (by default the receiving point; by post, the
+# receiving point sends it). "applicant": the citizen acting on their own online dossier
+# through its private link.
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("accept", SUBMITTED): frozenset({DESK}),
     ("request_supplement", SUBMITTED): frozenset({DESK}),
@@ -51,7 +55,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("send_back", IN_PROGRESS): frozenset({STEP}),
     ("complete", IN_PROGRESS): frozenset({STEP}),
     ("request_supplement", IN_PROGRESS): frozenset({STEP}),
-    ("return_result", RESULT_READY): frozenset({DESK}),
+    ("return_result", RESULT_READY): frozenset({RETURN}),
     ("reject", AWAITING_DOCUMENTS): frozenset({DESK}),
     ("reject", RECEIVED): frozenset({DESK}),
     ("reject", IN_PROGRESS): frozenset({STEP}),
@@ -64,7 +68,6 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("postpone", IN_PROGRESS): frozenset({STEP}),
     ("postpone", SUPPLEMENT_REQUESTED): frozenset({STEP}),
 }
-INTAKE_ROLES = ("counter", "supervisor")
 REASON_REQUIRED = {"reject": "reason", "withdraw": "reason", "send_back": "note", "postpone": "reason"}
 
 
@@ -75,25 +78,37 @@ def capacities(actor: Actor, dossier: Dossier) -> set[str]:
         if dossier.is_online and actor.username == applicant_of(dossier.code):
             held.add(APPLICANT)
         return held
-    if actor.role in ("counter", "supervisor") and actor.agency == dossier.receiving_agency:
+    desk_staff = actor.role in INTAKE_ROLES and actor.agency is not None
+    if desk_staff and actor.agency == dossier.receiving_agency:
         held.add(DESK)
+    if desk_staff and actor.agency == (dossier.return_point or dossier.receiving_agency):
+        held.add(RETURN)
     step = dossier.current_step
     if step is not None and actor.agency == step.agency:
         if actor.role in ("officer", "supervisor") or (
-                actor.role == "counter" and step.agency == dossier.receiving_agency):
+                actor.role == "counter" and step.agency in (dossier.receiving_agency,
+                                                            dossier.competent_unit)):
             held.add(STEP)
     return held
 
 
+def involved_agencies(dossier: Dossier) -> set[str]:
+    """The agencies a dossier concerns: the point that received it, the point where its
+    result is collected, the competent unit and every step's agency."""
+    return {dossier.receiving_agency, dossier.competent_unit,
+            *((dossier.return_point,) if dossier.return_point else ()),
+            *(step.agency for step in dossier.procedure.steps)}
+
+
 def may_see(actor: Actor, dossier: Dossier) -> bool:
-    """Administrators see every dossier; staff those their agency receives or holds a step
-    of. Decided before anything else about the dossier (its state, version) is told."""
+    """Administrators see every dossier; staff those their agency receives, hands back,
+    settles (the competent unit) or holds a step of. Decided before anything else about
+    the dossier (its state, version) is told."""
     if actor.role == "admin":
         return True
     if actor.role not in ("counter", "officer", "supervisor") or not actor.agency:
         return False
-    return actor.agency == dossier.receiving_agency or any(
-        step.agency == actor.agency for step in dossier.procedure.steps)
+    return actor.agency in involved_agencies(dossier)
 
 
 def unseen(actor: Actor, code: str):
@@ -200,22 +215,19 @@ def lifecycle_for(procedure: Procedure) -> Lifecycle:
 # ----------------------------------------------------------------------------------
 # intake: the moment a dossier comes to exist
 # ----------------------------------------------------------------------------------
-def authorise_intake(actor: Actor, procedure: Procedure) -> None:
-    """Only the receiving agency's counter staff (or its supervisor) take in dossiers."""
-    if actor.role not in INTAKE_ROLES or actor.agency != procedure.agency:
-        raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) may not receive dossiers "
-                        f"for agency {procedure.agency}")
-
-
 def open_dossier(procedure: Procedure, code: str, applicant: Applicant, documents: list[str],
                  channel: str, actor: Actor, now: datetime, calendar,
                  defects: dict[str, str] | None = None, return_by: str = RETURN_AT_COUNTER,
                  return_address: str | None = None, filer: Filer | None = None,
                  notify: tuple[str, ...] = (NOTIFY_APPLICANT,),
-                 authorisation_exempt: str | None = None) -> Dossier:
+                 authorisation_exempt: str | None = None, return_at: str | None = None,
+                 service_points=frozenset()) -> Dossier:
     """Take in a dossier (tiếp nhận): complete → received with its appointment; else
-    awaiting_documents with EVERY missing required document listed at once."""
-    authorise_intake(actor, procedure)
+    awaiting_documents with EVERY missing required document listed at once. `procedure`
+    is resolved for its competent unit; a service point (`service_points`) other than
+    that unit's desk receives it when the procedure is approved for boundary-free
+    reception, and `return_at` names another point to collect the result at."""
+    authorise_intake(actor, procedure, service_points)
     if channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
     if channel == "online":  # "online" is a fact of the record, not a label the desk sets
@@ -230,16 +242,21 @@ def open_dossier(procedure: Procedure, code: str, applicant: Applicant, document
     notify = tuple(notify)
     check_return_and_filer(procedure, list(documents), return_by, return_address, filer, notify,
                            authorisation_exempt)
+    return_at = check_return_at(procedure, actor.agency, return_at, return_by, service_points)
     presented = [c for c in dict.fromkeys(documents) if c not in defects]
     dossier = Dossier(code=code, procedure=procedure, applicant=applicant, channel=channel,
                       documents=presented, created_at=now, received_by=actor.username,
+                      receiving_point=actor.agency if actor.agency != procedure.agency else None,
+                      return_at=return_at,
                       return_by=return_by,
                       return_address=return_address if return_by == RETURN_BY_POST else None,
                       filer=filer, notify=notify)
     choices = dict(return_by=return_by if return_by != RETURN_AT_COUNTER else None,
                    filer=filer.name if filer else None,
                    notify=list(notify) if notify != (NOTIFY_APPLICANT,) else None,
-                   authorisation_exempt=authorisation_exempt)
+                   authorisation_exempt=authorisation_exempt,
+                   competent_unit=dossier.competent_unit if dossier.boundary_free else None,
+                   return_at=return_at)
     guidance.record_visit(dossier, now, "submission", channel, actor)
     missing = procedure.missing(dossier.documents)
     missing += [c for c in defects if c not in missing]

@@ -14,7 +14,9 @@ from workflow.domain.codes import dossier_code
 from workflow.domain.dossier import NOTIFY_APPLICANT, RETURN_AT_COUNTER, Actor, Applicant, Dossier, Event, Filer
 from workflow.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound, StaleVersion
 from workflow.domain.lifecycle import lifecycle_for, may_see, open_dossier, unseen
+from workflow.domain.procedure import Procedure
 
+from workflow.adapters.agencies import service_points
 from workflow.services.context import Context
 from workflow.services.fees import payments as fee_payments
 from workflow.services.notifications.inbox import notify_agency
@@ -32,7 +34,8 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
            fee_exemption: dict | None = None,
            return_by: str = RETURN_AT_COUNTER, return_address: str | None = None,
            filer: Filer | None = None, notify: tuple[str, ...] = (NOTIFY_APPLICANT,),
-           authorisation_exempt: str | None = None):
+           authorisation_exempt: str | None = None, competent_unit: str | None = None,
+           return_at: str | None = None):
     """Returns (dossier, replayed): replayed is True when the key was seen before.
     with_events=True returns (dossier, replayed, history), the history read in the same
     transaction (as `act` does), sparing the caller a second connection and reads.
@@ -43,7 +46,10 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
     clerk records at intake, one the procedure's fee schedule lists (workflow.domain.fees).
     `return_by` / `return_address`: the result at the counter or by post to that address;
     `filer`: who files on the applicant's behalf, `authorisation_exempt` why they need no
-    authorisation; `notify`: whom the notices go to (workflow.domain.return_and_filer)."""
+    authorisation; `notify`: whom the notices go to (workflow.domain.return_and_filer).
+    `competent_unit`: the unit that settles a procedure published for several (required
+    for one written with "{unit}"); `return_at`: the service point where the result is
+    collected, when not the receiving one (workflow.domain.boundary_free)."""
     key = f"{actor.username}:{idempotency_key}" if idempotency_key else None
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
@@ -62,8 +68,12 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
                 known = ", ".join(c.code for c in procedure.cases) or "none"
                 raise InvalidInput(f"procedure {procedure.code} has no case '{case}' (cases: {known})",
                                    field="case") from None
+        procedure = for_competent_unit(procedure, competent_unit)
         if not applicant.name.strip():
             raise InvalidInput("the applicant's name is required", field="applicant.name")
+        points = frozenset()
+        if actor.agency != procedure.agency or return_at is not None:  # a boundary-free intake
+            points = service_points(uow.conn, {actor.agency, return_at if isinstance(return_at, str) else None})
         due = fee_payments.check_exemption(procedure, fee_exemption)
         # every check and the domain work before drawing the number: the agency's daily
         # sequence row stays locked from the draw to the commit, and concurrent intakes
@@ -71,10 +81,12 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
         dossier = open_dossier(procedure, UNNUMBERED, applicant, documents, channel, actor, now,
                                ctx.calendar, defects, return_by=return_by,
                                return_address=return_address, filer=filer, notify=tuple(notify),
-                               authorisation_exempt=authorisation_exempt)
+                               authorisation_exempt=authorisation_exempt, return_at=return_at,
+                               service_points=points)
         day = now.astimezone(ctx.calendar.tz).date()
-        seq = uow.dossiers.next_sequence(procedure.agency, day)
-        dossier.assign_code(dossier_code(procedure.agency, day, seq, ctx.code_format))
+        # the number follows the point that received it (its daily sequence)
+        seq = uow.dossiers.next_sequence(dossier.receiving_agency, day)
+        dossier.assign_code(dossier_code(dossier.receiving_agency, day, seq, ctx.code_format))
         events = list(dossier.pending_events)  # the whole history of a new dossier
         try:
             if due.exempt:  # in the trail with the intake, before the dossier's events are written
@@ -92,6 +104,29 @@ def intake(ctx: Context, actor: Actor, procedure_code: str, applicant: Applicant
             uow.rollback()
             return _replay(ctx, key, with_events, fingerprint)
     return (dossier, False, events) if with_events else (dossier, False)
+
+
+def for_competent_unit(procedure: Procedure, unit: str | None) -> Procedure:
+    """The procedure as `unit` settles it. A procedure published for several units with
+    "{unit}" needs one of them; naming a unit for another procedure is allowed only when it
+    is that procedure's own receiving agency or among its competent units."""
+    if unit is None and not procedure.is_template:
+        return procedure
+    if unit is not None and not isinstance(unit, str):
+        raise InvalidInput("competent_unit is an agency code", field="competent_unit")
+    if unit is not None and unit == procedure.agency and not procedure.is_template:
+        return procedure
+    units = procedure.competent_units
+    try:
+        return procedure.for_unit(unit)
+    except KeyError:
+        listed = ", ".join(units[:12]) + (", …" if len(units) > 12 else "") or procedure.agency
+        if unit is None:
+            raise InvalidInput(f"procedure {procedure.code} is settled by the unit of the applicant's "
+                               f"place: name it in competent_unit (one of {listed})",
+                               field="competent_unit") from None
+        raise InvalidInput(f"'{unit}' is not competent to settle procedure {procedure.code} "
+                           f"(competent: {listed})", field="competent_unit") from None
 
 
 def _same_request(existing, fingerprint: str | None) -> None:

@@ -19,6 +19,7 @@ from workflow.adapters.repository import _upsert, ProcedureRepository
 from workflow.adapters.tables import agencies
 from workflow.catalog import DEMO_DIR
 from workflow.catalog.schema import CatalogError, parse_procedure
+from workflow.domain.boundary_free import SERVICE_POINT
 from workflow.domain.procedure import UNIT, resolve_agency
 
 
@@ -50,6 +51,11 @@ def _read(path: Path):
         raise CatalogError(str(path), "<yaml>", str(exc).replace("\n", " ")) from None
 
 
+# an agency's kind: a service point receives dossiers and hands back results for the
+# procedures approved for reception regardless of administrative boundaries (issue 22)
+AGENCY_KINDS = (None, SERVICE_POINT)
+
+
 def _load_agencies(conn, path: Path, data) -> str:
     items = data.get("agencies") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
@@ -58,12 +64,15 @@ def _load_agencies(conn, path: Path, data) -> str:
     for i, a in enumerate(items):
         if not isinstance(a, dict) or not a.get("code") or not a.get("name"):
             raise CatalogError(str(path), f"agencies[{i}]", "each agency needs a code and a name")
+        if a.get("kind") not in AGENCY_KINDS:
+            raise CatalogError(str(path), f"agencies[{i}].kind",
+                               f"kind is one of {', '.join(k for k in AGENCY_KINDS if k)} or left out")
         rows.append(dict(code=str(a["code"]), name=str(a["name"]), level=a.get("level"),
-                         parent_code=a.get("parent")))
+                         parent_code=a.get("parent"), kind=a.get("kind")))
     stmt = _upsert(conn)(agencies)
     stmt = stmt.on_conflict_do_update(index_elements=["code"], set_={
         "name": stmt.excluded.name, "level": stmt.excluded.level,
-        "parent_code": stmt.excluded.parent_code})
+        "parent_code": stmt.excluded.parent_code, "kind": stmt.excluded.kind})
     conn.execute(stmt, rows)
     return f"{path}: {len(rows)} agencies"
 
