@@ -11,6 +11,7 @@ from tests.integration.test_catalog import write
 from tests.integration.test_competent_units import AGENCIES, TEMPLATE
 from workflow.adapters.tables import dossiers
 from workflow.adapters.users import create_user, issue_token
+from workflow.adapters.work_queues import desk_list
 from workflow.domain.dossier import Actor, Applicant
 from workflow.domain.errors import Forbidden, InvalidInput
 from workflow.services.dossiers import use_cases
@@ -66,7 +67,7 @@ def test_a_ward_centre_receives_for_another_ward_whose_offices_settle_it(city, c
     assert again.current_step is None or again.current_step.agency.startswith("WB")
 
 
-def test_the_steps_run_at_the_competent_units_offices_and_the_result_at_a_third_point(city, ctx):
+def test_the_steps_run_at_the_competent_units_offices_and_the_result_at_a_third_point(city, ctx, engine):
     d = take_in(ctx, return_at="C.PV")
     assert d.return_point == "C.PV"
     act(ctx, "wa", d.code, "forward")
@@ -79,6 +80,9 @@ def test_the_steps_run_at_the_competent_units_offices_and_the_result_at_a_third_
     for clerk in ("wa", "wb"):  # neither the receiving point nor the unit hands it back
         with pytest.raises(Forbidden):
             act(ctx, clerk, d.code, "return_result")
+    with engine.connect() as conn:  # it waits in the return point's list, not the receiver's
+        assert [r.code for r in desk_list(conn, "C.PV", "result_ready")] == [d.code]
+        assert desk_list(conn, "WA", "result_ready") == []
     done = act(ctx, "pv", d.code, "return_result")
     dossier = done[0] if isinstance(done, tuple) else done
     assert dossier.status == "returned"
@@ -157,3 +161,48 @@ def test_the_api_takes_the_unit_and_the_return_point(city, client, engine):
     r = client.post("/api/v1/dossiers", json=dict(body, competent_unit="{unit}"),
                     headers={"Authorization": f"Bearer {tokens['wa']}"})
     assert r.status_code == 422
+
+
+ONLINE = dict(TEMPLATE, code="1.999003", name="Thủ tục trực tuyến cấp xã",
+              channels=["in_person", "online"])
+
+
+def test_an_online_submission_goes_to_the_unit_the_applicant_names(city, client, engine, tmp_path):
+    """Online, the applicant names the unit of their place; the dossier goes to that
+    unit's desk and its steps to that unit's offices. Without it nothing is created."""
+    from tests.integration.test_files_api import pdf
+    from tests.integration.test_online_submission import ask_code, form
+    assert not load(engine, [write(tmp_path, ONLINE, "online.yaml")]).errors
+    files = [("TK", pdf())]
+    verification, code = ask_code(client, engine, procedure="1.999003")
+    r = client.post("/api/v1/submissions", data=form(verification, code, files, procedure="1.999003"),
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "competent_unit", r.get_json()
+    with engine.connect() as conn:
+        assert conn.execute(select(dossiers.c.id)).first() is None
+    for unit, status in (("WC", 422), ("WB", 201)):
+        verification, code = ask_code(client, engine, procedure="1.999003")
+        data = dict(form(verification, code, files, procedure="1.999003"), competent_unit=unit)
+        r = client.post("/api/v1/submissions", data=data, content_type="multipart/form-data")
+        assert r.status_code == status, r.get_json()
+    got, _ = use_cases.get(ctx_of(client), r.get_json()["code"])
+    assert (got.receiving_agency, got.competent_unit, got.procedure.steps[0].agency) == ("WB", "WB", "WB.TP")
+    assert not got.boundary_free
+
+
+def ctx_of(client):
+    return client.application.extensions["motcua"]
+
+
+def test_the_online_page_asks_the_unit_of_the_applicants_place(city, client, engine, tmp_path):
+    from tests.integration.test_online_pages import alert, csrf
+    assert not load(engine, [write(tmp_path, ONLINE, "online.yaml")]).errors
+    page = client.get("/nop-truc-tuyen/1.999003").get_data(as_text=True)
+    assert 'name="competent_unit"' in page and "Phường A" in page and "Phường B" in page
+    assert "Phường C" not in page  # not competent for it
+    token = csrf(client, "/nop-truc-tuyen/1.999003")
+    asked = dict(csrf_token=token, name="Lê Thị Hoa", phone="0987654321")
+    r = client.post("/nop-truc-tuyen/1.999003/ma-xac-nhan", data=asked)
+    assert r.status_code == 422 and alert(r.get_data(as_text=True))  # no unit: no code sent
+    r = client.post("/nop-truc-tuyen/1.999003/ma-xac-nhan", data=dict(asked, competent_unit="WB"))
+    assert r.status_code == 200 and 'name="competent_unit" value="WB"' in r.get_data(as_text=True)

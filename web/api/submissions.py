@@ -43,6 +43,9 @@ SUBMISSION_FORM = {
     "code": ({"type": "string", "pattern": "^[0-9]{6}$"}, "the six digits sent to the applicant", True),
     "procedure_code": ({"type": "string", "maxLength": 32}, "the procedure, offered online", True),
     "case": ({"type": "string", "maxLength": 32}, "the procedure's case, where it has cases", False),
+    "competent_unit": ({"type": "string", "maxLength": 32}, "the unit of the applicant's place "
+                       "(cơ quan có thẩm quyền), required for a procedure published for several units",
+                       False),
     "name": ({"type": "string", "maxLength": 200}, "the applicant's full name", True),
     "id_number": ({"type": "string", "maxLength": 40}, "the applicant's identity number", False),
     **FILES_FORM,
@@ -100,7 +103,7 @@ def create_submission():
     dossier, token, stored, history = submissions.submit(
         ctx(), _field("verification", 32) or "", _field("code", 12) or "",
         _field("procedure_code", 32) or "", _field("case", 32), _field("name", 200) or "",
-        _field("id_number", 40), _uploads())
+        _field("id_number", 40), _uploads(), competent_unit=_field("competent_unit", 32))
     return respond(s.SubmissionOut, _view(dossier, history, stored, token), status=201)
 
 

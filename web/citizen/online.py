@@ -20,8 +20,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound as PageNotFound, RequestEntityTooLarge
 
+from workflow.adapters.agencies import agency_names
 from workflow.domain import guidance
 from workflow.domain.errors import DomainError, InvalidInput, NotFound
+from workflow.services.dossiers.use_cases import for_competent_unit
 from workflow.services.files.attachments import DOCUMENT, RESULT
 from workflow.services.online import codes, submissions
 
@@ -29,7 +31,8 @@ from web.citizen import online_forms as forms
 from web.errors.pages import html_error
 
 bp = Blueprint("online_pages", __name__)
-FIELDS = {"name": 200, "id_number": 40, "phone": 20, "email": 254, "case": 32, "verification": 32}
+FIELDS = {"name": 200, "id_number": 40, "phone": 20, "email": 254, "case": 32, "verification": 32,
+          "competent_unit": 32}
 
 
 def ctx():
@@ -66,6 +69,15 @@ def _given() -> dict:
     return given
 
 
+def agency_names_of(codes) -> list[tuple[str, str]]:
+    """(code, name) of the units a procedure is published for, for the applicant to choose."""
+    if not codes:
+        return []
+    with ctx().engine.connect() as conn:
+        names = agency_names(conn)
+    return [(c, names.get(c, c)) for c in codes]
+
+
 def _procedure(code: str, case: str | None):
     """(procedure as published, procedure for the case); a procedure not offered online is
     not found here (InvalidInput about the case is the applicant's to fix)."""
@@ -84,7 +96,9 @@ def _form(step: int, code: str, given: dict, error=(None, None), status: int = 2
             p = _procedure(code, given["case"])[1]
         except InvalidInput:
             given = {**given, "case": ""}
+    units = agency_names_of(base.competent_units)
     return render_template("public/online_submit.html", step=step, base=base, p=p, given=given,
+                           units=units,
                            error=error[0], error_field=error[1], rules=forms.file_rules(),
                            ttl=int(codes.CODE_TTL.total_seconds() // 60)), status
 
@@ -103,6 +117,7 @@ def ask_code(code):
         if not given["name"]:
             raise InvalidInput("the applicant's name is required", field="name")
         p = _procedure(code, given["case"] or None)[1]
+        for_competent_unit(p, given["competent_unit"] or None)  # checked before a code is sent
         sent = codes.request_code(ctx(), p, given["phone"], given["email"], request.remote_addr or "")
     except DomainError as exc:
         return _form(1, code, given, forms.refusal(exc), exc.status)
@@ -119,7 +134,8 @@ def submit(code):
         p = _procedure(code, given["case"] or None)[1]
         _dossier, token, _files, _history = submissions.submit(
             ctx(), given["verification"], (request.form.get("code") or "")[:12], code,
-            given["case"] or None, given["name"], given["id_number"] or None, forms.uploads(p.documents))
+            given["case"] or None, given["name"], given["id_number"] or None, forms.uploads(p.documents),
+            competent_unit=given["competent_unit"] or None)
     except DomainError as exc:
         return _form(2, code, given, forms.refusal(exc), exc.status)
     flash(_("Đã nộp hồ sơ. Hãy lưu lại đường dẫn của trang này để theo dõi và bổ sung hồ sơ."), "success")

@@ -24,7 +24,8 @@ def mask(value: str | None) -> str | None:
 
 
 def sees_full_numbers(who: Actor, dossier: Dossier) -> bool:
-    if who.agency == dossier.receiving_agency and who.role in ("counter", "supervisor"):
+    if who.agency in (dossier.receiving_agency, dossier.return_point) \
+            and who.role in ("counter", "supervisor"):  # who takes it in, who hands it back
         return True
     step = dossier.current_step if dossier.status in ("in_progress", "supplement_requested") else None
     return bool(step and who.role == "officer" and who.agency == step.agency)

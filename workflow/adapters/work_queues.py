@@ -47,10 +47,14 @@ def agency_overview(conn: Connection, agency: str, now, overdue_only: bool = Fal
 
 
 def desk_list(conn: Connection, agency: str, status: str, limit: int = 50) -> list:
-    """The counter's lists: 'result_ready' (to hand over), 'awaiting_documents', or
+    """The counter's lists: 'result_ready' (to hand over at this point: those to be
+    collected here, and those it received to send by post), 'awaiting_documents', or
     'submitted' (online submissions to check, oldest first)."""
     order = (d.result_ready_at if status == "result_ready" else d.created_at if status == "submitted"
              else d.created_at.desc())
+    here = d.agency == agency
+    if status == "result_ready":  # collected where return_at says; by post, sent by the receiver
+        here = or_(d.return_at == agency, and_(d.return_at.is_(None), d.agency == agency))
     return conn.execute(select(*ROW).join(procedures, procedures.c.id == d.procedure_id)
-                        .where(d.agency == agency, d.status == status)
+                        .where(here, d.status == status)
                         .order_by(order, d.id).limit(limit)).all()

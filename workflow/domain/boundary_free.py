@@ -33,11 +33,10 @@ def authorise_intake(actor: Actor, procedure: Procedure, service_points=frozense
     if not procedure.anywhere:
         raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) may not receive dossiers "
                         f"for agency {procedure.agency}: procedure {procedure.code} is not approved "
-                        "for reception regardless of administrative boundaries", field="procedure_code")
+                        "for reception regardless of administrative boundaries")
     if actor.agency not in service_points:
         raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) may not receive dossiers "
-                        f"for agency {procedure.agency}: {actor.agency} is not a service point",
-                        field="procedure_code")
+                        f"for agency {procedure.agency}: {actor.agency} is not a service point")
 
 
 def check_return_at(procedure: Procedure, receiving: str, return_at: str | None, return_by: str,

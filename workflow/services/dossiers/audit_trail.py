@@ -13,6 +13,7 @@ from datetime import datetime
 
 from workflow.domain.dossier import Actor, Dossier, Event
 from workflow.domain.errors import Forbidden
+from workflow.domain.lifecycle import involved_agencies
 
 from workflow.services.dossiers import use_cases
 from workflow.services.context import Context
@@ -23,8 +24,7 @@ COLUMNS = ("seq", "at", "actor", "action", "from_state", "to_state", "step", "no
 def may_export(actor: Actor, dossier: Dossier) -> bool:
     if actor.role == "admin":
         return True
-    involved = {dossier.receiving_agency, *(step.agency for step in dossier.procedure.steps)}
-    return actor.role == "supervisor" and actor.agency in involved
+    return actor.role == "supervisor" and actor.agency in involved_agencies(dossier)
 
 
 def trail(ctx: Context, actor: Actor, code: str) -> tuple[Dossier, list[Event]]:

@@ -23,7 +23,7 @@ from workflow.domain import fees
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, Forbidden,
                                     IdempotencyKeyReused, InvalidInput)
-from workflow.domain.lifecycle import DESK, capacities, may_see, unseen
+from workflow.domain.lifecycle import DESK, RETURN, capacities, may_see, unseen
 
 from workflow.services.context import Context
 from workflow.services.unit_of_work import UnitOfWork
@@ -161,7 +161,7 @@ def _desk_dossier(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     dossier = uow.dossiers.get(code)
     if dossier is None or not may_see(actor, dossier):
         raise unseen(actor, code)
-    if DESK not in capacities(actor, dossier):
+    if not {DESK, RETURN} & capacities(actor, dossier):  # who takes it in, who hands it back
         raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) is not at the desk "
                         f"of {dossier.receiving_agency}: only the one-stop unit records fees")
     return dossier

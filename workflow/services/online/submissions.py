@@ -34,7 +34,7 @@ from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.lifecycle import lifecycle_for, open_online
 
 from workflow.services.context import Context
-from workflow.services.dossiers.use_cases import UNNUMBERED
+from workflow.services.dossiers.use_cases import UNNUMBERED, for_competent_unit
 from workflow.services.files.attachments import DOCUMENT, StoredFile, files_of, prepare, record
 from workflow.services.notifications.inbox import notify_agency
 from workflow.services.online import codes
@@ -55,7 +55,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def procedure_online(ctx: Context, procedure_code: str, case: str | None = None):
+def procedure_online(ctx: Context, procedure_code: str, case: str | None = None,
+                     unit: str | None = None):
     """(procedure_id, procedure) in force and offered online, or a clear refusal."""
     with UnitOfWork(ctx.engine) as uow:
         found = uow.procedures.current(procedure_code, ctx.now().astimezone(ctx.calendar.tz).date())
@@ -67,6 +68,8 @@ def procedure_online(ctx: Context, procedure_code: str, case: str | None = None)
             procedure = procedure.for_case(case)
         except KeyError:
             raise InvalidInput(f"procedure {procedure.code} has no case '{case}'", field="case") from None
+    if unit is not None:  # the unit of the applicant's place, for one published for several
+        procedure = for_competent_unit(procedure, unit)
     if "online" not in procedure.channels:
         raise InvalidInput(f"procedure {procedure.code} is not offered online", field="procedure_code")
     return procedure_id, procedure
@@ -95,11 +98,14 @@ def _checked_files(ctx: Context, procedure, uploads: list[Upload]):
 
 
 def submit(ctx: Context, verification: str, code: str, procedure_code: str, case: str | None,
-           name: str, id_number: str | None, uploads: list[Upload]):
-    """Returns (dossier, token, files, history)."""
+           name: str, id_number: str | None, uploads: list[Upload], competent_unit: str | None = None):
+    """Returns (dossier, token, files, history). `competent_unit`: the unit of the
+    applicant's place for a procedure published for several; the submission goes to
+    that unit's desk."""
     if not (name or "").strip():
         raise InvalidInput("the applicant's name is required", field="name")
     procedure_id, procedure = procedure_online(ctx, procedure_code, case)
+    procedure = for_competent_unit(procedure, competent_unit)
     kind, contact = codes.check_code(ctx, verification, code, procedure.code)
     applicant = Applicant(name.strip(), id_number or None, contact if kind == "phone" else None,
                           contact if kind == "email" else None)
