@@ -1,8 +1,9 @@
 """City-scale figures over a generated city-year (bench/workload.py) on PostgreSQL: p50/p95
 of every dashboard query, of the II.06a statistics report (ward and city, month, quarter,
-year) and of the SIPAS report; peak memory of a streamed 1M-row export (CSV and XLSX)
-beside an idle process; and EXPLAIN of every query, which must not read `dossiers` with a
-Seq Scan.
+year), of the SIPAS report and of two boundary-free questions (a point's dossiers taken in
+for other units, the results waiting at it: issue 22); peak memory of a streamed 1M-row
+export (CSV and XLSX) beside an idle process; and EXPLAIN of every query, which must not
+read `dossiers` with a Seq Scan.
 
 Why: the dashboard and reports must stay interactive on a city's history, which holds
 only while each query is served by an index or a small rollup, and an export of a city's
@@ -33,11 +34,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from sqlalchemy import create_engine, event, make_url, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, make_url, select, text  # noqa: E402
 
 import workload  # noqa: E402
 from config import get_config  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
+from workflow.adapters.tables import dossiers  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.domain.dossier import Actor  # noqa: E402
 from workflow.services.reports import service_index  # noqa: E402
@@ -96,11 +98,32 @@ def query_set(conn, ctx: Context, conf, ward: str) -> list:
         out.append(("log book rows, month (export)", name, lambda c, s=s: sum(1 for _ in c.execute(
             reports.log_rows(ps["month"], s, now, cal.tz).execution_options(stream_results=True, yield_per=2000))),
             lambda r: r, False))
+    out += boundary_free_queries(ps["month"], ward)
     year = ps["year"]
     for name, agency in (("ward", ward), ("city", None)):
         out.append(("SIPAS report, 12 months", name,
                     lambda c, agency=agency: sipas_report(ctx, conf, year.first, year.last, agency),
                     lambda r: r["overall"]["responses"], True))
+    return out
+
+
+def boundary_free_queries(month, ward: str) -> list:
+    """What a service point's supervisor asks about boundary-free work (issue 22), for a
+    ward's desk and the city's centre: how many dossiers it took in for other units over a
+    month, and how many results wait at its counter for collection. Representative SQL
+    (SQLAlchemy Core), standing in for the boundary-free report service until it lands."""
+    d = dossiers.c
+    out = []
+    for scope, point in (("ward", ward), ("city point", workload.CITY_POINT)):
+        for_others = select(func.count()).select_from(dossiers).where(
+            d.agency == point, d.received_at >= month.start, d.received_at < month.end,
+            d.competent_unit != d.agency)
+        waiting = select(func.count()).select_from(dossiers).where(
+            d.return_at == point, d.status == "result_ready")
+        out += [("boundary-free: received for other units, month", scope,
+                 lambda c, q=for_others: c.execute(q).scalar_one(), lambda r: r, True),
+                ("boundary-free: results waiting at the point", scope,
+                 lambda c, q=waiting: c.execute(q).scalar_one(), lambda r: r, True)]
     return out
 
 
@@ -275,6 +298,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=5_000_000, help="dossiers in the city-year")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--boundary-free-share", type=float, default=workload.BOUNDARY_FREE_SHARE,
+                    help="ASSUMPTION: share of in-person dossiers of a ward procedure taken in at another "
+                         "point (bench/workload.py; default %(default)s; not checked on --reuse)")
     ap.add_argument("--now", default=DEFAULT_NOW, help="the moment the data ends and queries run at")
     ap.add_argument("--repeat", type=int, default=20, help="timed runs per query")
     ap.add_argument("--export-rows", type=int, default=1_000_000)
@@ -308,7 +334,8 @@ def main(argv=None) -> int:
             recreate(a.pg_admin_url, name)
             print(f"[1/3] generating and loading {a.rows:,} dossiers with COPY (seed {a.seed}) ...", flush=True)
             loaded = workload.bulk_load(url, a.rows, a.seed, now, a.workers,
-                                        log=lambda m: print(m, flush=True))
+                                        log=lambda m: print(m, flush=True),
+                                        boundary_free_share=a.boundary_free_share)
             print(f"      ready in {loaded['seconds']:.0f} s; sha256 {loaded['checksum'][:16]}", flush=True)
         t = time.perf_counter()
         rollup = rollup_through(url, now)

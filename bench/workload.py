@@ -44,6 +44,28 @@ The mix, and why (shares are of dossiers unless stated):
   (a phone or e-mail), RESPONSE 25 % of those answer (ANSWER_LEVELS, worse when late);
   an answer below "satisfied" opens a feedback item (phản ánh, kiến nghị). The SIPAS
   report's tallies are then summed from the copied answers (`fill_tallies`).
+- Boundary-free reception (issue 22; tiếp nhận không phụ thuộc địa giới hành chính: Hanoi
+  from 2025-10-01, see workflow/domain/boundary_free.py; extended to the whole system,
+  wards' procedures included, from 2025-11-15: VietnamPlus and Dân trí, 2025-11-18).
+  BOUNDARY_FREE_SHARE 10 % of the in-person dossiers of a ward procedure
+  (receiving agency H26.HD in the demo catalog) received on or after BOUNDARY_FREE_FROM
+  are taken in at another service point: AT_CITY_POINT 20 % of them at the city's centre
+  (H26.PVHCC), the others at another ward drawn uniformly. THESE THREE SHARES ARE
+  ASSUMPTIONS, not published figures: no share of boundary-free dossiers in Hanoi was
+  found (searched 2026-12-07: the city's announcements give the procedures covered -
+  1,038, of which 249 commune-level, Việt Nam News 2025-11-20 - not the volume received
+  that way). The nearest published figure is the commune-level channel split, 1 July -
+  23 September 2025: 40.05 % direct, 59.71 % online, 0.24 % by post (Lao Động,
+  2025-10-03, report of the city's centre); it is why only in-person dossiers are moved
+  (an online dossier has no counter). Change the share with --boundary-free-share.
+  Such a dossier: `agency` (and the code prefix, the clerk, the visits, the guidance
+  failures, the survey) = the receiving point; `competent_unit` = the ward whose offices
+  hold the steps (its own desk's steps, TN and TKQ, by that desk's clerks);
+  `return_at` = the receiving point, or RETURN_AT_COMPETENT 20 % (assumption) the
+  competent ward, whose clerk then hands the result back. Everyone else:
+  competent_unit = return_at = agency. The wards' desks and H26.PVHCC are service points
+  (agencies.kind). Hanoi's move of paper results to the post from 2026-01-01 (Lao Động)
+  is not modelled: return_at stays a counter.
 
 Usage (normally through bench/city.py):
     python bench/workload.py --rows 20000 --seed 7 --db motcua_bench_city_try
@@ -75,6 +97,7 @@ from workflow.adapters.migrations import upgrade  # noqa: E402
 from workflow.adapters.tables import procedures  # noqa: E402
 from workflow.services.importing.catalog import DEMO_DIR, load  # noqa: E402
 from workflow.domain import sipas  # noqa: E402
+from workflow.domain.boundary_free import SERVICE_POINT  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.services.surveys.config import load_versions, stored_id  # noqa: E402
 
@@ -91,6 +114,12 @@ SUPPLEMENT_REQUESTED, GUIDANCE_FAILURE = 0.05, 1 / 3
 STEP_MEDIAN, STEP_SIGMA, INTER_AGENCY_FACTOR = 0.33, 0.7, 1.25
 REJECTED, WITHDRAWN, NEVER_COLLECTED = 0.02, 0.01, 0.02
 REACHABLE, RESPONSE = 0.90, 0.25
+# Boundary-free reception (issue 22): ASSUMPTIONS, no published share was found (see the docstring)
+DEMO_WARD, CITY_POINT = "H26.HD", "H26.PVHCC"
+BOUNDARY_FREE_FROM = date(2025, 10, 1)
+BOUNDARY_FREE_SHARE = 0.10      # of in-person dossiers of a ward procedure: taken in at another point
+AT_CITY_POINT = 0.20            # of those: at the city's centre (H26.PVHCC); the rest at another ward
+RETURN_AT_COMPETENT = 0.20      # of those: the result is collected at the competent ward, else where received
 ANSWER_LEVELS = ((5, 0.46), (4, 0.38), (3, 0.10), (2, 0.04), (1, 0.02))
 OFFICERS_PER_UNIT, CLERKS_PER_DESK = 3, 2
 N = "\\N"
@@ -142,6 +171,9 @@ def prepare(url: str, wards: int = WARDS) -> dict:
         if rows:
             conn.execute(text("INSERT INTO agencies (code, name, level, parent_code) VALUES (:c, :n, :l, :p) "
                               "ON CONFLICT (code) DO NOTHING"), rows)
+        # the wards' one-stop desks and the city's centre receive and hand back for any unit
+        conn.execute(text("UPDATE agencies SET kind = :k WHERE code = ANY(:codes)"),
+                     dict(k=SERVICE_POINT, codes=[CITY_POINT, *codes]))
         version = max(load_versions(str(QUESTIONNAIRES)), key=lambda v: v.questionnaire.effective_from)
         qid = stored_id(conn, version, now)
         versions = conn.execute(select(procedures.c.id, procedures.c.code, procedures.c.agency,
@@ -195,6 +227,7 @@ class Maker:
     def __init__(self, city: dict, tl: Timeline):
         self.tl, self.city, self.wards = tl, city, city["wards"]
         self.qid = city["questionnaire_id"]
+        self.boundary_free_share = city.get("boundary_free_share", BOUNDARY_FREE_SHARE)
         q = sipas.parse_questionnaire(city["questionnaire"], "bench")
         self.elements = [e.code for e in q.elements]
         self.answer_pool = self._answers(q, random.Random(1))
@@ -234,13 +267,26 @@ class Maker:
         first = rnd.randrange(tl.start, tl.now)
         p = self.plan(rnd, first)
         ward = rnd.choice(self.wards)
-        desk = in_ward(p["agency"], ward)
+        desk = unit = in_ward(p["agency"], ward)  # receiving point; competent unit
         steps = [(c, in_ward(a, ward), b) for c, a, b in p["steps"]]
-        clerk = f"{desk.lower()}.motcua{rnd.randrange(CLERKS_PER_DESK) + 1}"
+        desk_clerk = rnd.randrange(CLERKS_PER_DESK) + 1
         r = rnd.random()
         channel = ("online" if r < ONLINE else "post" if r < ONLINE + POST else "in_person")
         if channel not in p["channels"]:
             channel = p["channels"][0] if len(p["channels"]) == 1 else "in_person"
+        return_at = desk
+        if (channel == "in_person" and self.boundary_free_share and p["agency"] == DEMO_WARD
+                and tl.day(first) >= BOUNDARY_FREE_FROM and rnd.random() < self.boundary_free_share):
+            # taken in at another point (boundary-free); the steps stay at the competent ward
+            if len(self.wards) < 2 or rnd.random() < AT_CITY_POINT:
+                desk = CITY_POINT
+            else:
+                j = rnd.randrange(len(self.wards) - 1)
+                desk = self.wards[j] if self.wards[j] != ward else self.wards[-1]
+            return_at = unit if rnd.random() < RETURN_AT_COMPETENT else desk
+        clerk = f"{desk.lower()}.motcua{desk_clerk}"
+        unit_clerk = f"{unit.lower()}.motcua{desk_clerk}"  # the competent ward's desk, for its own steps
+        return_clerk = clerk if return_at == desk else unit_clerk
         ev: list[tuple] = []  # (t, actor, action, from, to, step)
         visits: list[tuple] = [(first, "submission", channel, clerk)]
         failures: list[tuple] = []
@@ -268,10 +314,11 @@ class Maker:
             holder = clerk  # whoever holds the dossier forwards it on
             for k, (step, agency, budget) in enumerate(steps):
                 state = "in_progress@" + step
-                officer = clerk if agency == desk else f"{agency.lower()}.cb{rnd.randrange(OFFICERS_PER_UNIT) + 1}"
+                officer = clerk if agency == desk else unit_clerk if agency == unit else \
+                    f"{agency.lower()}.cb{rnd.randrange(OFFICERS_PER_UNIT) + 1}"
                 ev.append((t, holder, "forward", prev, state, step))
                 holder = officer
-                factor = INTER_AGENCY_FACTOR if agency != desk and not agency.startswith(desk + ".") else 1.0
+                factor = INTER_AGENCY_FACTOR if agency != unit and not agency.startswith(unit + ".") else 1.0
                 d = max(5, int(budget * STEP_MEDIAN * factor * rnd.lognormvariate(0, STEP_SIGMA)))
                 enter = t
                 if ask_at == k:  # a supplement request; the clock restarts when it comes back
@@ -296,7 +343,7 @@ class Maker:
                 last_step = steps[-1][0]
                 ev.append((t, holder, "complete", prev, "result_ready", last_step))
                 if rnd.random() >= NEVER_COLLECTED:
-                    ev.append((t + rnd.randint(30, 10 * DAY), clerk, "return_result", "result_ready", "returned",
+                    ev.append((t + rnd.randint(30, 10 * DAY), return_clerk, "return_result", "result_ready", "returned",
                                last_step))
         ev = [e for e in ev if e[0] <= tl.now]
         last = ev[-1]
@@ -334,7 +381,7 @@ class Maker:
             0 if at_step else N, tx(entered) if moving else N, tx(entered) if at_step else N,
             tx(step_due) if step_due is not None else N, clerk, "t" if repeat_visit and failures else "f", "[]",
             2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, json.dumps(officers),
-            officers.get(step, N) if step else N, seq, seq, desk, desk))) + "\n")
+            officers.get(step, N) if step else N, seq, seq, unit, return_at))) + "\n")
         out["dossier_events"] += [f"{i}\t{s}\t{tx(e[0])}\t{e[1]}\t{e[2]}\t{e[3] or N}\t{e[4]}\t{e[5] or N}\t{{}}\n"
                                   for s, e in enumerate(ev, start=1)]
         out["visits"] += [f"{i}\t{tx(v[0])}\t{v[1]}\t{v[2]}\t{int(v[2] == 'in_person')}\t{v[3]}\t{desk}\t{p['code']}\n"
@@ -423,21 +470,21 @@ def generate(city: dict, tl: Timeline, rows: int, seed: int, workers: int, sink)
 
 
 def checksum(url: str | None, rows: int, seed: int, now: datetime, workers: int = 2, wards: int = WARDS,
-             city: dict | None = None) -> str:
+             city: dict | None = None, boundary_free_share: float = BOUNDARY_FREE_SHARE) -> str:
     """The SHA-256 of the rows a seed gives (no database writes beyond the catalog)."""
-    city = city or prepare(url, wards)
+    city = dict(city or prepare(url, wards), boundary_free_share=boundary_free_share)
     return generate(city, Timeline(BusinessCalendar(), now), rows, seed, workers, lambda out: None)
 
 
 # -- loading -------------------------------------------------------------------------------
 def bulk_load(url: str, rows: int, seed: int, now: datetime, workers: int, wards: int = WARDS,
-              log=print) -> dict:
+              log=print, boundary_free_share: float = BOUNDARY_FREE_SHARE) -> dict:
     """Prepare the city, then COPY every table (one connection per table, streams side by
     side) with the secondary indexes and foreign keys of those tables dropped; rebuild
     them, validate the keys, set the sequences, fill the survey tallies, VACUUM ANALYZE."""
     import psycopg
     start = time.perf_counter()
-    city = prepare(url, wards)
+    city = dict(prepare(url, wards), boundary_free_share=boundary_free_share)
     tl = Timeline(BusinessCalendar(), now)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     names = ", ".join(f"'{t}'::regclass" for t in TABLES)
@@ -507,6 +554,9 @@ def main() -> None:
     ap.add_argument("--wards", type=int, default=WARDS)
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--db", default="motcua_bench_city_workload", help="database to (re)create")
+    ap.add_argument("--boundary-free-share", type=float, default=BOUNDARY_FREE_SHARE,
+                    help="ASSUMPTION (no published figure found): share of in-person dossiers of a ward "
+                         "procedure taken in at another service point (default %(default)s)")
     ap.add_argument("--pg-admin-url", default=os.environ.get(
         "PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     a = ap.parse_args()
@@ -518,7 +568,8 @@ def main() -> None:
         conn.execute(text(f'CREATE DATABASE "{a.db}"'))
     admin.dispose()
     url = make_url(a.pg_admin_url).set(database=a.db).render_as_string(hide_password=False)
-    r = bulk_load(url, a.rows, a.seed, datetime.fromisoformat(a.now), a.workers, a.wards)
+    r = bulk_load(url, a.rows, a.seed, datetime.fromisoformat(a.now), a.workers, a.wards,
+                  boundary_free_share=a.boundary_free_share)
     print(f"{a.rows:,} dossiers in {r['seconds']:.0f} s (COPY {r['copy_seconds']:.0f} s); sha256 {r['checksum']}")
 
 

@@ -149,3 +149,37 @@ def test_sipas_tallies_of_the_loaded_city_equal_the_answers(city_url):
                 assert got["overall"]["responses"] > 0
     finally:
         engine.dispose()
+
+
+def test_boundary_free_dossiers_are_taken_in_at_another_point(city_url):
+    """A share (an assumption: workload.BOUNDARY_FREE_SHARE) of the in-person dossiers of a
+    ward procedure is received at another service point: the number, the clerk and the
+    visits follow that point, the steps stay at the competent ward, the result waits at
+    the point or at the ward; every other dossier is received where it is settled."""
+    url, _ = city_url
+    engine = make_engine(url, 1, 0)
+    ward = r"^H26\.(HD|P[0-9]{3})$"
+    with engine.connect() as conn:
+        eligible, moved, at_city, home, odd = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE channel = 'in_person' AND competent_unit ~ :w), "
+            "count(*) FILTER (WHERE competent_unit <> agency), "
+            "count(*) FILTER (WHERE competent_unit <> agency AND agency = 'H26.PVHCC'), "
+            "count(*) FILTER (WHERE competent_unit <> agency AND return_at = competent_unit), "
+            "count(*) FILTER (WHERE competent_unit <> agency AND (channel <> 'in_person' OR competent_unit !~ :w "
+            "  OR split_part(code, '-', 1) <> agency OR return_at NOT IN (agency, competent_unit) "
+            "  OR received_by NOT LIKE lower(agency) || '.motcua%' OR step_agency LIKE agency || '.%') "
+            "  OR competent_unit = agency AND return_at <> agency) FROM dossiers"), dict(w=ward)).one()
+        assert 0.5 * workload.BOUNDARY_FREE_SHARE * eligible < moved < 1.5 * workload.BOUNDARY_FREE_SHARE * eligible
+        assert 0 < at_city < moved and 0 < home < moved and odd == 0
+        assert conn.execute(text(
+            "SELECT count(*) FROM visits v JOIN dossiers d ON d.id = v.dossier_id WHERE v.agency <> d.agency "
+            "UNION ALL SELECT count(*) FROM surveys s JOIN dossiers d ON d.id = s.dossier_id "
+            "WHERE s.agency <> d.agency")).scalars().all() == [0, 0]
+        steps_at_home = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE e.actor LIKE lower(d.competent_unit) || '.%'), count(*) "
+            "FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id "
+            "WHERE d.competent_unit <> d.agency AND d.agency <> 'H26.PVHCC' AND e.action = 'complete'")).one()
+        assert steps_at_home[1] > 0 and steps_at_home[0] == steps_at_home[1]
+        points = set(conn.execute(text("SELECT code FROM agencies WHERE kind = 'service_point'")).scalars())
+        assert points == {"H26.PVHCC", *workload.ward_codes(30)}
+    engine.dispose()
