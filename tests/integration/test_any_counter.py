@@ -206,3 +206,44 @@ def test_the_online_page_asks_the_unit_of_the_applicants_place(city, client, eng
     assert r.status_code == 422 and alert(r.get_data(as_text=True))  # no unit: no code sent
     r = client.post("/nop-truc-tuyen/1.999003/ma-xac-nhan", data=dict(asked, competent_unit="WB"))
     assert r.status_code == 200 and 'name="competent_unit" value="WB"' in r.get_data(as_text=True)
+
+
+# The access matrix of a boundary-free dossier (received at WA for WB, collected at C.PV):
+# operation -> the callers allowed; every other caller gets 403 and changes nothing.
+CALLERS = ("wa", "wa_boss", "wa_tp", "wb", "wb_tp", "wb_ld", "wc", "pv", "root")
+MATRIX = {
+    ("GET", ""): {"wa", "wa_boss", "wb", "wb_tp", "wb_ld", "pv", "root"},
+    ("POST", "/actions/forward"): {"wa", "wa_boss"},            # the receiving desk
+    ("POST", "/actions/return_result"): {"pv"},                 # the return point
+}
+
+
+@pytest.fixture
+def bearer(city, engine):
+    with engine.begin() as conn:
+        out = {}
+        for name, (role, agency) in USERS.items():
+            create_user(conn, name, role, agency, "pw-" + name)
+            out[name] = {"Authorization": f"Bearer {issue_token(conn, name)}"}
+    return out
+
+
+def _ready(ctx, code):
+    for user, action in (("wa", "forward"), ("wb_tp", "forward"), ("wb_ld", "forward"), ("wb", "complete")):
+        act(ctx, user, code, action)
+
+
+@pytest.mark.parametrize("method, path", list(MATRIX))
+def test_boundary_free_access_matrix(client, ctx, bearer, method, path):
+    for caller in CALLERS:
+        code = take_in(ctx, return_at="C.PV").code
+        if path.endswith("return_result"):
+            _ready(ctx, code)
+        before, _ = use_cases.get(ctx, code)
+        r = client.open(f"/api/v1/dossiers/{code}{path}", method=method, headers=bearer[caller],
+                        json={} if method == "POST" else None)
+        allowed = caller in MATRIX[(method, path)]
+        expected = (200, 201) if allowed else (403,)
+        assert r.status_code in expected, (caller, method, path, r.status_code, r.get_json())
+        after, _ = use_cases.get(ctx, code)
+        assert (after.version != before.version) == (allowed and method == "POST"), caller
