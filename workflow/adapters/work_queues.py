@@ -51,6 +51,10 @@ def desk_list(conn: Connection, agency: str, status: str, limit: int = 50) -> li
     'submitted' (online submissions to check, oldest first)."""
     order = (d.result_ready_at if status == "result_ready" else d.created_at if status == "submitted"
              else d.created_at.desc())
+    # results are handed back where they are collected (return_at, issue 22); those going
+    # by post are sent by the receiving point
+    here = (or_(d.return_at == agency, and_(d.return_at.is_(None), d.agency == agency))
+            if status == "result_ready" else d.agency == agency)
     return conn.execute(select(*ROW).join(procedures, procedures.c.id == d.procedure_id)
-                        .where(d.agency == agency, d.status == status)
+                        .where(here, d.status == status)
                         .order_by(order, d.id).limit(limit)).all()

@@ -73,6 +73,16 @@ def _staff_of(actor: Actor, agency: str | None) -> bool:
     return actor.role in STAFF_ROLES and actor.agency is not None and actor.agency == agency
 
 
+def may_send(actor: Actor, dossier: Dossier, transfers: list[Transfer]) -> bool:
+    """Whether the send form is offered: staff of the holder, no transfer open."""
+    return _staff_of(actor, holder(dossier, transfers))
+
+
+def may_receive(actor: Actor, transfer: Transfer) -> bool:
+    """Whether the "received" button is offered on this transfer."""
+    return transfer.is_open and _staff_of(actor, transfer.to_agency)
+
+
 def check_send(actor: Actor, dossier: Dossier, transfers: list[Transfer], to, documents,
                note: str | None = None) -> tuple[str, ...]:
     """The documents to send (checked, without repeats), or the refusal: 403 when the
