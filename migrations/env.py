@@ -10,6 +10,7 @@ import workflow.adapters.tables_followup  # noqa: F401  (registers its tables on
 import workflow.adapters.tables_files  # noqa: F401  (registers its tables on metadata)
 import workflow.adapters.tables_online  # noqa: F401  (registers its tables on metadata)
 import workflow.adapters.tables_fees  # noqa: F401  (registers the fee and payment tables)
+import workflow.adapters.tables_originals  # noqa: F401  (registers the originals transfers)
 import workflow.adapters.tables_surveys  # noqa: F401  (registers the survey tables)
 import workflow.adapters.tables_reports  # noqa: F401  (registers the report rollup)
 

@@ -21,6 +21,7 @@ from workflow.adapters.migrations import upgrade
 from workflow.adapters.repository import _PROCEDURE_CACHE
 from workflow.adapters.tables import metadata
 import workflow.adapters.tables_fees  # noqa: F401  (the fee tables are emptied too)
+import workflow.adapters.tables_originals  # noqa: F401  (and the originals transfers)
 from workflow.services.importing.catalog import load
 from workflow.domain.calendar import BusinessCalendar
 from workflow.adapters.file_store import LocalFileStore

@@ -72,6 +72,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, co
     from web.api.payments import bp as api_payments_bp
     app.register_blueprint(api_files_bp)
     app.register_blueprint(api_payments_bp)
+    from web.api.originals import bp as api_originals_bp
+    app.register_blueprint(api_originals_bp)
     from web.api.submissions import bp as api_submissions_bp
     app.register_blueprint(api_submissions_bp)
     from web.citizen.online import bp as online_pages_bp

@@ -33,6 +33,7 @@ ACTION = {
     "attach_file": _l("Đính kèm tệp"),
     "payment": _l("Thu lệ phí, phí"), "refund": _l("Hoàn trả lệ phí, phí"),
     "fee_exemption": _l("Miễn lệ phí, phí"),
+    "originals_sent": _l("Chuyển hồ sơ giấy gốc"), "originals_received": _l("Nhận hồ sơ giấy gốc"),
 }
 CHANNEL = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "post": _l("Bưu chính")}
 ROLE = {"counter": _l("Cán bộ một cửa"), "officer": _l("Cán bộ xử lý"),

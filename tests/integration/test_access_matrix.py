@@ -83,6 +83,12 @@ API_MATRIX = {
     ("GET", "/api/v1/dossiers/{code}/payments"): (INVOLVED, 403, "dossier"),
     ("POST", "/api/v1/dossiers/{code}/fee-exemption"): (DESK, 403, "fee_due"),
     ("GET", "/api/v1/reports/fees"): (OVERSIGHT, 403, None),
+    # paper originals (issue 22): staff of the agency holding them (first the receiving
+    # desk) send them; only staff of the destination record their arrival; whoever may
+    # see the dossier reads the transfers
+    ("POST", "/api/v1/dossiers/{code}/originals"): (DESK, 403, "dossier"),
+    ("GET", "/api/v1/dossiers/{code}/originals"): (INVOLVED, 403, "dossier"),
+    ("POST", "/api/v1/dossiers/{code}/originals/{transfer_id}/received"): ({"step_officer"}, 403, "in_transit"),
     ("GET", "/api/v1/reports/fees/reconciliation"): (OVERSIGHT, 403, None),
     # online submission: public; the confirmed code, then the private link, is the credential
     ("POST", "/api/v1/submissions/codes"): (EVERYONE, None, None),
@@ -101,6 +107,7 @@ BODIES = {"/api/v1/dossiers": {"procedure_code": "1.001193", "documents": ["TK",
           "/api/v1/dossiers/{code}/actions/{action}": {},
           "/api/v1/dossiers/{code}/payments": {"amount": 100000, "method": "cash", "reference": "PT-1"},
           "/api/v1/dossiers/{code}/fee-exemption": {"code": "HN", "ground": "Sổ hộ nghèo"},
+          "/api/v1/dossiers/{code}/originals": {"to": "T1.KT", "documents": ["TK"], "note": "bản gốc"},
           "/api/v1/feedback/{feedback_id}/answer": {"answer": "Xin lỗi Ông/Bà, đã chấn chỉnh."},
           "/api/v1/surveys/{token}": {"answers": all_fives({"C1": 1, "C2": 2})}}
 
@@ -181,6 +188,14 @@ class World:
         assert r.status_code == 201, r.get_json()
         return r.get_json()["code"]
 
+    def in_transit(self) -> str:
+        """A dossier whose originals the desk sent to the step agency T1.KT ("code/id")."""
+        code = self.dossier()
+        r = self.api("clerk", "POST", f"/api/v1/dossiers/{code}/originals",
+                     json=BODIES["/api/v1/dossiers/{code}/originals"])
+        assert r.status_code == 201, r.get_json()
+        return f"{code}/originals/{r.get_json()['id']}"
+
     def ready(self) -> str:
         """A dossier whose result is ready at the desk."""
         code = self.dossier()
@@ -239,7 +254,7 @@ class World:
             return path
         slot = {"procedure": "{code}", "dossier": "{code}", "notification": "{notification_id}",
                 "feedback": "{feedback_id}", "survey": "{token}", "ready": "{code}", "signable": "{code}",
-                "fee_due": "{code}",
+                "fee_due": "{code}", "in_transit": "{code}/originals/{transfer_id}",
                 "file": "{file_id}", "online": "{token}", "asked": "{token}",
                 "online_file": "{token}/files/{file_id}"}[thing]
         return path.replace(slot, value).replace("{action}", "forward").replace("{document}", "TK")

@@ -16,7 +16,7 @@ from web import create_app
 from workflow.adapters.tables import users
 from workflow.adapters.users import create_user
 from workflow.domain.dossier import Actor
-from workflow.services.dossiers import use_cases
+from workflow.services.dossiers import originals, use_cases
 from workflow.services.files import attachments
 
 ALL = {"counter", "officer", "supervisor", "admin"}
@@ -29,7 +29,9 @@ OVERSIGHT = {"supervisor", "admin"}
 # kt_boss supervises a step agency: may see the dossier, but is not the receiving desk
 ROSTER = {**STAFF, "kt_boss": ("supervisor", "T1.KT")}
 OUTSIDERS = {"dossier": {"tax", "stranger", "ld"}, "desk": {"stranger", "kt_boss"},
-             "intake": {"stranger", "kt_boss"}, "agency": {"kt_boss"}}  # agency: ?agency=T1
+             "intake": {"stranger", "kt_boss"}, "agency": {"kt_boss"},  # agency: ?agency=T1
+             # "destination": staff of T1.KT, where the ready dossier's originals were sent
+             "destination": {"tax", "stranger", "ld", "boss", "clerk", "clerk2"}}
 INTAKE_FORM = {"procedure_code": "1.001193", "applicant_name": "Nguyễn Văn An",
                "applicant_phone": "0912345678", "documents": ["TK", "GCS"], "channel": "in_person"}
 
@@ -89,6 +91,11 @@ STAFF_ROUTES = {
     # case refuses what the dossier does not allow (here: nothing is due), flashed on the page
     ("/ho-so/<code>/le-phi", "POST"): (DESK, "desk", "complete", {"op": "pay", "amount": "1000",
                                                                   "method": "cash"}),
+    # paper originals (issue 22, web/staff/originals.py): staff of the agency holding them
+    # (the receiving desk) send them; staff of the destination record their arrival
+    ("/ho-so/<code>/ban-goc", "POST"): (DESK, "desk", "complete", {"to": "T1.KT", "documents": ["TK"]}),
+    ("/ho-so/<code>/ban-goc/<int:transfer_id>/da-nhan", "POST"): (
+        {"officer", "supervisor"}, "destination", "ready", {}),
     # the development mailbox (web/staff/mailbox.py): any staff member; absent in production
     ("/hop-thu", "GET"): (ALL, None, None, None),
 }
@@ -173,6 +180,7 @@ def world(open_app, tokens, engine):
     for who, action in ((Actor("clerk", "counter", "T1"), "forward"), (Actor("kt", "officer", "T1.KT"), "forward"),
                         (Actor("clerk", "counter", "T1"), "complete")):
         use_cases.act(ctx, who, ready, action, {})
+    made["transfer_id"] = originals.send(ctx, Actor("clerk", "counter", "T1"), ready, "T1.KT", ["TK"]).id
     made["file_id"] = attachments.attach(ctx, Actor("clerk", "counter", "T1"), ready, "document",
                                          "TK", io.BytesIO(pdf()), "to-khai.pdf").id
     with engine.begin() as conn:
@@ -186,7 +194,8 @@ def url_for_rule(rule: str, dossier: str | None, made: dict) -> str:
     code = made[dossier] if dossier else "T1"
     return (rule.replace("<code>", code).replace("<action>", "forward").replace("<document>", "TK")
             .replace("<int:user_id>", str(made["user_id"]))
-            .replace("<int:file_id>", str(made["file_id"]))) + QUERY.get(rule, "")
+            .replace("<int:file_id>", str(made["file_id"]))
+            .replace("<int:transfer_id>", str(made["transfer_id"]))) + QUERY.get(rule, "")
 
 
 def form_data(form) -> dict:
@@ -252,7 +261,7 @@ def test_every_form_post_needs_a_csrf_token(app, tokens):
     assert "/dang-nhap" in posts and "/ho-so/<code>/<action>" in posts
     for rule in posts:
         url = (rule.replace("<code>", "X").replace("<action>", "forward").replace("<document>", "TK")
-               .replace("<int:user_id>", "1").replace("<token>", "x"))
+               .replace("<int:user_id>", "1").replace("<token>", "x").replace("<int:transfer_id>", "1"))
         r = client.post(url, data={"username": "clerk", "password": "pw-clerk"})
         assert r.status_code == 400, (rule, r.status_code)
         assert "Phiên làm việc đã hết hạn" in r.get_data(as_text=True)

@@ -444,4 +444,34 @@ class FeeStatementOut(BaseModel):
     payments: list[PaymentOut]
 
 
+# -- the hand-over of paper originals between points (issue 22) --------------------------
+class OriginalTransferIn(Strict):
+    to: AgencyCode = Field(description=(
+        "the agency the originals go to: one the dossier concerns (the competent unit, a "
+        "step's agency, the return point, the receiving point), not the one holding them"))
+    documents: list[Line] = Field(min_length=1, max_length=50, description=(
+        "the checklist codes of the documents presented whose paper originals are sent"))
+    note: Defect | None = Field(None, description="how they travel, what is enclosed (free text)")
+
+
+class OriginalTransferOut(BaseModel):
+    id: int
+    dossier_code: str
+    from_agency: str
+    to_agency: str
+    documents: list[str]
+    sent_at: datetime
+    sent_by: str
+    received_at: datetime | None
+    received_by: str | None
+    note: str | None
+
+
+class OriginalTransfersOut(BaseModel):
+    dossier_code: str
+    holder: str | None = Field(description="the agency holding the originals; null while a transfer is open")
+    destinations: list[str] = Field(description="where the holder may send them")
+    items: list[OriginalTransferOut]
+
+
 DossierIn.model_rebuild()

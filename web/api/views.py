@@ -169,7 +169,9 @@ def get_procedure(code):
            body=s.DossierIn, response=s.DossierOut, status=201,
            links={"GetDossier": ("get_dossier", {"code": "$response.body#/code"}),
                   "ActOnDossier": ("act", {"code": "$response.body#/code"}),
-                  "DossierDeadline": ("dossier_deadline", {"code": "$response.body#/code"})},
+                  "DossierDeadline": ("dossier_deadline", {"code": "$response.body#/code"}),
+                  "DossierOriginals": ("list_originals", {"code": "$response.body#/code"}),
+                  "SendOriginals": ("send_originals", {"code": "$response.body#/code"})},
            headers={"Idempotency-Key": ({"type": "string", "maxLength": 100},
                                         "a retried POST with the same key returns the same dossier")})
 def create_dossier():

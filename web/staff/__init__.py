@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from web.staff import admin, auth, counter, digitisation, dossier, mailbox, officer
+from web.staff import admin, auth, counter, digitisation, dossier, mailbox, officer, originals
 
 csrf = CSRFProtect()
 
@@ -25,7 +25,7 @@ def init_app(app) -> None:
             csrf.protect()
 
     auth.login_manager.init_app(app)
-    for module in (auth, counter, officer, dossier, digitisation, admin):
+    for module in (auth, counter, officer, dossier, digitisation, originals, admin):
         app.register_blueprint(module.bp)
     if app.config.get("MAILBOX_DIR"):  # development only: production has no such page
         app.register_blueprint(mailbox.bp)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import DomainError
-from workflow.domain.lifecycle import may_see
+from workflow.domain.lifecycle import RETURN, capacities, may_see
 from workflow.services.dossiers import use_cases
 
 DESK_ROLES = ("counter", "supervisor")
@@ -42,14 +42,23 @@ def at_desk(who: Actor, dossier: Dossier) -> bool:
     return who.role in DESK_ROLES and who.agency == dossier.receiving_agency
 
 
-def load_visible(code: str, desk: bool = False):
-    """(dossier, events) if the signed-in person may see it (at the desk, when asked), else
-    403, the same for a dossier that does not exist."""
+def at_return_point(who: Actor, dossier: Dossier) -> bool:
+    """Counter staff or supervisor of the point where the result is collected: the
+    receiving point unless another service point was named (issue 22); the engine's
+    RETURN capacity, on which `may_act(actor, "return_result", dossier)` rests."""
+    return who.role in DESK_ROLES and RETURN in capacities(who, dossier)
+
+
+def load_visible(code: str, desk: bool = False, returning: bool = False):
+    """(dossier, events) if the signed-in person may see it (at the receiving desk, or at
+    the return point's desk, when asked), else 403, the same for a dossier that does not
+    exist."""
     try:
         dossier, events = use_cases.get_visible(ctx(), actor(), code)
     except DomainError:
         abort(403)
-    if not may_view(actor(), dossier) or (desk and not at_desk(actor(), dossier)):
+    if not may_view(actor(), dossier) or (desk and not at_desk(actor(), dossier)) \
+            or (returning and not at_return_point(actor(), dossier)):
         abort(403)
     return dossier, events
 

@@ -27,7 +27,7 @@ from workflow.services.files.intake import intake_with_scans
 
 from web.i18n import search_procedures
 from web.security import inputs
-from web.staff import pdf, printed
+from web.staff import counter_places, pdf, printed
 from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, ctx, domain_error_page, load_visible, today
 from web.staff.auth import staff_required
 from web.staff.dossier_files import SCANS_PER_INTAKE, takes_upload, upload_problem
@@ -43,9 +43,13 @@ ADDRESS_MAX = 300
 
 
 def desk_procedures(conn, agency: str) -> list:
-    """The procedures in force that this desk receives."""
+    """The procedures in force that this desk receives: its own, those it settles as one
+    of their competent units, and at a service point those approved for boundary-free
+    reception (web.staff.counter_places)."""
     repo = ProcedureRepository(conn)
-    return [p for p in (repo.by_id(i) for i in list_procedures(conn, today())) if p.agency == agency]
+    point = counter_places.is_service_point(conn, agency)
+    return [p for p in (repo.by_id(i) for i in list_procedures(conn, today()))
+            if counter_places.received_here(p, agency, point)]
 
 
 def _render_home(procedure=None, values=None, errors=None, status=200):
@@ -62,15 +66,19 @@ def _render_home(procedure=None, values=None, errors=None, status=200):
         ready = desk_list(conn, agency, "result_ready")
         waiting = desk_list(conn, agency, "awaiting_documents")
         online = desk_list(conn, agency, "submitted")  # sent online, to check and accept
-        agency_name = agency_names(conn).get(agency, agency)
+        names = agency_names(conn)
+        agency_name = names.get(agency, agency)
+        places = counter_places.choices(conn, procedure, agency, names)
     results = search_procedures(procedures, query)
     if request.headers.get("X-Partial") == "procedures":
         return render_template("staff/_procedure_results.html", results=results, query=query)
     values = values or {"channel": "in_person", "idem": uuid.uuid4().hex, "return_by": "counter",
-                        "notify": ["applicant"]}
+                        "notify": ["applicant"], "competent_unit": places["own_unit"] or "",
+                        "return_at": agency}
     return render_template("staff/counter.html", results=results, query=query,
                            procedure=procedure, values=values, errors=errors or {}, ready=ready,
-                           waiting=waiting, online=online, agency_name=agency_name), status
+                           waiting=waiting, online=online, agency_name=agency_name,
+                           places=places), status
 
 
 @bp.get("")
@@ -154,7 +162,8 @@ def intake():
     form = request.form
     values = {k: form.get(k, "") for k in (*APPLICANT_FIELDS.values(), *FILER_FIELDS.values(),
                                            "channel", "idem", "return_by", "return_address",
-                                           "authorisation_exempt", "fee_exemption", "fee_exemption_ground")}
+                                           "authorisation_exempt", "fee_exemption", "fee_exemption_ground",
+                                           "competent_unit", "return_at")}
     values["documents"] = form.getlist("documents")
     values["notify"] = form.getlist("notify")
     with ctx().engine.connect() as conn:
@@ -168,7 +177,9 @@ def intake():
     applicant, errors = _applicant(form)
     filer, filer_errors = _filer(form)
     choice, choice_errors = _return_choice(form)
-    errors = {**errors, **filer_errors, **choice_errors}
+    places, bad_places = counter_places.read(form, procedure, actor().agency, choice["return_by"])
+    errors = {**errors, **filer_errors, **choice_errors,
+              **{f: str(CHOICE_MESSAGES[f]) for f in bad_places}}
     key = values["idem"] if 0 < len(values["idem"]) <= 100 else None
     # a document handed in but not acceptable (wrong form, not certified...): listed on
     # the notice with the clerk's reason
@@ -181,9 +192,12 @@ def intake():
             dossier, _replayed = intake_with_scans(
                 ctx(), actor(), procedure.code, applicant, values["documents"],
                 values["channel"] or "in_person", _scans(procedure), key, defects=defects or None,
-                case=case, fee_exemption=_fee_exemption(values), filer=filer, **choice)
+                case=case, fee_exemption=_fee_exemption(values), filer=filer, **choice, **places)
         except Forbidden:
-            abort(403)
+            if not places.get("competent_unit"):
+                abort(403)
+            # a desk that may not receive for the unit chosen: said on the form
+            errors, status = {"competent_unit": str(NOT_HERE)}, 403
         except DomainError as exc:
             errors, status = _refusal(exc, procedure), exc.status
         else:
@@ -216,7 +230,15 @@ CHOICE_MESSAGES = {
     "return_address": _l("Nhập địa chỉ nhận kết quả khi chọn nhận qua dịch vụ bưu chính công ích."),
     "notify": _l("Chỉ gửi thông báo cho người nộp thay khi đã ghi người nộp thay."),
     "authorisation_exempt": _l("Lý do không cần văn bản ủy quyền chỉ ghi khi có người nộp thay."),
+    "competent_unit": _l("Chọn cơ quan có thẩm quyền giải quyết trong danh sách của thủ tục, theo "
+                         "nơi cư trú của người yêu cầu hoặc nơi có tài sản."),
+    "return_at": _l("Nơi trả kết quả phải là một điểm phục vụ hành chính công; chỉ chọn được khi thủ "
+                    "tục được tiếp nhận, trả kết quả không phụ thuộc địa giới hành chính và nhận kết "
+                    "quả tại quầy."),
 }
+NOT_HERE = _l("Quầy này không tiếp nhận thủ tục này cho cơ quan đã chọn: thủ tục chưa được phép "
+              "tiếp nhận không phụ thuộc địa giới hành chính, hoặc nơi đây không phải điểm phục vụ "
+              "hành chính công.")
 
 
 def _refusal(exc: DomainError, procedure) -> dict:
@@ -319,7 +341,7 @@ DESK_FORMS = ("receipt", "supplement")  # printed at the receiving desk only
 @staff_required(*DESK_ROLES)
 def return_confirm(code):
     """Second click of the hand-over: check the person and the result, then confirm."""
-    dossier, _events = load_visible(code, desk=True)
+    dossier, _events = load_visible(code, returning=True)  # the return point's desk
     if dossier.status != "result_ready":
         flash(_("Hồ sơ %(code)s chưa có kết quả để trả.", code=code), "warning")
         return redirect(url_for("dossier.show", code=code))

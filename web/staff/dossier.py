@@ -29,6 +29,7 @@ from web.staff.access import DESK_ROLES, DOSSIER_ROLES, actor, at_desk, ctx, dom
 from web.staff.auth import staff_required
 from web.staff.counter import DESK_FORMS, FORM_ENDPOINTS
 from web.staff.dossier_files import panel, size_text
+from web.staff import originals as originals_section
 
 bp = Blueprint("dossier", __name__, url_prefix="/ho-so")
 bp.register_error_handler(DomainError, domain_error_page)
@@ -67,6 +68,7 @@ def render_page(code: str, status: int = 200):
         fee = fee_payments.statement_of(conn, dossier)
         names = display_names(conn, {e.actor for e in events} | {f.uploaded_by for f in files})
         agencies = agency_names(conn)
+        originals = originals_section.section(conn, dossier)
     p = dossier.procedure
     step_index = dossier.step_index if dossier.step_index is not None else -1
     missing = [m["code"] if isinstance(m, dict) else m for m in dossier.missing_documents or []]
@@ -85,7 +87,7 @@ def render_page(code: str, status: int = 200):
         applicant=applicant_for(actor(), dossier),  # numbers masked unless needed (web/security/privacy.py)
         filer=filer_for(actor(), dossier),
         files=panel(dossier, files, actor()), size_text=size_text,
-        fee=fee, methods=PAYMENT_METHODS, exemptions=p.fee.exemptions), status
+        fee=fee, methods=PAYMENT_METHODS, exemptions=p.fee.exemptions, originals=originals), status
 
 
 PAYMENT_METHODS = {"cash": _l("Tiền mặt"), "transfer": _l("Chuyển khoản"), "online": _l("Trực tuyến")}

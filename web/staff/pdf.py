@@ -186,6 +186,8 @@ def receipt_pdf(model: dict, tz: str) -> bytes:
     _line(pdf, "4. Thời gian nhận hồ sơ: ", _when(model["received_at"], tz))
     _line(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ: ", _when(model["appointment_at"], tz))
     _line(pdf, "6. Đăng ký nhận kết quả tại: ", model.get("return_line") or model["agency"])
+    if model.get("competent_text"):  # no item of form 01: a line of free text (issue 22)
+        _line(pdf, "", model["competent_text"])
     if model.get("fee_text"):  # no item of form 01: a line of free text (issue 21)
         _line(pdf, "", model["fee_text"])
     _signatures(pdf, ("NGƯỜI NỘP HỒ SƠ", model.get("signer") or a.name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", model["clerk"]))

@@ -73,13 +73,15 @@ def receipt(dossier: Dossier, events: list[Event], names: dict, agencies: dict, 
     url = status_url(base_url, dossier.code)
     documents = [dict(name=specs[c].name, form=_form_of(specs[c]), copies=specs[c].copies)
                  for c in dossier.documents if c in specs]
-    return dict(_common(dossier, agencies, "receipt", tz), documents=documents,
+    return dict(_common(dossier, agencies, "receipt", tz), **_desk_agency(dossier, agencies),
+                documents=documents,
                 received_at=dossier.received_at, appointment_at=dossier.appointment_at,
                 processing_days=dossier.procedure.processing_days,
                 time_text=time_text(dossier.procedure),
                 clerk=names.get(taken.actor, taken.actor) if taken else "",
                 status_url=url, qr_svg=qr_svg(url), qr_url=url, fee_text=fee_text(dossier, events),
                 return_line=return_line(dossier, agencies), filer=dossier.filer,
+                competent_text=competent_text(dossier, agencies),
                 signer=(dossier.filer or dossier.applicant).name)
 
 
@@ -108,8 +110,29 @@ def return_line(dossier: Dossier, agencies: dict) -> str:
     (unconfirmed), so the wording here is ours."""
     if dossier.by_post:
         return f"dịch vụ bưu chính công ích, gửi đến địa chỉ: {dossier.return_address}"
-    p = dossier.procedure
-    return agencies.get(p.agency, p.agency)
+    # the service point where it is collected: the receiving point unless another was
+    # named (reception regardless of administrative boundaries, issue 22)
+    point = dossier.return_point or dossier.receiving_agency
+    return agencies.get(point, point)
+
+
+def _desk_agency(dossier: Dossier, agencies: dict) -> dict:
+    """The one-stop unit that took the dossier in fills the receipt's blank "Bộ phận tiếp
+    nhận và trả kết quả": the receiving point, which is the competent unit's own desk
+    except for a dossier received regardless of administrative boundaries."""
+    code = dossier.receiving_agency
+    return dict(agency=agencies.get(code, code), agency_code=code)
+
+
+def competent_text(dossier: Dossier, agencies: dict) -> str | None:
+    """When a service point received the dossier for another unit (issue 22), the unit
+    competent to settle it. Form 01 has no item for it, so, like the fee, it is a line of
+    free text after item 6; the circular's own items are left as they are. None when the
+    receiving point is that unit."""
+    if not dossier.boundary_free:
+        return None
+    unit = dossier.competent_unit
+    return f"Cơ quan có thẩm quyền giải quyết: {agencies.get(unit, unit)}"
 
 
 def _latest_notice(dossier: Dossier, events: list[Event]) -> dict | None:
@@ -153,7 +176,8 @@ def notice(dossier: Dossier, events: list[Event], names: dict, agencies: dict, t
         items.append(dict(code=code, name=spec.name if spec else code,
                           form=f"{_form_of(spec)}, {spec.copies} bản" if spec else "",
                           reason=reason, legal_basis=basis))
-    return dict(_common(dossier, agencies, "supplement", tz), items=items, issued_at=latest["at"],
+    return dict(_common(dossier, agencies, "supplement", tz), **_desk_agency(dossier, agencies),
+                items=items, issued_at=latest["at"],
                 clerk=names.get(latest["by"], latest["by"]), clerk_username=latest["by"],
                 stage=latest["stage"])
 

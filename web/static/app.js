@@ -37,3 +37,14 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The counter's return point (issue 22) applies only to a result collected at a counter:
+// disabled while "by post" is chosen (the server ignores it then anyway).
+(() => {
+  const point = document.querySelector("select[name=return_at]");
+  if (!point) return;
+  const radios = document.querySelectorAll("input[name=return_by]");
+  const sync = () => { point.disabled = [...radios].some((r) => r.checked && r.value === "post"); };
+  radios.forEach((r) => r.addEventListener("change", sync));
+  sync();
+})();

@@ -36,6 +36,13 @@ def service_points(conn: Connection, codes) -> frozenset[str]:
         agencies.c.code.in_(codes), agencies.c.kind == "service_point")).scalars())
 
 
+def service_point_names(conn: Connection) -> dict[str, str]:
+    """Every service point with its name, by name: where a result may be collected."""
+    return dict(conn.execute(select(agencies.c.code, agencies.c.name)
+                             .where(agencies.c.kind == "service_point")
+                             .order_by(agencies.c.name, agencies.c.code)).all())
+
+
 def _check(conn: Connection, name: str, level: str | None, parent: str | None) -> None:
     if not (name or "").strip():
         raise InvalidInput("the agency needs a name", field="name")
