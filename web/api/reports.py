@@ -13,7 +13,7 @@ from workflow.domain.errors import InvalidInput
 from workflow.services.reports import dashboard
 from workflow.services.reports import evaluation as dossier_evaluation
 from workflow.services.reports import statistics as reports
-from workflow.services.reports import digitisation, service_index
+from workflow.services.reports import boundary_free, digitisation, service_index
 
 from web.security import inputs
 from web.api.registry import api_route
@@ -453,3 +453,77 @@ def report_evaluation():
     with ctx().engine.connect() as conn:
         scope = scope_arg(conn, g.actor)
     return _json(EvaluationRollupOut, dossier_evaluation.rollup(ctx(), scope, p.first, p.last))
+
+
+# -- reception regardless of administrative boundaries (issue 22, item 4) ---------------------
+class UnitCount(BaseModel):
+    competent_unit: str
+    count: int
+
+
+class PointCount(BaseModel):
+    receiving_point: str
+    count: int
+
+
+class ForOthers(BaseModel):
+    total: int
+    items: list[UnitCount]
+
+
+class FromElsewhere(BaseModel):
+    total: int
+    items: list[PointCount]
+
+
+class Minutes(BaseModel):
+    count: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+class HandOver(BaseModel):
+    dossiers: int = Field(description="received elsewhere in the period (as received_elsewhere.total)")
+    to_unit: Minutes = Field(description="received_at to the first step's start (the first forward "
+                                         "out of received): the hand-over to the unit's offices")
+    to_return_point: Minutes = Field(description="returned ones collected at a point other than the "
+                                                 "unit: result ready to returned (includes the "
+                                                 "applicant's wait to collect)")
+
+
+class Waiting(BaseModel):
+    code: str
+    receiving_point: str
+    competent_unit: str
+    ready_since: datetime
+
+
+class Awaiting(BaseModel):
+    count: int
+    oldest: list[Waiting] = Field(description=f"the oldest {boundary_free.OLDEST}, oldest first")
+
+
+class BoundaryFreeOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    agency: str | None
+    generated_at: datetime
+    received_for_others: ForOthers = Field(description="received here in the period for another "
+                                                       "competent unit, by unit")
+    received_elsewhere: FromElsewhere = Field(description="this unit's dossiers received in the period "
+                                                          "at other points, by receiving point")
+    hand_over: HandOver
+    awaiting_collection: Awaiting = Field(description="now: results ready to be collected here")
+
+
+@api_route(bp, "/reports/boundary-free", "GET",
+           "Reception regardless of administrative boundaries, from both sides: what an agency "
+           "received for other units, what came to it from other points and how long the "
+           "hand-overs took, and what waits at its counter for collection (default: this month)",
+           response=BoundaryFreeOut, errors=(401, 403, 422), query={**PERIOD_Q, **AGENCY_Q})
+def report_boundary_free():
+    p = period_args()
+    with ctx().engine.connect() as conn:
+        data = boundary_free.report(conn, p, scope_arg(conn, g.actor), ctx().now())
+    return _json(BoundaryFreeOut, data)
