@@ -113,3 +113,47 @@ def test_a_period_without_the_dossiers_counts_none_but_what_waits_now(call):
     body = call("wa_boss", "/api/v1/reports/boundary-free?from=2026-02-01&to=2026-02-28").get_json()
     assert body["received_for_others"]["total"] == 0 and body["hand_over"]["dossiers"] == 0
     assert body["awaiting_collection"]["count"] == 1
+
+
+def _figures(call, user, by, agency=""):
+    body = call(user, f"/api/v1/reports/summary?{PERIOD}&by={by}{agency}").get_json()
+    assert body["by"] == by
+    return {row["agency"]: (row["received_total"], row["resolved_total"], row["returned"])
+            for row in body["rows"]}, body["total"]
+
+
+@pytest.mark.parametrize("rolled_up", [False, True])
+def test_ii06a_by_competent_unit_differs_from_by_receiving_point(call, ctx, engine, clock, rolled_up):
+    if rolled_up:  # the rollup is keyed by receiving point: by=competent must not read it
+        from workflow.services.reports import rollup
+        with engine.begin() as conn:
+            rollup.refresh(conn, clock().astimezone(ctx.calendar.tz).date().replace(day=3),
+                           ctx.calendar.tz, clock())
+            assert rollup.watermark(conn) is not None
+    # WB received d3 only; it is competent for d1, d2 (received at WA) and d3
+    assert _figures(call, "wb_boss", "receiving")[0] == {"WB": (1, 1, 1)}
+    assert _figures(call, "wb_boss", "competent")[0] == {"WB": (3, 3, 2)}  # d1 waits at WA
+    # WA received d1 and d2 for WB; it is competent for d4 only (received at C.PV)
+    assert _figures(call, "wa_boss", "receiving")[0] == {"WA": (2, 2, 1)}
+    assert _figures(call, "wa_boss", "competent")[0] == {"WA": (1, 1, 1)}
+    # city-wide the totals agree, only the rows move
+    by_point, total = _figures(call, "root", "receiving")
+    by_unit, total_unit = _figures(call, "root", "competent")
+    assert by_point == {"WA": (2, 2, 1), "WB": (1, 1, 1), "C.PV": (1, 1, 1)}
+    assert by_unit == {"WA": (1, 1, 1), "WB": (3, 3, 2)}
+    assert total == total_unit
+
+
+def test_ii06a_by_competent_exports_the_forms_columns_and_bad_by_is_refused(call):
+    plain = call("wb_boss", f"/api/v1/reports/summary?{PERIOD}&format=csv")
+    unit = call("wb_boss", f"/api/v1/reports/summary?{PERIOD}&format=csv&by=competent")
+    assert plain.status_code == unit.status_code == 200
+    header = lambda r: r.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]  # noqa: E731
+    assert header(plain) == header(unit)
+    assert "theo-co-quan-giai-quyet" in unit.headers["Content-Disposition"]
+    log = call("wb_boss", f"/api/v1/reports/summary?{PERIOD}&format=csv&rows=dossiers&by=competent")
+    lines = log.get_data(as_text=True).splitlines()[1:]
+    assert sorted(line.split(",")[1] for line in lines) == ["WA", "WA", "WB"]  # their receiving points
+    r = call("wb_boss", f"/api/v1/reports/summary?{PERIOD}&by=unit")
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "by"
+

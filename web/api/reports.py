@@ -81,6 +81,8 @@ class SummaryOut(BaseModel):
     to: date
     agency: str | None
     generated_at: datetime
+    by: str = Field("receiving", description="receiving: rows by the agency that received the dossier "
+                                             "(the form's); competent: by the unit competent to settle it")
     rows: list[SummaryRow]
     total: Figures
 
@@ -205,6 +207,9 @@ def scope_arg(conn, actor):
     return reports.scope_for(conn, actor, request.args.get("agency"))
 
 
+BY_Q = {"by": ({"type": "string", "enum": list(reports.BY)},
+               "receiving (default): by the agency that received the dossier; competent: by the unit "
+               "competent to settle it (reception regardless of administrative boundaries)")}
 AGENCY_Q = {"agency": ({"type": "string"}, "an agency and those under it (default: the supervisor's own)")}
 PERIOD_Q = {"from": ({"type": "string", "format": "date"}, "first day, inclusive"),
             "to": ({"type": "string", "format": "date"}, "last day, inclusive")}
@@ -214,7 +219,8 @@ PERIOD_Q = {"from": ({"type": "string", "format": "date"}, "first day, inclusive
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows: str = "summary"):
+def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows: str = "summary",
+                    by: str = "receiving"):
     """The report as a streamed XLSX (sheets: summary and log book) or CSV (`rows`:
     'summary' or 'dossiers', the log book)."""
     if fmt not in ("xlsx", "csv"):
@@ -223,12 +229,13 @@ def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows
     now, tz = c.now(), c.calendar.tz
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, actor, agency)
-        data = reports.summary(conn, p, scope, now, tz)
+        data = reports.summary(conn, p, scope, now, tz, by)
     table = [[row[k] for k in KEYS] for row in data["rows"]]
     table.append(["", "Tổng cộng", "", "", *(data["total"][k] for k in reports.COLUMNS)])
     header = [LABELS[k] for k in KEYS]
-    log = stream_rows(c.engine, reports.log_rows(p, scope, now, tz)) if fmt == "xlsx" or rows == "dossiers" else None
-    stem = f"bao-cao-II06a_{p.first}_{p.last}" + ("" if rows == "summary" or fmt == "xlsx" else "_ho-so")
+    log = stream_rows(c.engine, reports.log_rows(p, scope, now, tz, by)) if fmt == "xlsx" or rows == "dossiers" else None
+    stem = (f"bao-cao-II06a_{p.first}_{p.last}" + ("" if by == "receiving" else "_theo-co-quan-giai-quyet")
+            + ("" if rows == "summary" or fmt == "xlsx" else "_ho-so"))
     if fmt == "xlsx":
         body = xlsx_stream([("Tổng hợp II.06a", header, table), ("Sổ theo dõi hồ sơ", LOG_LABELS, log)],
                            local_value(tz))
@@ -244,7 +251,7 @@ def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows
 @api_route(bp, "/reports/summary", "GET",
            "Statistics report, form II.06a, per receiving agency and procedure (format=json|xlsx|csv)",
            response=SummaryOut, errors=(401, 403, 422), media=(XLSX, "text/csv"), query={
-               **PERIOD_Q, **AGENCY_Q,
+               **PERIOD_Q, **AGENCY_Q, **BY_Q,
                "format": ({"type": "string", "enum": ["json", "xlsx", "csv"]}, "xlsx and csv are streamed"),
                "rows": ({"type": "string", "enum": ["summary", "dossiers"]},
                         "csv only: the summary, or one line per dossier counted (log book)")})
@@ -254,10 +261,12 @@ def report_summary():
     rows = request.args.get("rows") or "summary"
     if rows not in ("summary", "dossiers"):
         raise InvalidInput("rows must be summary or dossiers", field="rows")
+    by = request.args.get("by") or "receiving"
+    reports.unit_column(by)
     if fmt != "json":
-        return export_response(g.actor, p, request.args.get("agency"), fmt, rows)
+        return export_response(g.actor, p, request.args.get("agency"), fmt, rows, by)
     with ctx().engine.connect() as conn:
-        data = reports.summary(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
+        data = reports.summary(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz, by)
     return _json(SummaryOut, data)
 
 
