@@ -157,3 +157,17 @@ def test_ii06a_by_competent_exports_the_forms_columns_and_bad_by_is_refused(call
     r = call("wb_boss", f"/api/v1/reports/summary?{PERIOD}&by=unit")
     assert r.status_code == 422 and r.get_json()["error"]["field"] == "by"
 
+
+def test_the_supervisor_page_shows_both_sides(call, scenario, ctx, db_url):
+    from web import create_app
+    app = create_app("testing", {"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False}, context=ctx)
+    browser = app.test_client()
+    assert browser.post("/dang-nhap", data={"username": "wa_boss", "password": "pw-wa_boss"}).status_code == 302
+    page = browser.get(f"/giam-sat/khong-dia-gioi?{PERIOD}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Đã tiếp nhận cho cơ quan khác giải quyết: 2" in html
+    assert "Hồ sơ thuộc thẩm quyền, tiếp nhận tại điểm khác: 1" in html
+    assert "Kết quả chờ trả tại quầy: 1" in html and scenario[0].code in html
+    assert browser.get(f"/giam-sat/khong-dia-gioi?agency=WB&{PERIOD}").status_code == 403
+

@@ -131,6 +131,7 @@ PAGES = {
     "/giam-sat/ho-so": [("boss", "/giam-sat/ho-so"), ("boss", "/giam-sat/ho-so?agency=T1")],
     "/giam-sat/bao-cao": [("boss", "/giam-sat/bao-cao")],
     "/giam-sat/chi-so-766": [("boss", "/giam-sat/chi-so-766")],
+    "/giam-sat/khong-dia-gioi": [("boss", "/giam-sat/khong-dia-gioi"), ("root", "/giam-sat/khong-dia-gioi?agency=T1")],
     "/giam-sat/sipas": [("boss", "/giam-sat/sipas"), ("boss", "/giam-sat/sipas?status=answered"),
                         ("root", "/giam-sat/sipas")],
 }
