@@ -171,3 +171,18 @@ def test_the_supervisor_page_shows_both_sides(call, scenario, ctx, db_url):
     assert "Kết quả chờ trả tại quầy: 1" in html and scenario[0].code in html
     assert browser.get(f"/giam-sat/khong-dia-gioi?agency=WB&{PERIOD}").status_code == 403
 
+
+def test_the_dashboard_by_competent_unit_counts_its_dossiers_at_other_points(call, ctx, scenario):
+    waiting = take_in(ctx)  # at WA's desk for WB, not yet handed over: no step of WB holds it
+    for user, total in (("wb_boss", 0), ("wa_boss", 2)):  # WA: it and d1, ready at its counter
+        body = call(user, "/api/v1/reports/dashboard?by=receiving").get_json()
+        assert (body["by"], body["total"]["total"]) == ("receiving", total), body["total"]
+    body = call("wb_boss", "/api/v1/reports/dashboard?by=competent").get_json()
+    assert body["by"] == "competent"
+    assert body["total"]["total"] == 2 and body["total"]["ready"] == 1  # d1 and the new one
+    assert {a["agency"] for a in body["by_agency"]} == {"WA"}  # both sit at WA's desk
+    listed = call("wb_boss", "/api/v1/reports/dashboard/dossiers?by=competent").get_json()
+    assert {i["code"] for i in listed["items"]} == {waiting.code, scenario[0].code}
+    assert listed["total"] == 2
+    assert call("wa_boss", "/api/v1/reports/dashboard?by=competent").get_json()["total"]["total"] == 0
+    assert call("wb_boss", "/api/v1/reports/dashboard?by=x").status_code == 422

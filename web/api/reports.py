@@ -128,6 +128,9 @@ class DashboardOut(BaseModel):
     end_of_today: datetime
     soon: datetime
     agency: str | None
+    by: str = Field("receiving", description="whose open dossiers: received by the agency, or for "
+                                             "which it is the competent unit (either way, those at "
+                                             "a step of its offices too)")
     total: Buckets
     by_agency: list[AgencyBuckets]
     by_step: list[StepBuckets]
@@ -203,6 +206,13 @@ def period_args(default_days: int | None = None, max_days: int = reports.MAX_DAY
     return reports.period(date_arg("from", first), date_arg("to", today), ctx().calendar.tz, max_days)
 
 
+def by_arg() -> str:
+    """by=receiving (default) or competent; anything else is a 422 on `by`."""
+    by = request.args.get("by") or "receiving"
+    reports.unit_column(by)
+    return by
+
+
 def scope_arg(conn, actor):
     return reports.scope_for(conn, actor, request.args.get("agency"))
 
@@ -261,8 +271,7 @@ def report_summary():
     rows = request.args.get("rows") or "summary"
     if rows not in ("summary", "dossiers"):
         raise InvalidInput("rows must be summary or dossiers", field="rows")
-    by = request.args.get("by") or "receiving"
-    reports.unit_column(by)
+    by = by_arg()
     if fmt != "json":
         return export_response(g.actor, p, request.args.get("agency"), fmt, rows, by)
     with ctx().engine.connect() as conn:
@@ -273,15 +282,17 @@ def report_summary():
 @api_route(bp, "/reports/dashboard", "GET",
            "Open dossiers due today, due soon (one working day) and overdue, by agency, step and "
            "officer; on-time rate by week", response=DashboardOut, errors=(401, 403, 422),
-           query={**AGENCY_Q, "weeks": ({"type": "integer", "minimum": 1, "maximum": 104},
-                                        "weeks of on-time rate (default 12)")})
+           query={**AGENCY_Q, **BY_Q, "weeks": ({"type": "integer", "minimum": 1, "maximum": 104},
+                                                "weeks of on-time rate (default 12; by receiving "
+                                                "agency whatever `by`)")})
 def report_dashboard():
     c = ctx()
     weeks = _int_arg("weeks", 12, 1, 104)
+    by = by_arg()
     m = dashboard.moments(c.now(), c.calendar)
     with c.engine.connect() as conn:
         scope = scope_arg(conn, g.actor)
-        data = dashboard.counts(conn, scope, m)
+        data = dashboard.counts(conn, scope, m, by)
         data["on_time_by_week"] = dashboard.on_time_by_week(conn, scope, m.now, c.calendar.tz, weeks)
     return _json(DashboardOut, data)
 
@@ -289,7 +300,7 @@ def report_dashboard():
 @api_route(bp, "/reports/dashboard/dossiers", "GET",
            "The open dossiers behind a dashboard count, earliest deadline first",
            response=OpenDossierList, errors=(401, 403, 422), query={
-               **AGENCY_Q, "bucket": ({"type": "string", "enum": list(dashboard.BUCKETS)}, "urgency"),
+               **AGENCY_Q, **BY_Q, "bucket": ({"type": "string", "enum": list(dashboard.BUCKETS)}, "urgency"),
                "holder": ({"type": "string"}, "agency holding the dossier now"),
                "procedure": ({"type": "string"}, "procedure code"),
                "step": ({"type": "string"}, "current step code; '-': not at a step (at the desk)"),
@@ -302,11 +313,12 @@ def report_dashboard_dossiers():
     if bucket and bucket not in dashboard.BUCKETS:
         raise InvalidInput(f"bucket must be one of {', '.join(dashboard.BUCKETS)}", field="bucket")
     page, per_page = _int_arg("page", 1, 1, 1_000_000), _int_arg("per_page", 50, 1, 200)
+    by = by_arg()
     with c.engine.connect() as conn:
         items, total = dashboard.drill_down(
             conn, scope_arg(conn, g.actor), dashboard.moments(c.now(), c.calendar), bucket,
             *(request.args.get(k) or None for k in ("holder", "procedure", "step", "officer")),
-            page=page, per_page=per_page)
+            page=page, per_page=per_page, by=by)
     return _json(OpenDossierList, dict(items=items, page=page, per_page=per_page, total=total))
 
 
