@@ -186,3 +186,17 @@ def test_the_dashboard_by_competent_unit_counts_its_dossiers_at_other_points(cal
     assert listed["total"] == 2
     assert call("wa_boss", "/api/v1/reports/dashboard?by=competent").get_json()["total"]["total"] == 0
     assert call("wb_boss", "/api/v1/reports/dashboard?by=x").status_code == 422
+
+
+def test_the_ii06a_page_reads_by_competent_unit(call, ctx, db_url):
+    from web import create_app
+    app = create_app("testing", {"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False}, context=ctx)
+    browser = app.test_client()
+    assert browser.post("/dang-nhap", data={"username": "wb_boss", "password": "pw-wb_boss"}).status_code == 302
+    plain = browser.get(f"/giam-sat/bao-cao?{PERIOD}").get_data(as_text=True)
+    unit = browser.get(f"/giam-sat/bao-cao?{PERIOD}&by=competent").get_data(as_text=True)
+    assert "không theo nơi tiếp nhận" in unit and "không theo nơi tiếp nhận" not in plain
+    assert 'href="/giam-sat/bao-cao/tai-ve?format=xlsx&amp;from=2026-03-01&amp;to=2026-03-31&amp;by=competent"' in unit
+    export = browser.get(f"/giam-sat/bao-cao/tai-ve?format=csv&by=competent&{PERIOD}")
+    assert export.status_code == 200 and "theo-co-quan-giai-quyet" in export.headers["Content-Disposition"]
+    assert browser.get(f"/giam-sat/bao-cao?{PERIOD}&by=x").status_code == 422

@@ -22,7 +22,7 @@ from workflow.services.reports import boundary_free, dashboard
 from workflow.services.reports import statistics as reports
 from workflow.services.reports import service_index
 
-from web.api.reports import LABELS, export_response, period_args
+from web.api.reports import LABELS, by_arg, export_response, period_args
 from web.api.payments import reconciliation_response
 from web.api.views import _int_arg
 from web.staff.auth import staff_required
@@ -129,12 +129,14 @@ def drill_down():
 def report():
     c = ctx()
     p = period_args()
+    by = by_arg()
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
-        data = reports.summary(conn, p, scope, c.now(), c.calendar.tz)
+        data = reports.summary(conn, p, scope, c.now(), c.calendar.tz, by)
         agency_name = agency_names(conn).get(scope.root, scope.root) if scope.root else None
     query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
-        {"agency": request.args["agency"]} if request.args.get("agency") else {})}
+        {"agency": request.args["agency"]} if request.args.get("agency") else {}),
+        **({"by": by} if by != "receiving" else {})}
     return render_template("supervisor/report.html", d=data, labels=LABELS, query=query,
                            columns=reports.COLUMNS, agency_name=agency_name)
 
@@ -159,7 +161,7 @@ def boundary_free_page():
 def export():
     fmt = request.args.get("format", "xlsx")
     return export_response(current_user.actor, period_args(), request.args.get("agency"), fmt,
-                           request.args.get("rows") or "summary")
+                           request.args.get("rows") or "summary", by_arg())
 
 
 @bp.get("/le-phi/doi-chieu")
