@@ -43,7 +43,7 @@ from workflow.adapters.tables import dossiers  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.domain.dossier import Actor  # noqa: E402
 from workflow.services.reports import service_index  # noqa: E402
-from workflow.services.reports import dashboard
+from workflow.services.reports import boundary_free, dashboard
 from workflow.services.reports import rollup as report_rollup
 from workflow.services.reports import statistics as reports
 from workflow.services.context import Context  # noqa: E402
@@ -95,6 +95,16 @@ def query_set(conn, ctx: Context, conf, ward: str) -> list:
         out.append(("service index (766), month", name,
                     lambda c, s=s: service_index.measure(c, ps["month"], s, now, cal.tz),
                     lambda r: r["groups"][1]["criteria"][0]["denominator"] or 0, True))
+        # issue 22: the boundary-free report, and II.06a / the dashboard by competent unit
+        # (read from dossiers, not the rollup: see docs/concepts/any-counter.md)
+        out.append(("boundary-free report, month", name,
+                    lambda c, s=s: boundary_free.report(c, ps["month"], s, now),
+                    lambda r: r["received_elsewhere"]["total"], True))
+        out.append(("II.06a summary by competent unit, month", name,
+                    lambda c, s=s: reports.summary(c, ps["month"], s, now, cal.tz, "competent"),
+                    lambda r: r["total"]["received_total"], True))
+        out.append(("dashboard counts by competent unit", name,
+                    lambda c, s=s: dashboard.counts(c, s, m, "competent"), lambda r: r["total"]["total"], True))
         out.append(("log book rows, month (export)", name, lambda c, s=s: sum(1 for _ in c.execute(
             reports.log_rows(ps["month"], s, now, cal.tz).execution_options(stream_results=True, yield_per=2000))),
             lambda r: r, False))

@@ -61,6 +61,7 @@ API_MATRIX = {
     ("GET", "/api/v1/reports/bottlenecks"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/sipas"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/reports/digitisation"): (OVERSIGHT, 403, None),
+    ("GET", "/api/v1/reports/boundary-free"): (OVERSIGHT, 403, None),
     ("GET", "/api/v1/feedback"): (OVERSIGHT, 403, None),
     ("POST", "/api/v1/feedback/{feedback_id}/answer"): (OVERSIGHT, 403, "feedback"),
     # the citizen's link is the credential: whoever holds it, nobody without it (below)

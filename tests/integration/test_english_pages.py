@@ -129,8 +129,9 @@ PAGES = {
     "/quan-tri/nhat-ky": [("root", "/quan-tri/nhat-ky"), ("root", "/quan-tri/nhat-ky?ma=KHONG-CO")],
     "/giam-sat": [("boss", "/giam-sat"), ("root", "/giam-sat?agency=T1")],
     "/giam-sat/ho-so": [("boss", "/giam-sat/ho-so"), ("boss", "/giam-sat/ho-so?agency=T1")],
-    "/giam-sat/bao-cao": [("boss", "/giam-sat/bao-cao")],
+    "/giam-sat/bao-cao": [("boss", "/giam-sat/bao-cao"), ("boss", "/giam-sat/bao-cao?by=competent")],
     "/giam-sat/chi-so-766": [("boss", "/giam-sat/chi-so-766")],
+    "/giam-sat/khong-dia-gioi": [("boss", "/giam-sat/khong-dia-gioi"), ("root", "/giam-sat/khong-dia-gioi?agency=T1")],
     "/giam-sat/sipas": [("boss", "/giam-sat/sipas"), ("boss", "/giam-sat/sipas?status=answered"),
                         ("root", "/giam-sat/sipas")],
 }

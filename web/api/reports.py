@@ -13,7 +13,7 @@ from workflow.domain.errors import InvalidInput
 from workflow.services.reports import dashboard
 from workflow.services.reports import evaluation as dossier_evaluation
 from workflow.services.reports import statistics as reports
-from workflow.services.reports import digitisation, service_index
+from workflow.services.reports import boundary_free, digitisation, service_index
 
 from web.security import inputs
 from web.api.registry import api_route
@@ -81,6 +81,8 @@ class SummaryOut(BaseModel):
     to: date
     agency: str | None
     generated_at: datetime
+    by: str = Field("receiving", description="receiving: rows by the agency that received the dossier "
+                                             "(the form's); competent: by the unit competent to settle it")
     rows: list[SummaryRow]
     total: Figures
 
@@ -126,6 +128,9 @@ class DashboardOut(BaseModel):
     end_of_today: datetime
     soon: datetime
     agency: str | None
+    by: str = Field("receiving", description="whose open dossiers: received by the agency, or for "
+                                             "which it is the competent unit (either way, those at "
+                                             "a step of its offices too)")
     total: Buckets
     by_agency: list[AgencyBuckets]
     by_step: list[StepBuckets]
@@ -201,10 +206,20 @@ def period_args(default_days: int | None = None, max_days: int = reports.MAX_DAY
     return reports.period(date_arg("from", first), date_arg("to", today), ctx().calendar.tz, max_days)
 
 
+def by_arg() -> str:
+    """by=receiving (default) or competent; anything else is a 422 on `by`."""
+    by = request.args.get("by") or "receiving"
+    reports.unit_column(by)
+    return by
+
+
 def scope_arg(conn, actor):
     return reports.scope_for(conn, actor, request.args.get("agency"))
 
 
+BY_Q = {"by": ({"type": "string", "enum": list(reports.BY)},
+               "receiving (default): by the agency that received the dossier; competent: by the unit "
+               "competent to settle it (reception regardless of administrative boundaries)")}
 AGENCY_Q = {"agency": ({"type": "string"}, "an agency and those under it (default: the supervisor's own)")}
 PERIOD_Q = {"from": ({"type": "string", "format": "date"}, "first day, inclusive"),
             "to": ({"type": "string", "format": "date"}, "last day, inclusive")}
@@ -214,7 +229,8 @@ PERIOD_Q = {"from": ({"type": "string", "format": "date"}, "first day, inclusive
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows: str = "summary"):
+def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows: str = "summary",
+                    by: str = "receiving"):
     """The report as a streamed XLSX (sheets: summary and log book) or CSV (`rows`:
     'summary' or 'dossiers', the log book)."""
     if fmt not in ("xlsx", "csv"):
@@ -223,12 +239,13 @@ def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows
     now, tz = c.now(), c.calendar.tz
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, actor, agency)
-        data = reports.summary(conn, p, scope, now, tz)
+        data = reports.summary(conn, p, scope, now, tz, by)
     table = [[row[k] for k in KEYS] for row in data["rows"]]
     table.append(["", "Tổng cộng", "", "", *(data["total"][k] for k in reports.COLUMNS)])
     header = [LABELS[k] for k in KEYS]
-    log = stream_rows(c.engine, reports.log_rows(p, scope, now, tz)) if fmt == "xlsx" or rows == "dossiers" else None
-    stem = f"bao-cao-II06a_{p.first}_{p.last}" + ("" if rows == "summary" or fmt == "xlsx" else "_ho-so")
+    log = stream_rows(c.engine, reports.log_rows(p, scope, now, tz, by)) if fmt == "xlsx" or rows == "dossiers" else None
+    stem = (f"bao-cao-II06a_{p.first}_{p.last}" + ("" if by == "receiving" else "_theo-co-quan-giai-quyet")
+            + ("" if rows == "summary" or fmt == "xlsx" else "_ho-so"))
     if fmt == "xlsx":
         body = xlsx_stream([("Tổng hợp II.06a", header, table), ("Sổ theo dõi hồ sơ", LOG_LABELS, log)],
                            local_value(tz))
@@ -244,7 +261,7 @@ def export_response(actor, p: reports.Period, agency: str | None, fmt: str, rows
 @api_route(bp, "/reports/summary", "GET",
            "Statistics report, form II.06a, per receiving agency and procedure (format=json|xlsx|csv)",
            response=SummaryOut, errors=(401, 403, 422), media=(XLSX, "text/csv"), query={
-               **PERIOD_Q, **AGENCY_Q,
+               **PERIOD_Q, **AGENCY_Q, **BY_Q,
                "format": ({"type": "string", "enum": ["json", "xlsx", "csv"]}, "xlsx and csv are streamed"),
                "rows": ({"type": "string", "enum": ["summary", "dossiers"]},
                         "csv only: the summary, or one line per dossier counted (log book)")})
@@ -254,25 +271,28 @@ def report_summary():
     rows = request.args.get("rows") or "summary"
     if rows not in ("summary", "dossiers"):
         raise InvalidInput("rows must be summary or dossiers", field="rows")
+    by = by_arg()
     if fmt != "json":
-        return export_response(g.actor, p, request.args.get("agency"), fmt, rows)
+        return export_response(g.actor, p, request.args.get("agency"), fmt, rows, by)
     with ctx().engine.connect() as conn:
-        data = reports.summary(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
+        data = reports.summary(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz, by)
     return _json(SummaryOut, data)
 
 
 @api_route(bp, "/reports/dashboard", "GET",
            "Open dossiers due today, due soon (one working day) and overdue, by agency, step and "
            "officer; on-time rate by week", response=DashboardOut, errors=(401, 403, 422),
-           query={**AGENCY_Q, "weeks": ({"type": "integer", "minimum": 1, "maximum": 104},
-                                        "weeks of on-time rate (default 12)")})
+           query={**AGENCY_Q, **BY_Q, "weeks": ({"type": "integer", "minimum": 1, "maximum": 104},
+                                                "weeks of on-time rate (default 12; by receiving "
+                                                "agency whatever `by`)")})
 def report_dashboard():
     c = ctx()
     weeks = _int_arg("weeks", 12, 1, 104)
+    by = by_arg()
     m = dashboard.moments(c.now(), c.calendar)
     with c.engine.connect() as conn:
         scope = scope_arg(conn, g.actor)
-        data = dashboard.counts(conn, scope, m)
+        data = dashboard.counts(conn, scope, m, by)
         data["on_time_by_week"] = dashboard.on_time_by_week(conn, scope, m.now, c.calendar.tz, weeks)
     return _json(DashboardOut, data)
 
@@ -280,7 +300,7 @@ def report_dashboard():
 @api_route(bp, "/reports/dashboard/dossiers", "GET",
            "The open dossiers behind a dashboard count, earliest deadline first",
            response=OpenDossierList, errors=(401, 403, 422), query={
-               **AGENCY_Q, "bucket": ({"type": "string", "enum": list(dashboard.BUCKETS)}, "urgency"),
+               **AGENCY_Q, **BY_Q, "bucket": ({"type": "string", "enum": list(dashboard.BUCKETS)}, "urgency"),
                "holder": ({"type": "string"}, "agency holding the dossier now"),
                "procedure": ({"type": "string"}, "procedure code"),
                "step": ({"type": "string"}, "current step code; '-': not at a step (at the desk)"),
@@ -293,11 +313,12 @@ def report_dashboard_dossiers():
     if bucket and bucket not in dashboard.BUCKETS:
         raise InvalidInput(f"bucket must be one of {', '.join(dashboard.BUCKETS)}", field="bucket")
     page, per_page = _int_arg("page", 1, 1, 1_000_000), _int_arg("per_page", 50, 1, 200)
+    by = by_arg()
     with c.engine.connect() as conn:
         items, total = dashboard.drill_down(
             conn, scope_arg(conn, g.actor), dashboard.moments(c.now(), c.calendar), bucket,
             *(request.args.get(k) or None for k in ("holder", "procedure", "step", "officer")),
-            page=page, per_page=per_page)
+            page=page, per_page=per_page, by=by)
     return _json(OpenDossierList, dict(items=items, page=page, per_page=per_page, total=total))
 
 
@@ -453,3 +474,77 @@ def report_evaluation():
     with ctx().engine.connect() as conn:
         scope = scope_arg(conn, g.actor)
     return _json(EvaluationRollupOut, dossier_evaluation.rollup(ctx(), scope, p.first, p.last))
+
+
+# -- reception regardless of administrative boundaries (issue 22, item 4) ---------------------
+class UnitCount(BaseModel):
+    competent_unit: str
+    count: int
+
+
+class PointCount(BaseModel):
+    receiving_point: str
+    count: int
+
+
+class ForOthers(BaseModel):
+    total: int
+    items: list[UnitCount]
+
+
+class FromElsewhere(BaseModel):
+    total: int
+    items: list[PointCount]
+
+
+class Minutes(BaseModel):
+    count: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+class HandOver(BaseModel):
+    dossiers: int = Field(description="received elsewhere in the period (as received_elsewhere.total)")
+    to_unit: Minutes = Field(description="received_at to the first step's start (the first forward "
+                                         "out of received): the hand-over to the unit's offices")
+    to_return_point: Minutes = Field(description="returned ones collected at a point other than the "
+                                                 "unit: result ready to returned (includes the "
+                                                 "applicant's wait to collect)")
+
+
+class Waiting(BaseModel):
+    code: str
+    receiving_point: str
+    competent_unit: str
+    ready_since: datetime
+
+
+class Awaiting(BaseModel):
+    count: int
+    oldest: list[Waiting] = Field(description=f"the oldest {boundary_free.OLDEST}, oldest first")
+
+
+class BoundaryFreeOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    agency: str | None
+    generated_at: datetime
+    received_for_others: ForOthers = Field(description="received here in the period for another "
+                                                       "competent unit, by unit")
+    received_elsewhere: FromElsewhere = Field(description="this unit's dossiers received in the period "
+                                                          "at other points, by receiving point")
+    hand_over: HandOver
+    awaiting_collection: Awaiting = Field(description="now: results ready to be collected here")
+
+
+@api_route(bp, "/reports/boundary-free", "GET",
+           "Reception regardless of administrative boundaries, from both sides: what an agency "
+           "received for other units, what came to it from other points and how long the "
+           "hand-overs took, and what waits at its counter for collection (default: this month)",
+           response=BoundaryFreeOut, errors=(401, 403, 422), query={**PERIOD_Q, **AGENCY_Q})
+def report_boundary_free():
+    p = period_args()
+    with ctx().engine.connect() as conn:
+        data = boundary_free.report(conn, p, scope_arg(conn, g.actor), ctx().now())
+    return _json(BoundaryFreeOut, data)

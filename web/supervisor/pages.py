@@ -1,6 +1,7 @@
 """Supervisor pages (giám sát): the dashboard (/giam-sat), the dossiers behind each count
 (/giam-sat/ho-so), the form II.06a statistics report (/giam-sat/bao-cao) with its
-exports, and the Decision 766 service index (/giam-sat/chi-so-766). Rendered on the
+exports, the Decision 766 service index (/giam-sat/chi-so-766) and reception regardless of
+administrative boundaries seen from both sides (/giam-sat/khong-dia-gioi, issue 22). Rendered on the
 server, Vietnamese first; the charts are inline SVG (web/supervisor/charts.py), so the
 pages need no script and no CDN. Signed-in supervisors and admins only (the staff
 session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
@@ -17,11 +18,11 @@ from flask_login import current_user
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.errors import DomainError, Forbidden
-from workflow.services.reports import dashboard
+from workflow.services.reports import boundary_free, dashboard
 from workflow.services.reports import statistics as reports
 from workflow.services.reports import service_index
 
-from web.api.reports import LABELS, export_response, period_args
+from web.api.reports import LABELS, by_arg, export_response, period_args
 from web.api.payments import reconciliation_response
 from web.api.views import _int_arg
 from web.staff.auth import staff_required
@@ -128,14 +129,31 @@ def drill_down():
 def report():
     c = ctx()
     p = period_args()
+    by = by_arg()
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
-        data = reports.summary(conn, p, scope, c.now(), c.calendar.tz)
+        data = reports.summary(conn, p, scope, c.now(), c.calendar.tz, by)
         agency_name = agency_names(conn).get(scope.root, scope.root) if scope.root else None
     query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
-        {"agency": request.args["agency"]} if request.args.get("agency") else {})}
+        {"agency": request.args["agency"]} if request.args.get("agency") else {}),
+        **({"by": by} if by != "receiving" else {})}
     return render_template("supervisor/report.html", d=data, labels=LABELS, query=query,
                            columns=reports.COLUMNS, agency_name=agency_name)
+
+
+@bp.get("/khong-dia-gioi")
+@guarded
+def boundary_free_page():
+    """What the agency received for other units, what came to it from other points and
+    how long the hand-overs took, and what waits at its counter (issue 22, item 4)."""
+    c = ctx()
+    p = period_args()
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = boundary_free.report(conn, p, scope, c.now())
+        names = agency_names(conn)
+    return render_template("supervisor/boundary_free.html", d=data, names=names,
+                           agency=request.args.get("agency") or "")
 
 
 @bp.get("/bao-cao/tai-ve")
@@ -143,7 +161,7 @@ def report():
 def export():
     fmt = request.args.get("format", "xlsx")
     return export_response(current_user.actor, period_args(), request.args.get("agency"), fmt,
-                           request.args.get("rows") or "summary")
+                           request.args.get("rows") or "summary", by_arg())
 
 
 @bp.get("/le-phi/doi-chieu")

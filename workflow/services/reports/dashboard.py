@@ -21,7 +21,7 @@ from workflow.adapters.repository import ProcedureRepository
 from workflow.adapters.tables import dossier_events, dossiers
 
 from workflow.services.reports import rollup as report_rollup
-from workflow.services.reports.statistics import Period, Scope, slices, outcome, quick
+from workflow.services.reports.statistics import Period, Scope, slices, outcome, quick, unit_column
 
 # "submitted": sent online, awaiting the desk's check (no clock runs yet; issue 19)
 OPEN = ("submitted", "awaiting_documents", "received", "in_progress", "supplement_requested", "result_ready")
@@ -66,7 +66,14 @@ def _bucket_rows(bucket: str, m: Moments):
             "on_track": and_(running, d.due_at > m.soon)}.get(bucket)
 
 
-def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
+def _visible(scope: Scope, by: str = "receiving"):
+    """The open dossiers of the scope: received there (by="receiving") or for which a unit
+    of it is competent (by="competent", issue 22), or at a step of its offices either way."""
+    unit = unit_column(by)
+    return true() if scope.everything else or_(unit.in_(scope.codes), d.step_agency.in_(scope.codes))
+
+
+def _open_dossiers(scope: Scope, m: Moments, only: str | None = None, by: str = "receiving"):
     """One row per open dossier: who holds it, at which step, with whom, how urgent.
     The officer is whoever last acted on the current step while holding it (a supplement
     request, a postponement); nobody yet: 'chưa phân công'. It is kept on the row
@@ -79,7 +86,7 @@ def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
         (or_(d.status == "supplement_requested", d.due_at.is_(None)), "paused"),
         (d.due_at < m.now, "overdue"), (d.due_at < m.end_of_today, "today"),
         (d.due_at <= m.soon, "soon"), else_="on_track")
-    visible = true() if scope.everything else or_(d.agency.in_(scope.codes), d.step_agency.in_(scope.codes))
+    visible = _visible(scope, by)
     return select(
         d.id, d.code, d.procedure_code, d.status, d.agency, d.due_at, d.step_due_at, d.received_at,
         case((at_step, d.step_agency), else_=d.agency).label("holder"),
@@ -90,7 +97,7 @@ def _open_dossiers(scope: Scope, m: Moments, only: str | None = None):
             ).subquery("open_dossiers")
 
 
-def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
+def counts(conn: Connection, scope: Scope, m: Moments, by: str = "receiving") -> dict:
     """Counts by bucket, folded three ways: by agency, by step, by officer.
 
     SQL groups the open dossiers by their raw columns, counting each due-time bucket
@@ -100,7 +107,7 @@ def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
     index-only scan that reads them; read in the order of ix_dossiers_open's key, the
     groups are formed as the rows arrive, with no hash table or sort."""
     quick(conn)
-    rows = _fold(conn.execute(_open_groups(scope, m)).all())
+    rows = _fold(conn.execute(_open_groups(scope, m, by)).all())
     by_agency, by_step, by_officer = defaultdict(_zero), defaultdict(_zero), defaultdict(_zero)
     views = {"by_agency": by_agency, "by_step": by_step, "by_officer": by_officer}
     total = _zero()
@@ -109,7 +116,7 @@ def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
             c[bucket] += n
             c["total"] += n
     out = {"now": m.now, "end_of_today": m.end_of_today, "soon": m.soon,
-           "agency": scope.root, "total": total}
+           "agency": scope.root, "by": by, "total": total}
     names = {"by_agency": ("agency",), "by_step": ("procedure_code", "step"),
              "by_officer": ("agency", "officer")}
     for view, groups in views.items():
@@ -120,14 +127,14 @@ def counts(conn: Connection, scope: Scope, m: Moments) -> dict:
     return out
 
 
-def _open_groups(scope: Scope, m: Moments):
+def _open_groups(scope: Scope, m: Moments, by: str = "receiving"):
     """The open dossiers counted by raw columns, with one count per due-time bucket (no
     due time, overdue, due today, due soon, later), all read from ix_dossiers_open, whose
     key is these columns then the due moment (migration 0015): PostgreSQL groups the rows
     in the order it reads them, and counts the buckets per group, without hashing them."""
     due = d.due_at
     keys = (d.status, d.agency, d.step_agency, d.procedure_code, d.step_code, d.step_officer)
-    visible = true() if scope.everything else or_(d.agency.in_(scope.codes), d.step_agency.in_(scope.codes))
+    visible = _visible(scope, by)
     # as the CASE of _open_dossiers, taken in order ('soon' may end before midnight)
     buckets = (due.is_(None), due < m.now, and_(due >= m.now, due < m.end_of_today),
                and_(due >= m.end_of_today, due <= m.soon), and_(due >= m.end_of_today, due > m.soon))
@@ -160,10 +167,11 @@ def _zero() -> dict:
 
 def drill_down(conn: Connection, scope: Scope, m: Moments, bucket: str | None = None,
                holder: str | None = None, procedure: str | None = None, step: str | None = None,
-               officer: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list, int]:
+               officer: str | None = None, page: int = 1, per_page: int = 50,
+               by: str = "receiving") -> tuple[list, int]:
     """The dossiers behind a count, most urgent (earliest deadline) first."""
     quick(conn)
-    o = _open_dossiers(scope, m, bucket)
+    o = _open_dossiers(scope, m, bucket, by)
     where = [c == v for c, v in ((o.c.bucket, bucket), (o.c.holder, holder), (o.c.procedure_code, procedure),
                                  (o.c.step, step if step != "-" else None), (o.c.officer, officer)) if v]
     if step == "-":  # not at a step: at the one-stop desk (received, awaiting, ready)

@@ -56,6 +56,17 @@ COLUMNS = ("received_total", "carried", "new_total", "new_online", "new_in_perso
            "pending_overdue", "returned", "rejected", "withdrawn")
 RETURN_COLUMNS = ("returned_at_counter", "returned_by_post")
 MAX_DAYS = 3 * 366
+# whose figures (issue 22, item 4): by the point that received the dossier (the form's
+# "cơ quan tiếp nhận", as before) or by the unit competent to settle it
+BY = ("receiving", "competent")
+
+
+def unit_column(by: str):
+    """The column a report groups and scopes by: dossiers.agency (the receiving point) or
+    dossiers.competent_unit."""
+    if by not in BY:
+        raise InvalidInput("by must be receiving or competent", field="by")
+    return dossiers.c.agency if by == "receiving" else dossiers.c.competent_unit
 
 
 # -- who sees what -----------------------------------------------------------------------
@@ -134,15 +145,19 @@ _COUNTED = (dossiers.c.agency, dossiers.c.procedure_code, dossiers.c.channel, do
             dossiers.c.result_ready_at, dossiers.c.closed_at, dossiers.c.postponed_to)
 
 
-def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True):
+def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True, by: str = "receiving"):
     """Every dossier the report counts, in four disjoint slices that each use an index
     of migration 0003 (index-only on PostgreSQL for the columns in `_COUNTED`):
     unresolved now; ready since S; closed without a result since S; returned in the
-    period with a result ready before it (counted only as returned)."""
+    period with a result ready before it (counted only as returned).
+    by="competent": the competent unit stands in the `agency` column; its slices range
+    over ix_dossiers_competent_received (migration 0024) instead."""
     d = dossiers.c
-    cols = (*extra, *_COUNTED)
-    unready = (*extra, *_known_null("postponed_to"))  # no result, no outcome: not read
-    base = (d.received_at < p.end, scope.where(d.agency))
+    unit = unit_column(by)
+    counted = _COUNTED if by == "receiving" else (unit.label("agency"), *_COUNTED[1:])
+    cols = (*extra, *counted)
+    unready = (*extra, *_known_null("postponed_to", counted=counted))  # no result, no outcome: not read
+    base = (d.received_at < p.end, scope.where(unit))
     return union_all(
         select(*unready).where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)),
         select(*cols).where(*base, d.result_ready_at >= p.start),
@@ -182,11 +197,11 @@ def _reference(p: Period, now: datetime) -> datetime:
     return min(p.end, now)
 
 
-def _known_null(*names: str) -> tuple:
+def _known_null(*names: str, counted: tuple = _COUNTED) -> tuple:
     """`_COUNTED` with the named columns as a typed NULL: a slice that selects only rows
     where they are NULL says so, and PostgreSQL, pulling the slice up into the count
     over it, folds every condition on them to a constant instead of testing it per row."""
-    return tuple(cast(null(), c.type).label(c.key) if c.key in names else c for c in _COUNTED)
+    return tuple(cast(null(), c.type).label(c.key) if c.key in names else c for c in counted)
 
 
 CLOSING = ("returned", "rejected", "withdrawn")
@@ -239,14 +254,18 @@ def _counts(parts: list, p: Period, ref: datetime, tz):
             .group_by(u.c.agency, u.c.procedure_code))
 
 
-def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
+def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: str = "receiving") -> dict:
     """Form II.06a figures: one row per (receiving agency, procedure) and the total.
     With a daily rollup (report_rollup), the dossiers closed before its watermark come
-    from it and only the others are counted here; the figures are the same."""
+    from it and only the others are counted here; the figures are the same.
+    by="competent": one row per (competent unit, procedure), counted from `dossiers`
+    directly: the rollup is keyed by receiving agency, which a unit's dossiers received
+    at other points do not share (see the docs, concepts/any-counter)."""
     quick(conn)
-    through = report_rollup.watermark(conn)
+    unit_column(by)
+    through = report_rollup.watermark(conn) if by == "receiving" else None
     since = datetime.combine(through, time(0), tzinfo=tz) if through else None
-    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope).c), COLUMNS)]
+    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope, by=by).c), COLUMNS)]
     stmt = _counts(parts, p, _reference(p, now), tz)
     found = {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
     if since:
@@ -254,7 +273,7 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dic
             row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
             for k in COLUMNS:
                 row[k] += figures[k]
-    split = return_channels(conn, p, scope)
+    split = return_channels(conn, p, scope, by)
     for key, row in found.items():
         row.update(split.get(key, dict.fromkeys(RETURN_COLUMNS, 0)))
     rows = [found[key] for key in sorted(found)]
@@ -264,19 +283,21 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dic
         row["agency_name"] = names[0].get(row["agency"], row["agency"])
         row["procedure_name"] = names[1].get(row["procedure_code"], row["procedure_code"])
     total = {k: sum(row[k] for row in rows) for k in (*COLUMNS, *RETURN_COLUMNS)}
-    return {"from": p.first, "to": p.last, "agency": scope.root, "generated_at": now,
+    return {"from": p.first, "to": p.last, "agency": scope.root, "generated_at": now, "by": by,
             "rows": rows, "total": total}
 
 
-def return_channels(conn: Connection, p: Period, scope: Scope) -> dict:
+def return_channels(conn: Connection, p: Period, scope: Scope, by: str = "receiving") -> dict:
     """The dossiers returned in the period (as the `returned` column counts them) by the
     channel of return: {(agency, procedure): {"returned_at_counter": n, "returned_by_post": n}}.
-    One GROUP BY over a range per agency on ix_dossiers_closed (agency, closed_at)."""
+    One GROUP BY over a range per agency on ix_dossiers_closed (agency, closed_at); by
+    competent unit, over ix_dossiers_competent_received."""
     d = dossiers.c
-    stmt = (select(d.agency, d.procedure_code, d.return_by, func.count().label("n"))
-            .where(scope.where(d.agency), d.closed_at.is_not(None), d.closed_at >= p.start,
+    unit = unit_column(by)
+    stmt = (select(unit, d.procedure_code, d.return_by, func.count().label("n"))
+            .where(scope.where(unit), d.closed_at.is_not(None), d.closed_at >= p.start,
                    d.closed_at < p.end, d.status == "returned", d.received_at < p.end)
-            .group_by(d.agency, d.procedure_code, d.return_by))
+            .group_by(unit, d.procedure_code, d.return_by))
     out: dict = {}
     for agency, procedure_code, return_by, n in conn.execute(stmt):
         row = out.setdefault((agency, procedure_code), dict.fromkeys(RETURN_COLUMNS, 0))
@@ -302,14 +323,15 @@ LOG_COLUMNS = ("code", "agency", "procedure_code", "channel", "status", "receive
                "pending", "closing", "return_by", "tracking_number")
 
 
-def log_rows(p: Period, scope: Scope, now: datetime, tz):
+def log_rows(p: Period, scope: Scope, now: datetime, tz, by: str = "receiving"):
     """The statement listing each dossier the report counts, with how it counts
     (stream it: a city's year is millions of rows)."""
     r = slices(p, scope, (dossiers.c.id, dossiers.c.code, dossiers.c.return_by,
-                          dossiers.c.tracking_number))
+                          dossiers.c.tracking_number, dossiers.c.agency.label("point")), by=by)
     m = _measures(r, p, _reference(p, now), tz)
     return select(
-        r.c.code, r.c.agency, r.c.procedure_code, r.c.channel, r.c.status, r.c.received_at,
+        r.c.code, r.c.point.label("agency"),  # a dossier's line names its receiving point either way
+        r.c.procedure_code, r.c.channel, r.c.status, r.c.received_at,
         r.c.appointment_at, r.c.due_at, r.c.result_ready_at, r.c.closed_at,
         case((m["carried"], "carried"), (m["new_total"], "new"), else_=None).label("intake"),
         case((m["early"], "early"), (m["on_time"], "on_time"), (m["late"], "late"),

@@ -1,0 +1,98 @@
+"""Reception regardless of administrative boundaries, seen from both sides (issue 22,
+item 4). Since 1 October 2025 Hanoi's service points take in approved procedures for any
+unit of the city (Chinhphu.vn, 1 October 2025), so a dossier has a receiving point
+(`dossiers.agency`), a competent unit (`competent_unit`) and a return point
+(`return_at`). A point wants to know what it received for others and what waits at its
+counter; a unit, what came to it from other points and how long the hand-overs took.
+
+Why these queries: each reads one index of migrations 0007/0024 by a range per agency
+code (`Scope.where`): ix_dossiers_received (agency, received_at) for what a point
+received, ix_dossiers_competent_received (competent_unit, received_at) for what a unit
+got from elsewhere, ix_dossiers_return_at_status (return_at, status) for what waits. The
+first hand-over moment is the first `forward` out of `received` in the dossier's events
+(read by the events' primary key, dossier_id first): that is the electronic hand-over
+to the competent unit's offices. Minutes are elapsed (wall-clock) minutes, not working
+minutes: a hand-over is not a step with a time budget.
+
+Return hand-over: the records hold when the competent unit's result was ready
+(result_ready_at) and when it was handed back (closed_at, status returned), not when it
+reached the return point; for the dossiers collected at a point other than the unit
+(return_at differs from competent_unit) the report gives result ready -> returned,
+which includes the applicant's own wait to collect it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from workflow.adapters.tables import dossier_events, dossiers
+from workflow.services.reports.dashboard import percentile
+from workflow.services.reports.statistics import Period, Scope, quick
+
+d = dossiers.c
+e = dossier_events.c
+OLDEST = 50  # dossiers listed oldest first under awaiting_collection; `count` has them all
+
+
+def report(conn: Connection, p: Period, scope: Scope, now: datetime) -> dict:
+    """The four parts for the agencies of `scope` (received in the period, except
+    awaiting_collection, which is the counter now)."""
+    quick(conn)
+    received = (d.received_at >= p.start, d.received_at < p.end)
+    for_others = conn.execute(
+        select(d.competent_unit, func.count().label("n"))
+        .where(scope.where(d.agency), *received, d.competent_unit != d.agency)
+        .group_by(d.competent_unit).order_by(d.competent_unit)).all()
+    elsewhere_where = (scope.where(d.competent_unit), *received, d.agency != d.competent_unit)
+    elsewhere = conn.execute(
+        select(d.agency, func.count().label("n")).where(*elsewhere_where)
+        .group_by(d.agency).order_by(d.agency)).all()
+    return {
+        "agency": scope.root, "from": p.first, "to": p.last, "generated_at": now,
+        "received_for_others": _counted(for_others, "competent_unit"),
+        "received_elsewhere": _counted(elsewhere, "receiving_point"),
+        "hand_over": hand_over(conn, elsewhere_where),
+        "awaiting_collection": awaiting(conn, scope),
+    }
+
+
+def _counted(rows, key: str) -> dict:
+    items = [{key: code, "count": n} for code, n in rows]
+    return {"total": sum(i["count"] for i in items), "items": items}
+
+
+def hand_over(conn: Connection, where: tuple) -> dict:
+    """Minutes from reception to the first step's start, and from result ready to
+    returned where the result is collected away from the competent unit."""
+    first_forward = (select(func.min(e.at)).where(e.dossier_id == d.id, e.action == "forward",
+                                                   e.from_state == "received")
+                     .scalar_subquery().label("forwarded_at"))
+    rows = conn.execute(select(d.received_at, first_forward, d.status, d.result_ready_at, d.closed_at,
+                               d.return_at, d.competent_unit).where(*where)).all()
+    to_unit = sorted(_minutes(r.received_at, r.forwarded_at) for r in rows if r.forwarded_at is not None)
+    to_point = sorted(_minutes(r.result_ready_at, r.closed_at) for r in rows
+                      if r.status == "returned" and r.result_ready_at is not None
+                      and r.return_at is not None and r.return_at != r.competent_unit)
+    return {"dossiers": len(rows), "to_unit": _stats(to_unit), "to_return_point": _stats(to_point)}
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
+def _stats(values: list[int]) -> dict:
+    return {"count": len(values), "median_minutes": percentile(values, 0.5),
+            "p90_minutes": percentile(values, 0.9)}
+
+
+def awaiting(conn: Connection, scope: Scope) -> dict:
+    """Results ready to be collected at the points of `scope`, the oldest first."""
+    where = (scope.where(d.return_at), d.status == "result_ready")
+    count = conn.execute(select(func.count()).where(*where)).scalar_one()
+    rows = conn.execute(select(d.code, d.agency, d.competent_unit, d.result_ready_at).where(*where)
+                        .order_by(d.result_ready_at, d.id).limit(OLDEST)).all()
+    return {"count": count, "oldest": [
+        {"code": r.code, "receiving_point": r.agency, "competent_unit": r.competent_unit,
+         "ready_since": r.result_ready_at} for r in rows]}
