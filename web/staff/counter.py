@@ -181,7 +181,8 @@ def intake():
             dossier, _replayed = intake_with_scans(
                 ctx(), actor(), procedure.code, applicant, values["documents"],
                 values["channel"] or "in_person", _scans(procedure), key, defects=defects or None,
-                case=case, fee_exemption=_fee_exemption(values), filer=filer, **choice)
+                case=case, fee_exemption=_fee_exemption(values), filer=filer,
+                competent_unit=_own_unit(procedure), **choice)
         except Forbidden:
             abort(403)
         except DomainError as exc:
@@ -193,6 +194,14 @@ def intake():
             flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
             return redirect(url_for("counter.receipt", code=dossier.code), 303)
     return _render_home(procedure, values, errors, status)
+
+
+def _own_unit(procedure) -> str | None:
+    """A procedure published once for several units ("{unit}", issue 22) taken in at one
+    of those units' own desk is settled by that unit. The page does not yet offer taking
+    one in for another unit (the API does: competent_unit)."""
+    own = actor().agency
+    return own if procedure.is_template and own in procedure.competent_units else None
 
 
 def _fee_exemption(values: dict) -> dict | None:
