@@ -55,3 +55,16 @@ def test_each_ward_takes_in_the_shared_procedure_for_itself_from_the_counter_pag
         d, _ = use_cases.get(ctx, code)
         assert d.receiving_agency == ward and d.competent_unit == ward
         assert [s.agency for s in d.procedure.steps] == [ward, f"{ward}.TP", f"{ward}.LD", ward]
+
+
+def test_the_public_pages_name_both_wards_and_online_submission_waits(app, ctx):
+    out = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert out.exit_code == 0, out.output
+    client = app.test_client()
+    html = client.get("/thu-tuc/1.000894").get_data(as_text=True)
+    assert "{unit}" not in html and "nop-truc-tuyen" not in html
+    assert "Công chức tư pháp – hộ tịch phường Hà Đông / Công chức tư pháp – hộ tịch phường Dương Nội" in html
+    assert "{unit}" not in client.get("/").get_data(as_text=True)
+    # never received under an agency named "{unit}": not offered online until the applicant
+    # can name the unit of their place
+    assert client.get("/nop-truc-tuyen/1.000894").status_code == 404

@@ -69,6 +69,10 @@ def procedure_online(ctx: Context, procedure_code: str, case: str | None = None)
             raise InvalidInput(f"procedure {procedure.code} has no case '{case}'", field="case") from None
     if "online" not in procedure.channels:
         raise InvalidInput(f"procedure {procedure.code} is not offered online", field="procedure_code")
+    if procedure.is_template:  # never received under an agency named "{unit}"
+        raise InvalidInput(f"procedure {procedure.code} is settled by the unit of the applicant's place; "
+                           "submitting it online naming that unit is not available yet",
+                           field="procedure_code")
     return procedure_id, procedure
 
 
