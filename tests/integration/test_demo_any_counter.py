@@ -4,6 +4,8 @@ taken in by Hà Đông's clerk for Dương Nội, worked by Dương Nội's offi
 at Hà Đông, with the demo accounts `demo load` creates."""
 from __future__ import annotations
 
+import pytest
+
 from web.cli.commands import DEMO_USERS
 from workflow.domain.dossier import Actor, Applicant
 from workflow.services.dossiers import use_cases
@@ -20,19 +22,21 @@ def act(ctx, user, code, action):
     return use_cases.act(ctx, who(user), code, action, {"version": dossier.version})
 
 
-def test_a_dossier_received_at_ha_dong_for_duong_noi(app, ctx):
+@pytest.mark.parametrize("return_at, returner", [(None, "canbo.motcua"), ("H26.PVHCC", "motcua.thanhpho")])
+def test_a_dossier_received_at_ha_dong_for_duong_noi(app, ctx, return_at, returner):
     out = app.test_cli_runner().invoke(args=["demo", "load"])
     assert out.exit_code == 0, out.output
     d, _ = use_cases.intake(ctx, who("canbo.motcua"), "1.000894",
                             Applicant("Nguyễn Văn An", phone="0912345678"), ["TK", "GTTT"],
-                            "in_person", competent_unit="H26.DN")
+                            "in_person", competent_unit="H26.DN", return_at=return_at)
     assert d.status == "received" and d.receiving_agency == "H26.HD" and d.competent_unit == "H26.DN"
+    assert d.code.startswith("H26.HD")
     assert [s.agency for s in d.procedure.steps] == ["H26.DN", "H26.DN.TP", "H26.DN.LD", "H26.DN"]
-    assert d.return_point == "H26.HD"
+    assert d.return_point == (return_at or "H26.HD")
     # Hà Đông's desk sends it on; Dương Nội's centre, justice officer and leader work it
     for user, action in (("canbo.motcua", "forward"), ("motcua.duongnoi", "forward"), ("canbo.tuphap.duongnoi", "forward"),
                          ("lanhdao.ky.duongnoi", "forward"), ("motcua.duongnoi", "complete"),
-                         ("canbo.motcua", "return_result")):
+                         (returner, "return_result")):
         act(ctx, user, d.code, action)
     done, _ = use_cases.get(ctx, d.code)
     assert done.status == "returned"
