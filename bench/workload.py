@@ -149,8 +149,12 @@ def ward_codes(n: int = WARDS) -> list[str]:
 
 
 def in_ward(agency: str, ward: str) -> str:
-    """The unit of `ward` that does what the demo ward's `agency` does."""
-    return ward + agency[len("H26.HD"):] if agency == "H26.HD" or agency.startswith("H26.HD.") else agency
+    """The unit of `ward` that does what the demo ward's `agency` does (or what "{unit}"
+    names in a procedure published for every ward)."""
+    for own in ("H26.HD", "{unit}"):
+        if agency == own or agency.startswith(own + "."):
+            return ward + agency[len(own):]
+    return agency
 
 
 def prepare(url: str, wards: int = WARDS) -> dict:

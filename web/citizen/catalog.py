@@ -12,10 +12,24 @@ from sqlalchemy import text
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.queries import list_procedures
 from workflow.adapters.repository import ProcedureRepository
+from workflow.domain.procedure import UNIT, resolve_agency
 
 from web.i18n import search_procedures
 
 bp = Blueprint("pages", __name__)
+SHOWN_UNITS = 3  # a procedure published for more units names the first ones and "…"
+
+
+def agency_namer(names: dict[str, str]):
+    """The name to show for an agency of a procedure: for one published once for several
+    units ("{unit}", issue 22), the agency of each competent unit, not the placeholder."""
+    def name(code: str, procedure) -> str:
+        if UNIT not in code:
+            return names.get(code, code)
+        units = procedure.competent_units
+        shown = [names.get(c, c) for c in (resolve_agency(code, u) for u in units[:SHOWN_UNITS])]
+        return " / ".join(shown) + (" …" if len(units) > SHOWN_UNITS else "")
+    return name
 
 
 def _today():
@@ -32,7 +46,7 @@ def catalog():
     query = request.args.get("q", "").strip()
     found = search_procedures(items, query)
     return render_template("catalog.html", procedures=found, total=len(items), query=query,
-                           agencies=names)
+                           agency_name=agency_namer(names))
 
 
 @bp.get("/thu-tuc/<code>")
@@ -42,7 +56,7 @@ def procedure(code):
         names = agency_names(conn)
     if found is None:
         abort(404)
-    return render_template("procedure.html", p=found[1], agencies=names)
+    return render_template("procedure.html", p=found[1], agency_name=agency_namer(names))
 
 
 @bp.get("/healthz")

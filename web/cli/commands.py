@@ -124,7 +124,13 @@ DEMO_USERS = [  # username, role, agency, display name
         ("motcua.molao", "counter", "H26.ML"),
         ("canbo.tuphap.molao", "officer", "H26.ML.TP"),
         ("canbo.diachinh.molao", "officer", "H26.ML.DC"),
-        ("lanhdao.ky.molao", "officer", "H26.ML.LD"))),
+        ("lanhdao.ky.molao", "officer", "H26.ML.LD"),
+        # phường Dương Nội, the second ward (issue 22): its centre takes in, and settles,
+        # procedures published once for both wards
+        ("motcua.duongnoi", "counter", "H26.DN"),
+        ("canbo.tuphap.duongnoi", "officer", "H26.DN.TP"),
+        ("lanhdao.ky.duongnoi", "officer", "H26.DN.LD"),
+        ("lanhdao.duongnoi", "supervisor", "H26.DN"))),
 ]
 
 
