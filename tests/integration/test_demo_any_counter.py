@@ -42,23 +42,25 @@ def test_a_dossier_received_at_ha_dong_for_duong_noi(app, ctx, return_at, return
     assert done.status == "returned"
 
 
-def test_each_ward_takes_in_the_shared_procedure_for_itself_from_the_counter_page(ctx, db_url, catalog):
+def test_each_ward_and_the_other_ward_take_in_the_shared_procedure_from_the_counter_page(ctx, db_url, catalog):
     from web import create_app
     web = create_app("testing", {"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False}, context=ctx)
     out = web.test_cli_runner().invoke(args=["demo", "load"])
     assert out.exit_code == 0, out.output
-    for clerk, ward in (("canbo.motcua", "H26.HD"), ("motcua.duongnoi", "H26.DN")):
+    for clerk, ward, unit in (("canbo.motcua", "H26.HD", "H26.HD"), ("motcua.duongnoi", "H26.DN", "H26.DN"),
+                              ("canbo.motcua", "H26.HD", "H26.DN")):  # Hà Đông's desk for Dương Nội
         client = web.test_client()
         r = client.post("/dang-nhap", data={"username": clerk, "password": "motcua-demo"})
         assert r.status_code == 302, r.get_data(as_text=True)
         r = client.post("/quay/ho-so", data={
             "procedure_code": "1.000894", "applicant_name": "Nguyễn Văn An",
-            "applicant_phone": "0912345678", "documents": ["TK", "GTTT"], "channel": "in_person"})
+            "applicant_phone": "0912345678", "documents": ["TK", "GTTT"], "channel": "in_person",
+            "competent_unit": unit})
         assert r.status_code == 303, r.get_data(as_text=True)
         code = r.headers["Location"].split("/")[3]
         d, _ = use_cases.get(ctx, code)
-        assert d.receiving_agency == ward and d.competent_unit == ward
-        assert [s.agency for s in d.procedure.steps] == [ward, f"{ward}.TP", f"{ward}.LD", ward]
+        assert d.receiving_agency == ward and d.competent_unit == unit
+        assert [s.agency for s in d.procedure.steps] == [unit, f"{unit}.TP", f"{unit}.LD", unit]
 
 
 def test_the_public_pages_name_both_wards_and_online_submission_asks_the_ward(app, ctx):
