@@ -273,9 +273,10 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
             row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
             for k in COLUMNS:
                 row[k] += figures[k]
-    split = return_channels(conn, p, scope, by)
+    by_post = return_channels(conn, p, scope, by)
     for key, row in found.items():
-        row.update(split.get(key, dict.fromkeys(RETURN_COLUMNS, 0)))
+        posted = by_post.get(key, 0)
+        row.update(returned_at_counter=row["returned"] - posted, returned_by_post=posted)
     rows = [found[key] for key in sorted(found)]
     rows = [row for row in rows if any(row[k] for k in COLUMNS)]
     names = _names(conn, {row["agency"] for row in rows}, {row["procedure_code"] for row in rows})
@@ -288,21 +289,18 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
 
 
 def return_channels(conn: Connection, p: Period, scope: Scope, by: str = "receiving") -> dict:
-    """The dossiers returned in the period (as the `returned` column counts them) by the
-    channel of return: {(agency, procedure): {"returned_at_counter": n, "returned_by_post": n}}.
-    One GROUP BY over a range per agency on ix_dossiers_closed (agency, closed_at); by
-    competent unit, over ix_dossiers_competent_received."""
+    """The returns by post in the period (as the `returned` column counts them):
+    {(agency, procedure): n}. Only they are counted, on the small partial index
+    ix_dossiers_returned_by_post (migration 0026); the summary gives the returns at the
+    counter as the returned column less these, so a city-wide year reads no more than
+    the period's returns by post."""
     d = dossiers.c
     unit = unit_column(by)
-    stmt = (select(unit, d.procedure_code, d.return_by, func.count().label("n"))
-            .where(scope.where(unit), d.closed_at.is_not(None), d.closed_at >= p.start,
-                   d.closed_at < p.end, d.status == "returned", d.received_at < p.end)
-            .group_by(unit, d.procedure_code, d.return_by))
-    out: dict = {}
-    for agency, procedure_code, return_by, n in conn.execute(stmt):
-        row = out.setdefault((agency, procedure_code), dict.fromkeys(RETURN_COLUMNS, 0))
-        row["returned_by_post" if return_by == "post" else "returned_at_counter"] += n
-    return out
+    stmt = (select(unit, d.procedure_code, func.count().label("n"))
+            .where(d.status == "returned", d.return_by == "post", d.closed_at >= p.start,
+                   d.closed_at < p.end, d.received_at < p.end, scope.where(unit))
+            .group_by(unit, d.procedure_code))
+    return {(agency, procedure_code): n for agency, procedure_code, n in conn.execute(stmt)}
 
 
 def _names(conn: Connection, codes: set, procedure_codes: set) -> tuple[dict, dict]:
