@@ -138,12 +138,8 @@ def test_only_service_points_receive_for_other_units(city, ctx, engine, tmp_path
     assert "not a service point" in str(err.value)
 
 
-def test_the_api_takes_the_unit_and_the_return_point(city, client, engine):
-    with engine.begin() as conn:
-        tokens = {}
-        for name, (role, agency) in USERS.items():
-            create_user(conn, name, role, agency, "pw-" + name)
-            tokens[name] = issue_token(conn, name)
+def test_the_api_takes_the_unit_and_the_return_point(city, client, engine, bearer):
+    tokens = {name: h["Authorization"].split(" ", 1)[1] for name, h in bearer.items()}
     body = {"procedure_code": "1.999001", "applicant": {"name": "Lê Văn Cường"},
             "documents": ["TK"], "competent_unit": "WB", "return_at": "C.PV"}
     r = client.post("/api/v1/dossiers", json=body, headers={"Authorization": f"Bearer {tokens['wa']}"})

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.test_any_counter import USERS, city, take_in, who  # noqa: F401  (fixture)
+from tests.integration.test_any_counter import bearer, city, take_in, who  # noqa: F401  (fixtures)
 from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_originals import original_transfers
-from workflow.adapters.users import create_user, issue_token
 from workflow.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.services.dossiers import originals, use_cases
 
@@ -81,16 +80,9 @@ def test_someone_who_cannot_see_the_dossier_learns_nothing(city, ctx):
         originals.send(ctx, who("wc"), d.code, "WB", ["TK"])
 
 
-def test_the_api(city, client, engine):
-    with engine.begin() as conn:
-        tokens = {}
-        for name, (role, agency) in USERS.items():
-            create_user(conn, name, role, agency, "pw-" + name)
-            tokens[name] = issue_token(conn, name)
-
+def test_the_api(city, client, engine, bearer):
     def call(user, method, path, json=None):
-        return client.open(path, method=method, json=json,
-                           headers={"Authorization": f"Bearer {tokens[user]}"})
+        return client.open(path, method=method, json=json, headers=bearer[user])
 
     r = call("wa", "POST", "/api/v1/dossiers", {"procedure_code": "1.999001", "applicant": {"name": "Lê Văn Cường"},
                                                  "documents": ["TK"], "competent_unit": "WB"})
