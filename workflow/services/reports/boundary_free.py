@@ -45,7 +45,7 @@ def report(conn: Connection, p: Period, scope: Scope, now: datetime) -> dict:
         select(d.competent_unit, func.count().label("n"))
         .where(scope.where(d.agency), *received, d.competent_unit != d.agency)
         .group_by(d.competent_unit).order_by(d.competent_unit)).all()
-    elsewhere_where = (scope.where(d.competent_unit), *received, d.agency != d.competent_unit)
+    elsewhere_where = (scope.where(d.competent_unit), *received, d.competent_unit != d.agency)
     elsewhere = conn.execute(
         select(d.agency, func.count().label("n")).where(*elsewhere_where)
         .group_by(d.agency).order_by(d.agency)).all()

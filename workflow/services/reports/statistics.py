@@ -59,6 +59,9 @@ MAX_DAYS = 3 * 366
 # whose figures (issue 22, item 4): by the point that received the dossier (the form's
 # "cơ quan tiếp nhận", as before) or by the unit competent to settle it
 BY = ("receiving", "competent")
+# the dossiers received at another point than their competent unit (migration 0027's
+# partial indexes hold exactly these; the condition is written as they are)
+BOUNDARY_FREE = (dossiers.c.competent_unit != dossiers.c.agency,)
 
 
 def unit_column(by: str):
@@ -145,19 +148,22 @@ _COUNTED = (dossiers.c.agency, dossiers.c.procedure_code, dossiers.c.channel, do
             dossiers.c.result_ready_at, dossiers.c.closed_at, dossiers.c.postponed_to)
 
 
-def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True, by: str = "receiving"):
+def slices(p: Period, scope: Scope, extra=(), returned_before: bool = True, by: str = "receiving",
+           only=()):
     """Every dossier the report counts, in four disjoint slices that each use an index
     of migration 0003 (index-only on PostgreSQL for the columns in `_COUNTED`):
     unresolved now; ready since S; closed without a result since S; returned in the
     period with a result ready before it (counted only as returned).
     by="competent": the competent unit stands in the `agency` column; its slices range
-    over ix_dossiers_competent_received (migration 0024) instead."""
+    over ix_dossiers_competent_received (migration 0024) instead. `only`: more conditions
+    on the dossiers counted (BOUNDARY_FREE: those received at another point than their
+    competent unit, on the partial indexes of migration 0027)."""
     d = dossiers.c
     unit = unit_column(by)
     counted = _COUNTED if by == "receiving" else (unit.label("agency"), *_COUNTED[1:])
     cols = (*extra, *counted)
     unready = (*extra, *_known_null("postponed_to", counted=counted))  # no result, no outcome: not read
-    base = (d.received_at < p.end, scope.where(unit))
+    base = (d.received_at < p.end, scope.where(unit), *only)
     return union_all(
         select(*unready).where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)),
         select(*cols).where(*base, d.result_ready_at >= p.start),
@@ -258,21 +264,25 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
     """Form II.06a figures: one row per (receiving agency, procedure) and the total.
     With a daily rollup (report_rollup), the dossiers closed before its watermark come
     from it and only the others are counted here; the figures are the same.
-    by="competent": one row per (competent unit, procedure), counted from `dossiers`
-    directly: the rollup is keyed by receiving agency, which a unit's dossiers received
-    at other points do not share (see the docs, concepts/any-counter)."""
+    by="competent": one row per (competent unit, procedure). The rollup is keyed by
+    receiving agency, and a unit's dossiers received at other points sit in other rows;
+    but a dossier adds the same figures to whichever row holds it, so the rows by
+    competent unit are the rows by receiving agency, less the boundary-free dossiers
+    each agency received for others, plus those received elsewhere for it: two counts
+    over the few boundary-free dossiers (migration 0027), not over the city."""
     quick(conn)
     unit_column(by)
-    through = report_rollup.watermark(conn) if by == "receiving" else None
-    since = datetime.combine(through, time(0), tzinfo=tz) if through else None
-    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope, by=by).c), COLUMNS)]
-    stmt = _counts(parts, p, _reference(p, now), tz)
-    found = {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
-    if since:
-        for key, figures in report_rollup.rolled_up(conn, p.first, p.last, scope).items():
-            row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
-            for k in COLUMNS:
-                row[k] += figures[k]
+    found = _receiving_rows(conn, p, scope, now, tz)
+    if by == "competent":
+        ref = _reference(p, now)
+        for sign, side in ((-1, "receiving"), (1, "competent")):
+            part = select(*slices(p, scope, by=side, only=BOUNDARY_FREE).c)
+            for row in conn.execute(_counts([(part, COLUMNS)], p, ref, tz)):
+                key = (row.agency, row.procedure_code)
+                target = found.setdefault(key, dict(zip(("agency", "procedure_code"), key),
+                                                    **dict.fromkeys(COLUMNS, 0)))
+                for k in COLUMNS:
+                    target[k] += sign * row._mapping[k]
     by_post = return_channels(conn, p, scope, by)
     for key, row in found.items():
         posted = by_post.get(key, 0)
@@ -286,6 +296,21 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
     total = {k: sum(row[k] for row in rows) for k in (*COLUMNS, *RETURN_COLUMNS)}
     return {"from": p.first, "to": p.last, "agency": scope.root, "generated_at": now, "by": by,
             "rows": rows, "total": total}
+
+
+def _receiving_rows(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
+    """{(receiving agency, procedure): figures}, the rollup's days and the hot dossiers."""
+    through = report_rollup.watermark(conn)
+    since = datetime.combine(through, time(0), tzinfo=tz) if through else None
+    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope).c), COLUMNS)]
+    stmt = _counts(parts, p, _reference(p, now), tz)
+    found = {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
+    if since:
+        for key, figures in report_rollup.rolled_up(conn, p.first, p.last, scope).items():
+            row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
+            for k in COLUMNS:
+                row[k] += figures[k]
+    return found
 
 
 def return_channels(conn: Connection, p: Period, scope: Scope, by: str = "receiving") -> dict:
