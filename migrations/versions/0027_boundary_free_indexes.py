@@ -27,8 +27,9 @@ def upgrade() -> None:
     op.create_index("ix_dossiers_bf_received", "dossiers", ["agency", "received_at"],
                     postgresql_include=["competent_unit", *COUNTED],
                     postgresql_where=WHERE, sqlite_where=WHERE)
+    # `id` too: the report's hand-over minutes look up each dossier's first forward
     op.create_index("ix_dossiers_bf_competent", "dossiers", ["competent_unit", "received_at"],
-                    postgresql_include=["agency", *COUNTED],
+                    postgresql_include=["agency", "id", *COUNTED],
                     postgresql_where=WHERE, sqlite_where=WHERE)
 
 
