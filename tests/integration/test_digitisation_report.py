@@ -52,3 +52,34 @@ def test_digitised_and_electronic_results_are_counted_from_the_files(client, tok
     assert (c["4.1"]["numerator"], c["4.1"]["denominator"], c["4.1"]["points"]) == (1, 2, 3.0)  # 6 x 1/2
     assert api("clerk", "GET", f"/api/v1/reports/digitisation?{PERIOD}").status_code == 403
     assert api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}&agency=TAX").status_code == 403
+
+
+def test_the_moment_of_digitisation_is_kept_once_and_backfilled(client, tokens, api, engine):
+    """The report counts dossiers.digitised_at (migration 0028), written by the file that
+    completes the required documents and kept when a file is replaced; the migration's
+    backfill gives dossiers digitised before it the same answer."""
+    import importlib.util
+    from pathlib import Path
+    from sqlalchemy import select, update
+    from workflow.adapters.tables import dossiers
+    full, partial = intake(api), intake(api)
+    assert upload(client, tokens, "clerk", full, "TK", pdf(text="TK")).status_code == 201
+    assert upload(client, tokens, "clerk", partial, "TK", pdf()).status_code == 201
+
+    def moments():
+        with engine.connect() as conn:
+            return dict(conn.execute(select(dossiers.c.code, dossiers.c.digitised_at)).all())
+    assert moments() == {full: None, partial: None}  # one required document still on paper
+    first = upload(client, tokens, "clerk", full, "GCS", pdf(text="v1")).get_json()["id"]
+    done = moments()[full]
+    assert done is not None and moments()[partial] is None
+    assert upload(client, tokens, "clerk", full, "GCS", pdf(text="v2"), replaces=first).status_code == 201
+    assert moments()[full] == done  # written once
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0028_digitised_at.py"
+    spec = importlib.util.spec_from_file_location("m0028", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with engine.begin() as conn:
+        conn.execute(update(dossiers).values(digitised_at=None))
+        module.backfill(conn)
+    assert moments()[full] is not None and moments()[partial] is None

@@ -166,6 +166,9 @@ dossiers = Table(
     # (reception regardless of administrative boundaries, migration 0024)
     Column("competent_unit", String(32), nullable=False),
     Column("return_at", String(32)),
+    # when every document it must have a file of had one (số hóa; migration 0028), written
+    # once by the file that completes the set (workflow.services.files.attachments.record)
+    Column("digitised_at", TS),
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),

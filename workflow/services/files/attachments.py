@@ -20,7 +20,8 @@ from workflow.adapters.file_content import EXTENSION, UnacceptableFile, inspect
 from workflow.adapters.file_store import FileMissing, FileTooLarge, Spooled, spool
 from workflow.adapters.tables import dossiers
 from workflow.adapters.tables_files import dossier_files
-from workflow.domain.attachments import DOCUMENT, RESULT, check_attach, record_attachment
+from workflow.domain.attachments import (DOCUMENT, RESULT, check_attach, record_attachment,
+                                        required_for_digitisation)
 from workflow.domain.dossier import Actor
 from workflow.domain.errors import DomainError, InvalidInput, NotFound, TooLarge, UnsupportedFile
 from workflow.domain.lifecycle import may_see, unseen
@@ -163,8 +164,26 @@ def record(uow: UnitOfWork, dossier, actor: Actor, now: datetime, kind: str, doc
                          .values(superseded_by=file_id))
     record_attachment(dossier, actor, now, file_id, kind, document, upload.name, upload.sha256,
                       upload.size, replaces, signed_by)
+    if kind == DOCUMENT:
+        _note_digitised(uow, dossier, now)
     return StoredFile(file_id, dossier.code, kind, document, upload.name, upload.media_type,
                       upload.size, upload.sha256, upload.pages, now, actor.username, None)
+
+
+def _note_digitised(uow: UnitOfWork, dossier, now: datetime) -> None:
+    """Once every document the dossier must have a file of has one, keep the moment on its
+    row (dossiers.digitised_at, written once: files are never removed, a replacement
+    supersedes): the digitisation report counts it instead of the files of every dossier."""
+    required = {d.code for d in required_for_digitisation(dossier.procedure)}
+    if not required:
+        return
+    f = dossier_files.c
+    have = set(uow.conn.execute(select(f.document).distinct().where(
+        f.dossier_id == dossier.id, f.kind == DOCUMENT, f.superseded_by.is_(None))).scalars())
+    if required <= have:
+        uow.conn.execute(update(dossiers).where(dossiers.c.id == dossier.id,
+                                                dossiers.c.digitised_at.is_(None))
+                         .values(digitised_at=now))
 
 
 def _row(r, code: str) -> StoredFile:
