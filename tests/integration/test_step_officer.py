@@ -27,7 +27,7 @@ REFERENCE = (select(e.actor).where(e.dossier_id == d.id, e.step == d.step_code,
              .order_by(e.seq.desc()).limit(1).scalar_subquery())
 
 
-def _reference_open_dossiers(scope, m, only=None):
+def _reference_open_dossiers(scope, m, only=None, by="receiving"):
     """dashboard._open_dossiers as it was: the officer searched in the history."""
     at_step = d.status.in_(dashboard.AT_STEP)
     bucket = case(
