@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from workflow.adapters.repository import DossierRepository, ProcedureRepository
+from workflow.domain.dossier import Actor, Dossier
+from workflow.domain.lifecycle import may_see, unseen
 
 
 class UnitOfWork:
@@ -36,6 +38,14 @@ class UnitOfWork:
         finally:
             self.conn.close()
             self.conn = None
+
+    def visible_dossier(self, actor: Actor, code: str) -> Dossier:
+        """The dossier `code` if `actor` may see it, decided before anything else about it
+        is told; else the refusal that is the same whether it exists or not."""
+        dossier = self.dossiers.get(code)
+        if dossier is None or not may_see(actor, dossier):
+            raise unseen(actor, code)
+        return dossier
 
     def commit(self) -> None:
         if self._tx is not None:

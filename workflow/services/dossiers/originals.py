@@ -12,7 +12,6 @@ from workflow.adapters.tables_originals import original_transfers as t
 from workflow.domain import originals
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import NotFound
-from workflow.domain.lifecycle import may_see, unseen
 
 from workflow.services.context import Context
 from workflow.services.unit_of_work import UnitOfWork
@@ -28,18 +27,11 @@ def transfers_of(conn, dossier: Dossier) -> list[originals.Transfer]:
     return [_transfer(r) for r in rows]
 
 
-def _visible(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
-    dossier = uow.dossiers.get(code)
-    if dossier is None or not may_see(actor, dossier):
-        raise unseen(actor, code)
-    return dossier
-
-
 def listing(ctx: Context, actor: Actor, code: str) -> tuple[list[originals.Transfer], str | None, list[str]]:
     """(the transfers in the order sent, the agency holding the originals or None while
     they travel, where the holder may send them) for whoever may see the dossier."""
     with UnitOfWork(ctx.engine) as uow:
-        dossier = _visible(uow, actor, code)
+        dossier = uow.visible_dossier(actor, code)
         found = transfers_of(uow.conn, dossier)
     return found, originals.holder(dossier, found), originals.destinations(dossier, found)
 
@@ -48,7 +40,7 @@ def send(ctx: Context, actor: Actor, code: str, to, documents, note: str | None 
     """Staff of the holding agency send originals to another agency the dossier concerns."""
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
-        dossier = _visible(uow, actor, code)
+        dossier = uow.visible_dossier(actor, code)
         found = transfers_of(uow.conn, dossier)
         docs = originals.check_send(actor, dossier, found, to, documents, note)
         held = originals.holder(dossier, found)
@@ -68,7 +60,7 @@ def receive(ctx: Context, actor: Actor, code: str, transfer_id: int) -> original
     """Staff of the destination record that the originals arrived."""
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
-        dossier = _visible(uow, actor, code)
+        dossier = uow.visible_dossier(actor, code)
         row = uow.conn.execute(select(t).where(t.c.id == transfer_id, t.c.dossier_id == dossier.id)).first() \
             if isinstance(transfer_id, int) else None
         if row is None:

@@ -23,7 +23,7 @@ from workflow.domain import fees
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import (ActionNotAllowed, Conflict, DomainError, Forbidden,
                                     IdempotencyKeyReused, InvalidInput)
-from workflow.domain.lifecycle import DESK, RETURN, capacities, may_see, unseen
+from workflow.domain.lifecycle import DESK, RETURN, capacities
 
 from workflow.services.context import Context
 from workflow.services.unit_of_work import UnitOfWork
@@ -101,9 +101,7 @@ def statement_of(conn, dossier: Dossier) -> Statement:
 
 def statement(ctx: Context, actor: Actor, code: str) -> Statement:
     with UnitOfWork(ctx.engine) as uow:
-        dossier = uow.dossiers.get(code)
-        if dossier is None or not may_see(actor, dossier):
-            raise unseen(actor, code)
+        dossier = uow.visible_dossier(actor, code)
         return statement_of(uow.conn, dossier)
 
 
@@ -158,9 +156,7 @@ def exempt(ctx: Context, actor: Actor, code: str, exemption_code: str, ground: s
 
 # -- payments ----------------------------------------------------------------------------
 def _desk_dossier(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
-    dossier = uow.dossiers.get(code)
-    if dossier is None or not may_see(actor, dossier):
-        raise unseen(actor, code)
+    dossier = uow.visible_dossier(actor, code)
     if not {DESK, RETURN} & capacities(actor, dossier):  # who takes it in, who hands it back
         raise Forbidden(f"{actor.username} ({actor.role}, {actor.agency}) is not at the desk "
                         f"of {dossier.receiving_agency}: only the one-stop unit records fees")

@@ -24,7 +24,7 @@ from workflow.domain.attachments import (DOCUMENT, RESULT, check_attach, record_
                                         required_for_digitisation)
 from workflow.domain.dossier import Actor
 from workflow.domain.errors import DomainError, InvalidInput, NotFound, TooLarge, UnsupportedFile
-from workflow.domain.lifecycle import may_see, unseen
+from workflow.domain.lifecycle import may_see
 
 from workflow.services.context import Context
 from workflow.services.unit_of_work import UnitOfWork
@@ -79,9 +79,7 @@ def attach(ctx: Context, actor: Actor, code: str, kind: str, document: str | Non
     upload, = prepare(ctx, [(stream, filename)])
     now = ctx.now()
     with UnitOfWork(ctx.engine) as uow:
-        dossier = uow.dossiers.get(code)
-        if dossier is None or not may_see(actor, dossier):
-            raise unseen(actor, code)
+        dossier = uow.visible_dossier(actor, code)
         read_version = dossier.version
         stored = record(uow, dossier, actor, now, kind, document, upload, replaces)
         uow.dossiers.save(dossier, read_version)
@@ -133,9 +131,7 @@ def _checked(ctx: Context, stream: BinaryIO, filename: str | None) -> tuple[Spoo
 
 def _check_may_attach(ctx, actor, code, kind, document) -> None:
     with UnitOfWork(ctx.engine) as uow:
-        dossier = uow.dossiers.get(code)
-        if dossier is None or not may_see(actor, dossier):
-            raise unseen(actor, code)
+        dossier = uow.visible_dossier(actor, code)
         check_attach(actor, dossier, kind, document)
 
 

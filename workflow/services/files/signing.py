@@ -16,7 +16,6 @@ from workflow.adapters.pdf_verification import SignatureReport, verify_pdf
 from workflow.domain.attachments import RESULT, check_attach
 from workflow.domain.dossier import Actor
 from workflow.domain.errors import Conflict, NotFound, UnsupportedFile
-from workflow.domain.lifecycle import may_see, unseen
 from workflow.services.context import Context
 from workflow.services.files.attachments import StoredFile, current_results, open_file, prepare, record
 from workflow.services.unit_of_work import UnitOfWork
@@ -25,9 +24,7 @@ PDF = "application/pdf"
 
 
 def _current_result(uow: UnitOfWork, actor: Actor, code: str):
-    dossier = uow.dossiers.get(code)
-    if dossier is None or not may_see(actor, dossier):
-        raise unseen(actor, code)
+    dossier = uow.visible_dossier(actor, code)
     check_attach(actor, dossier, RESULT, None)
     current = current_results(uow.conn, dossier.id, dossier.code)
     if not current:
