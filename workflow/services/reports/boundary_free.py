@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from workflow.adapters.tables import dossier_events, dossiers
 from workflow.services.reports.dashboard import percentile
-from workflow.services.reports.statistics import Period, Scope, quick
+from workflow.services.reports.statistics import BOUNDARY_FREE, Period, Scope, quick
 
 d = dossiers.c
 e = dossier_events.c
@@ -43,9 +43,9 @@ def report(conn: Connection, p: Period, scope: Scope, now: datetime) -> dict:
     received = (d.received_at >= p.start, d.received_at < p.end)
     for_others = conn.execute(
         select(d.competent_unit, func.count().label("n"))
-        .where(scope.where(d.agency), *received, d.competent_unit != d.agency)
+        .where(scope.where(d.agency), *received, *BOUNDARY_FREE)
         .group_by(d.competent_unit).order_by(d.competent_unit)).all()
-    elsewhere_where = (scope.where(d.competent_unit), *received, d.competent_unit != d.agency)
+    elsewhere_where = (scope.where(d.competent_unit), *received, *BOUNDARY_FREE)
     elsewhere = conn.execute(
         select(d.agency, func.count().label("n")).where(*elsewhere_where)
         .group_by(d.agency).order_by(d.agency)).all()
