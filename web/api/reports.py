@@ -370,10 +370,14 @@ class IndexAction(BaseModel):
     text: str
 
 
-class ServiceIndexOut(BaseModel):
+class PeriodOut(BaseModel):
+    """A report over a period of local days, `from` and `to` inclusive."""
     model_config = ConfigDict(populate_by_name=True)
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
+
+
+class ServiceIndexOut(PeriodOut):
     agency: str | None
     generated_at: datetime
     method: str
@@ -423,10 +427,7 @@ class DigitisationRow(BaseModel):
     electronic_results: int
 
 
-class DigitisationOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+class DigitisationOut(PeriodOut):
     items: list[DigitisationRow]
     total: DigitisationRow
 
@@ -453,10 +454,7 @@ class EvaluationRow(BaseModel):
     grade: str
 
 
-class EvaluationRollupOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+class EvaluationRollupOut(PeriodOut):
     agency: str | None
     basis: str
     agencies: list[EvaluationRow] = Field(description="per receiving agency and month of the result: "
@@ -524,10 +522,7 @@ class Awaiting(BaseModel):
     oldest: list[Waiting] = Field(description=f"the oldest {boundary_free.OLDEST}, oldest first")
 
 
-class BoundaryFreeOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+class BoundaryFreeOut(PeriodOut):
     agency: str | None
     generated_at: datetime
     received_for_others: ForOthers = Field(description="received here in the period for another "
