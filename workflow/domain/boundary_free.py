@@ -44,14 +44,14 @@ def check_return_at(procedure: Procedure, receiving: str, return_at: str | None,
     """Where the result will be collected: any service point for an approved procedure,
     by default the receiving one; not with a return by post. Returns the point to record
     (None: the receiving point)."""
-    if return_at is None or return_at == receiving:
-        if return_at is not None and return_by == RETURN_BY_POST:
-            raise InvalidInput("the result goes by post: return_at names no counter", field="return_at")
+    if return_at is None:
         return None
     if not isinstance(return_at, str):
         raise InvalidInput("return_at is an agency code", field="return_at")
     if return_by == RETURN_BY_POST:
         raise InvalidInput("the result goes by post: return_at names no counter", field="return_at")
+    if return_at == receiving:
+        return None
     if not procedure.anywhere:
         raise InvalidInput(f"procedure {procedure.code} is not approved for return regardless of "
                            f"administrative boundaries: its result is collected at {receiving}",
