@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from workflow.domain.dossier import Actor, Dossier
 from workflow.domain.errors import DomainError
-from workflow.domain.lifecycle import RETURN, capacities, may_see
+from workflow.domain.lifecycle import DESK, RETURN, capacities, may_see
 from workflow.services.dossiers import use_cases
 
 DESK_ROLES = ("counter", "supervisor")
@@ -39,7 +39,7 @@ def may_view(who: Actor, dossier: Dossier) -> bool:
 
 def at_desk(who: Actor, dossier: Dossier) -> bool:
     """Counter staff or supervisor of the receiving agency (bộ phận một cửa)."""
-    return who.role in DESK_ROLES and who.agency == dossier.receiving_agency
+    return who.role in DESK_ROLES and DESK in capacities(who, dossier)
 
 
 def at_return_point(who: Actor, dossier: Dossier) -> bool:
