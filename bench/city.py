@@ -96,7 +96,7 @@ def query_set(conn, ctx: Context, conf, ward: str) -> list:
                     lambda c, s=s: service_index.measure(c, ps["month"], s, now, cal.tz),
                     lambda r: r["groups"][1]["criteria"][0]["denominator"] or 0, True))
         # issue 22: the boundary-free report, and II.06a / the dashboard by competent unit
-        # (read from dossiers, not the rollup: see docs/concepts/any-counter.md)
+        # (by competent unit: the rollup by receiving point, corrected by the boundary-free sums)
         out.append(("boundary-free report, month", name,
                     lambda c, s=s: boundary_free.report(c, ps["month"], s, now),
                     lambda r: r["received_elsewhere"]["total"], True))

@@ -3,7 +3,10 @@ item 4): a point sees what it received for others and what waits at its counter;
 sees what came from other points and how long the hand-overs took."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import func, select
 
 from tests.integration.test_any_counter import USERS, city, take_in  # noqa: F401 (fixture)
 from workflow.adapters.users import create_user, issue_token
@@ -122,14 +125,24 @@ def _figures(call, user, by, agency=""):
             for row in body["rows"]}, body["total"]
 
 
-@pytest.mark.parametrize("rolled_up", [False, True])
+@pytest.mark.parametrize("rolled_up", [None, "before", "after"])
 def test_ii06a_by_competent_unit_differs_from_by_receiving_point(call, ctx, engine, clock, rolled_up):
-    if rolled_up:  # the rollup is keyed by receiving point: by=competent must not read it
+    """Counted directly; with the rollup's watermark before the dossiers (all hot); and
+    after their day, d2-d4 in the boundary-free sums (report_bf_*) and d1 in the ready
+    ones: the same figures each way."""
+    if rolled_up:
+        from workflow.adapters.tables_reports import report_bf_daily, report_bf_ready_daily
         from workflow.services.reports import rollup
+        today = clock().astimezone(ctx.calendar.tz).date()
+        if rolled_up == "after":
+            clock.advance(days=1)
         with engine.begin() as conn:
-            rollup.refresh(conn, clock().astimezone(ctx.calendar.tz).date().replace(day=3),
+            rollup.refresh(conn, today if rolled_up == "before" else today + timedelta(days=1),
                            ctx.calendar.tz, clock())
             assert rollup.watermark(conn) is not None
+            held = [conn.execute(select(func.count()).select_from(t)).scalar()
+                    for t in (report_bf_daily, report_bf_ready_daily)]
+        assert (held[0] > 0 and held[1] > 0) == (rolled_up == "after"), held
     # WB received d3 only; it is competent for d1, d2 (received at WA) and d3
     assert _figures(call, "wb_boss", "receiving")[0] == {"WB": (1, 1, 1)}
     assert _figures(call, "wb_boss", "competent")[0] == {"WB": (3, 3, 2)}  # d1 waits at WA

@@ -36,6 +36,13 @@ rows of the months it does not cut and the day rows of the (at most two) months 
 so a city's 365-day report reads ~13 rows per (agency, procedure) and table plus the days
 of its first and last months, instead of 365.
 
+Boundary-free dossiers (issue 22, migration 0031). Form II.06a by competent unit moves
+the dossiers received at a point other than their competent unit from the point's rows
+to the unit's. The same sums are kept for those dossiers alone (report_bf_*), keyed by
+both the receiving point and the competent unit, so that move reads sums too: one query
+computes each day's contributions per (point, unit, procedure); the receiving sums fold
+the unit away, the boundary-free ones keep the rows where they differ.
+
 The beat task refreshes it nightly (days before today); importing historical dossiers
 clears it (`invalidate`), the next refresh rebuilds it.
 """
@@ -48,12 +55,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.tables import dossiers
-from workflow.adapters.tables_reports import (MEASURES, report_daily, report_monthly, report_ready_daily,
-                                             report_ready_monthly, report_rollup_state)
+from workflow.adapters.tables_reports import (MEASURES, report_bf_daily, report_bf_monthly,
+                                             report_bf_ready_daily, report_bf_ready_monthly, report_daily,
+                                             report_monthly, report_ready_daily, report_ready_monthly,
+                                             report_rollup_state)
 from workflow.services.reports.outcome import outcome
 
 d = dossiers.c
 LOCK_KEY = 7_007_001  # the advisory lock of a refresh (PostgreSQL)
+# (closed, ready) pairs of (daily, monthly) sums: of every dossier by receiving point, and
+# of the boundary-free ones by receiving point and competent unit
+RECEIVING = ((report_daily, report_monthly), (report_ready_daily, report_ready_monthly))
+BOUNDARY_FREE = ((report_bf_daily, report_bf_monthly), (report_bf_ready_daily, report_bf_ready_monthly))
 
 
 def watermark(conn: Connection) -> date | None:
@@ -67,12 +80,14 @@ def watermark(conn: Connection) -> date | None:
 def invalidate(conn: Connection) -> None:
     """Forget the rollup (e.g. dossiers were imported with past dates): the report counts
     directly until the next refresh rebuilds it."""
-    for table in (report_rollup_state, report_daily, report_monthly, report_ready_daily, report_ready_monthly):
+    for table in (report_rollup_state, *(t for pairs in (RECEIVING, BOUNDARY_FREE) for pair in pairs
+                                         for t in pair)):
         conn.execute(delete(table))
 
 
 def _contributions(start: datetime | None, end: datetime, tz):
-    """Per (agency, procedure, day): the sums of the dossiers closed in [start, end)."""
+    """Per (agency, competent unit, procedure, day): the sums of the dossiers closed in
+    [start, end)."""
     where = [d.received_at.is_not(None), d.closed_at.is_not(None), d.closed_at < end]
     if start is not None:
         where.append(d.closed_at >= start)
@@ -80,7 +95,7 @@ def _contributions(start: datetime | None, end: datetime, tz):
 
 
 def _ready_contributions(end: datetime, tz):
-    """Per (agency, procedure, day): the sums, but for their closing, of the dossiers
+    """Per (agency, competent unit, procedure, day): the sums, but for their closing, of the dossiers
     whose result was ready before `end` (the watermark) and not closed before it."""
     where = [d.received_at.is_not(None), d.result_ready_at.is_not(None), d.result_ready_at < end,
              or_(d.closed_at.is_(None), d.closed_at >= end)]
@@ -97,7 +112,7 @@ def _sums(where: list, tz, closing: bool = True):
     overdue = and_(d.due_at.is_not(None), local_date(later, zone) < local_date(leave, zone))
 
     def one(day, condition=None, **values):
-        cols = [d.agency, d.procedure_code, local_date(day, zone).label("day")]
+        cols = [d.agency, d.competent_unit, d.procedure_code, local_date(day, zone).label("day")]
         cols += [(values[m] if m in values else literal(0)).label(m) for m in MEASURES]
         return select(*cols).where(*where, *([condition] if condition is not None else []))
     one_if = lambda cond: case((cond, 1), else_=0)  # noqa: E731
@@ -110,9 +125,8 @@ def _sums(where: list, tz, closing: bool = True):
         one(later, overdue, overdue_in=literal(1)),
         one(leave, overdue, overdue_out=literal(1)),
     ).subquery("parts")
-    return (select(parts.c.agency, parts.c.procedure_code, parts.c.day,
-                   *(func.sum(parts.c[m]).label(m) for m in MEASURES))
-            .group_by(parts.c.agency, parts.c.procedure_code, parts.c.day))
+    key = (parts.c.agency, parts.c.competent_unit, parts.c.procedure_code, parts.c.day)
+    return select(*key, *(func.sum(parts.c[m]).label(m) for m in MEASURES)).group_by(*key)
 
 
 def refresh(conn: Connection, through: date, tz, now: datetime, batch: int = 5000) -> int:
@@ -127,22 +141,41 @@ def refresh(conn: Connection, through: date, tz, now: datetime, batch: int = 500
     start = datetime.combine(current, time(0), tzinfo=tz) if current else None
     end = datetime.combine(through, time(0), tzinfo=tz)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    rows = _day_rows(conn, _contributions(start, end, tz))
-    for table, key, grouped in ((report_daily, "day", rows), (report_monthly, "month", by_month(rows))):
-        for i in range(0, len(grouped), batch):
-            stmt = dialect.insert(table)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["agency", "procedure_code", key],
-                set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES}), grouped[i:i + batch])
-    ready = _day_rows(conn, _ready_contributions(end, tz))
-    for table, grouped in ((report_ready_daily, ready), (report_ready_monthly, by_month(ready))):
-        conn.execute(delete(table))
-        for i in range(0, len(grouped), batch):
-            conn.execute(table.insert(), grouped[i:i + batch])
+    closed = split(_day_rows(conn, _contributions(start, end, tz)))
+    ready = split(_day_rows(conn, _ready_contributions(end, tz)))
+    upserted = 0
+    for ((daily, monthly), (ready_daily, ready_monthly)), rows, ready_rows in zip((RECEIVING, BOUNDARY_FREE),
+                                                                                closed, ready):
+        for table, grouped in ((daily, rows), (monthly, by_month(rows))):
+            for i in range(0, len(grouped), batch):
+                stmt = dialect.insert(table)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=[c.name for c in table.primary_key.columns],
+                    set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES}), grouped[i:i + batch])
+        upserted += len(rows)
+        for table, grouped in ((ready_daily, ready_rows), (ready_monthly, by_month(ready_rows))):
+            conn.execute(delete(table))
+            for i in range(0, len(grouped), batch):
+                conn.execute(table.insert(), grouped[i:i + batch])
     stmt = dialect.insert(report_rollup_state).values(id=1, through=through, refreshed_at=now)
     conn.execute(stmt.on_conflict_do_update(index_elements=["id"],
                                             set_=dict(through=through, refreshed_at=now)))
-    return len(rows)
+    return upserted
+
+
+def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The contributions per (agency, competent unit, procedure, day) as the receiving
+    sums (the unit summed away) and the boundary-free ones (the rows where they differ)."""
+    receiving: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["agency"], r["procedure_code"], r["day"])
+        acc = receiving.get(key)
+        if acc is None:
+            receiving[key] = dict(agency=key[0], procedure_code=key[1], day=key[2], **{m: r[m] for m in MEASURES})
+        else:
+            for m in MEASURES:
+                acc[m] += r[m]
+    return list(receiving.values()), [r for r in rows if r["competent_unit"] != r["agency"]]
 
 
 def _day_rows(conn: Connection, stmt) -> list[dict]:
@@ -158,13 +191,14 @@ def month_of(day: date) -> date:
 
 
 def by_month(rows: list[dict]) -> list[dict]:
-    """The day rows of `_contributions` summed per (agency, procedure, month)."""
+    """Day rows summed per (agency[, competent unit], procedure, month)."""
     out: dict[tuple, dict] = {}
     for r in rows:
-        key = (r["agency"], r["procedure_code"], month_of(r["day"]))
+        names = [k for k in ("agency", "competent_unit", "procedure_code") if k in r]
+        key = (*(r[k] for k in names), month_of(r["day"]))
         acc = out.get(key)
         if acc is None:
-            out[key] = dict(agency=key[0], procedure_code=key[1], month=key[2], **{m: r[m] for m in MEASURES})
+            out[key] = dict(zip(names, key), month=key[-1], **{m: r[m] for m in MEASURES})
         else:
             for m in MEASURES:
                 acc[m] += r[m]
@@ -175,25 +209,26 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def rows_from(first: date, end: date, scope):
+def rows_from(first: date, end: date, scope, tables=RECEIVING, unit: str = "agency"):
     """The rollup rows (closed and ready) of the local days from `first` on, each as
-    (agency, procedure_code, day, measures): the month rows of every month that
+    (agency, procedure_code, day, measures), `unit` (agency, or competent_unit of the
+    boundary-free `tables`) standing as the agency: the month rows of every month that
     [first, end) does not cut (its first day standing for all its days: each of the
     report's conditions, day >= first, day < end, day >= end, holds for all of a month's
     days or none), and the day rows of the months that `first` and `end` fall inside (not
     on their first day)."""
     cut = [m for m in (first, end) if m.day != 1]
     parts = []
-    for daily, monthly in ((report_daily, report_monthly), (report_ready_daily, report_ready_monthly)):
+    for daily, monthly in tables:
         dr, mr = daily.c, monthly.c
         days = or_(*(and_(dr.day >= month_of(m), dr.day < _next_month(m)) for m in cut)) if cut else false()
         whole = mr.month >= (_next_month(first) if first.day != 1 else first)
         if end.day != 1:
             whole = and_(whole, mr.month != month_of(end))
-        parts += [select(dr.agency, dr.procedure_code, dr.day, *(dr[m] for m in MEASURES))
-                  .where(scope.where_any(dr.agency), dr.day >= first, days),
-                  select(mr.agency, mr.procedure_code, mr.month.label("day"), *(mr[m] for m in MEASURES))
-                  .where(scope.where_any(mr.agency), whole)]
+        parts += [select(dr[unit].label("agency"), dr.procedure_code, dr.day, *(dr[m] for m in MEASURES))
+                  .where(scope.where_any(dr[unit]), dr.day >= first, days),
+                  select(mr[unit].label("agency"), mr.procedure_code, mr.month.label("day"),
+                         *(mr[m] for m in MEASURES)).where(scope.where_any(mr[unit]), whole)]
     return union_all(*parts).subquery("rolled")
 
 
@@ -206,11 +241,12 @@ def refresh_now(ctx) -> dict:
     return {"rows": rows, "through": through.isoformat() if through else None}
 
 
-def rolled_up(conn: Connection, first: date, last: date, scope) -> dict:
+def rolled_up(conn: Connection, first: date, last: date, scope, tables=RECEIVING, unit: str = "agency") -> dict:
     """(agency, procedure) -> the II.06a figures of the rolled-up (closed, and ready)
-    dossiers for the local days [first, last]."""
+    dossiers for the local days [first, last]; of the boundary-free ones by `unit`
+    (agency: the receiving point; competent_unit) with tables=BOUNDARY_FREE."""
     end = date.fromordinal(last.toordinal() + 1)
-    r = rows_from(first, end, scope).c
+    r = rows_from(first, end, scope, tables, unit).c
     within = and_(r.day >= first, r.day < end)
 
     def total(expr, cond):

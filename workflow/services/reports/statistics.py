@@ -213,30 +213,38 @@ def _known_null(*names: str, counted: tuple = _COUNTED) -> tuple:
 CLOSING = ("returned", "rejected", "withdrawn")
 
 
-def hot_slices(p: Period, scope: Scope, since: datetime) -> list:
+def hot_slices(p: Period, scope: Scope, since: datetime, by: str = "receiving", only=()) -> list:
     """The dossiers, or the part of them, that the rollup (report_rollup) does not hold,
     as (select, the COLUMNS it counts), in four disjoint slices on indexes of migrations
     0003 and 0007: unresolved; result ready since `since` (the watermark) and not yet
     handed over; closed since the watermark, with no result or one ready since it;
     closed since the watermark with a result ready before it, whose closing only is
     counted here (the rest is in the rollup's "ready" tables). Each is filtered to the
-    dossiers `slices` would count."""
+    dossiers `slices` would count. only=BOUNDARY_FREE: those dossiers alone, by `by`'s
+    unit, on the partial indexes ix_dossiers_bf_open / ix_dossiers_bf_closed (0031)."""
     d = dossiers.c
-    base = (d.received_at < p.end, scope.where_any(d.agency))
-    counted = or_(d.result_ready_at >= p.start, and_(d.result_ready_at.is_(None), d.closed_at >= p.start),
-                  and_(d.result_ready_at < p.start, d.closed_at >= p.start, d.closed_at < p.end))
+    unit = unit_column(by)
+    counted = _COUNTED if by == "receiving" else (unit.label("agency"), *_COUNTED[1:])
+    base = (d.received_at < p.end, scope.where_any(unit), *only)
+    counted_now = or_(d.result_ready_at >= p.start, and_(d.result_ready_at.is_(None), d.closed_at >= p.start),
+                      and_(d.result_ready_at < p.start, d.closed_at >= p.start, d.closed_at < p.end))
     # the closings since the watermark: a range per agency on ix_dossiers_closed (index-only,
     # ~20 ms city-wide at 5M dossiers), not the heap rows behind ix_dossiers_closed_at (~130 ms)
-    closed = (d.received_at < p.end, scope.where(d.agency), d.closed_at.is_not(None), d.closed_at >= since)
+    # (the boundary-free ones: by closing time on their small index, 0031)
+    closed = (d.received_at < p.end, scope.where_any(unit) if only else scope.where(unit),
+              d.closed_at.is_not(None), d.closed_at >= since, *only)
+
+    def null(*names):
+        return _known_null(*names, counted=counted)
     return [
-        (select(*_known_null("result_ready_at", "closed_at", "postponed_to"))
+        (select(*null("result_ready_at", "closed_at", "postponed_to"))
          .where(*base, d.result_ready_at.is_(None), d.closed_at.is_(None)), COLUMNS),
-        (select(*_known_null("closed_at")).where(*base, d.result_ready_at.is_not(None), d.closed_at.is_(None),
-                                                 d.result_ready_at >= max(p.start, since)), COLUMNS),
-        (select(*_COUNTED).where(*closed, counted, or_(d.result_ready_at.is_(None), d.result_ready_at >= since)),
+        (select(*null("closed_at")).where(*base, d.result_ready_at.is_not(None), d.closed_at.is_(None),
+                                          d.result_ready_at >= max(p.start, since)), COLUMNS),
+        (select(*counted).where(*closed, counted_now, or_(d.result_ready_at.is_(None), d.result_ready_at >= since)),
          COLUMNS),
-        (select(*_known_null("postponed_to")).where(*closed, d.result_ready_at < since, d.closed_at >= p.start,
-                                                    d.closed_at < p.end), CLOSING),
+        (select(*null("postponed_to")).where(*closed, d.result_ready_at < since, d.closed_at >= p.start,
+                                             d.closed_at < p.end), CLOSING),
     ]
 
 
@@ -264,25 +272,21 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
     """Form II.06a figures: one row per (receiving agency, procedure) and the total.
     With a daily rollup (report_rollup), the dossiers closed before its watermark come
     from it and only the others are counted here; the figures are the same.
-    by="competent": one row per (competent unit, procedure). The rollup is keyed by
-    receiving agency, and a unit's dossiers received at other points sit in other rows;
-    but a dossier adds the same figures to whichever row holds it, so the rows by
-    competent unit are the rows by receiving agency, less the boundary-free dossiers
-    each agency received for others, plus those received elsewhere for it: two counts
-    over the few boundary-free dossiers (migration 0027), not over the city."""
+    by="competent": one row per (competent unit, procedure). A dossier adds the same
+    figures to whichever row holds it, so the rows by competent unit are the rows by
+    receiving agency, less the boundary-free dossiers each agency received for others,
+    plus those received elsewhere for it: two counts over the few boundary-free dossiers
+    (their own rollup and partial indexes, migrations 0027 and 0031), not over the city."""
     quick(conn)
     unit_column(by)
-    found = _receiving_rows(conn, p, scope, now, tz)
+    found = _rows(conn, p, scope, now, tz)
     if by == "competent":
-        ref = _reference(p, now)
         for sign, side in ((-1, "receiving"), (1, "competent")):
-            part = select(*slices(p, scope, by=side, only=BOUNDARY_FREE).c)
-            for row in conn.execute(_counts([(part, COLUMNS)], p, ref, tz)):
-                key = (row.agency, row.procedure_code)
+            for key, figures in _rows(conn, p, scope, now, tz, side, BOUNDARY_FREE).items():
                 target = found.setdefault(key, dict(zip(("agency", "procedure_code"), key),
                                                     **dict.fromkeys(COLUMNS, 0)))
                 for k in COLUMNS:
-                    target[k] += sign * row._mapping[k]
+                    target[k] += sign * figures[k]
     by_post = return_channels(conn, p, scope, by)
     for key, row in found.items():
         posted = by_post.get(key, 0)
@@ -298,15 +302,20 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
             "rows": rows, "total": total}
 
 
-def _receiving_rows(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
-    """{(receiving agency, procedure): figures}, the rollup's days and the hot dossiers."""
+def _rows(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: str = "receiving",
+          only=()) -> dict:
+    """{(receiving agency, procedure): figures}, the rollup's days and the hot dossiers.
+    only=BOUNDARY_FREE: of those dossiers alone, by `by`'s unit (their own rollup)."""
     through = report_rollup.watermark(conn)
     since = datetime.combine(through, time(0), tzinfo=tz) if through else None
-    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope).c), COLUMNS)]
+    parts = hot_slices(p, scope, since, by, only) if since else \
+        [(select(*slices(p, scope, by=by, only=only).c), COLUMNS)]
     stmt = _counts(parts, p, _reference(p, now), tz)
     found = {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
     if since:
-        for key, figures in report_rollup.rolled_up(conn, p.first, p.last, scope).items():
+        tables = report_rollup.BOUNDARY_FREE if only else report_rollup.RECEIVING
+        for key, figures in report_rollup.rolled_up(conn, p.first, p.last, scope, tables,
+                                                    unit_column(by).key).items():
             row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
             for k in COLUMNS:
                 row[k] += figures[k]
