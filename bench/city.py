@@ -270,6 +270,19 @@ def dossier_count(admin_url: str, name: str) -> int | None:
         admin.dispose()
 
 
+def has_file_moments(url: str) -> bool:
+    """Whether a reused city has the digitisation moments bench/workload.py writes (a city
+    loaded before it has none: the digitisation report's partial indexes would be empty)."""
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return bool(conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM dossiers WHERE digitised_at IS NOT NULL) "
+                "AND EXISTS (SELECT 1 FROM dossiers WHERE status = 'returned' AND result_filed_at IS NOT NULL)")).scalar())
+    finally:
+        eng.dispose()
+
+
 def recreate(admin_url: str, name: str, create: bool = True) -> None:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -336,10 +349,16 @@ def main(argv=None) -> int:
     url = make_url(a.pg_admin_url).set(database=name).render_as_string(hide_password=False)
     began, figures, loaded, rollup, rollup_s = time.perf_counter(), [], None, {"rows": 0}, 0.0
     try:
-        if a.reuse and dossier_count(a.pg_admin_url, name) == a.rows:
-            print(f"[1/3] reusing {name}", flush=True)
+        reuse = a.reuse and dossier_count(a.pg_admin_url, name) == a.rows
+        if reuse:
             from workflow.adapters.migrations import upgrade
             upgrade(url)  # indexes of newer revisions
+            reuse = has_file_moments(url)
+            if not reuse:
+                print(f"      {name} predates the generator's digitised_at / result_filed_at: reloading",
+                      flush=True)
+        if reuse:
+            print(f"[1/3] reusing {name}", flush=True)
         else:
             recreate(a.pg_admin_url, name)
             print(f"[1/3] generating and loading {a.rows:,} dossiers with COPY (seed {a.seed}) ...", flush=True)

@@ -66,6 +66,20 @@ The mix, and why (shares are of dossiers unless stated):
   competent_unit = return_at = agency. The wards' desks and H26.PVHCC are service points
   (agencies.kind). Hanoi's move of paper results to the post from 2026-01-01 (Lao Động)
   is not modelled: return_at stays a counter.
+- Files (issue 19): no file is written (`dossier_files` stays empty), but the moments the
+  digitisation report counts are, at their worst case for its partial indexes (migrations
+  0028 and 0029: the more dossiers have them, the larger the indexes it reads): every
+  received dossier is digitised at reception (digitised_at = received_at) and every
+  dossier with a result has it filed electronically when it is ready (result_filed_at =
+  result_ready_at). This is Hanoi's rule, not a measured share: every result is issued
+  as an electronic copy too (Decree 118/2025/NĐ-CP, Art. 22(1); "Hà Nội: 100% kết quả
+  thủ tục hành chính trả qua bản điện tử", doanhnghiephoinhap.vn) and from 2025-09-01
+  every dossier is received through the online system (Decision 1204/QĐ-TTPVHCC of the
+  city's Public Administration Service Centre, reported by Hà Nội tin mỗi chiều). With
+  the default "now" (2026-11-27) the whole generated year falls after that date (an
+  earlier --now would apply the rule before it too). Dossiers never received (still at
+  the counter, or abandoned there) have neither moment; rejected and withdrawn ones have
+  no result.
 
 Usage (normally through bench/city.py):
     python bench/workload.py --rows 20000 --seed 7 --db motcua_bench_city_try
@@ -129,7 +143,8 @@ TABLES = {  # table -> COPY columns, in the order the generator writes them
         applicant_name applicant_phone documents missing_documents flags visits supplement_trips created_at
         received_at due_at appointment_at result_ready_at closed_at clock_budget clock_used clock_since
         step_budget step_used step_since step_started_at step_due_at received_by repeat_visit guidance
-        due_level step_due_level step_officers step_officer last_seq version competent_unit return_at""".split()),
+        due_level step_due_level step_officers step_officer last_seq version competent_unit return_at
+        digitised_at result_filed_at""".split()),
     "dossier_events": tuple("dossier_id seq at actor action from_state to_state step data".split()),
     "visits": tuple("dossier_id at kind channel trip served_by agency procedure_code".split()),
     "guidance_failures": tuple("dossier_id at clerk document stage agency procedure_code".split()),
@@ -385,7 +400,9 @@ class Maker:
             0 if at_step else N, tx(entered) if moving else N, tx(entered) if at_step else N,
             tx(step_due) if step_due is not None else N, clerk, "t" if repeat_visit and failures else "f", "[]",
             2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, json.dumps(officers),
-            officers.get(step, N) if step else N, seq, seq, unit, return_at))) + "\n")
+            officers.get(step, N) if step else N, seq, seq, unit, return_at,
+            # every dossier digitised at reception, every result filed electronically (see above)
+            tx(received) if received is not None else N, tx(ready) if ready is not None else N))) + "\n")
         out["dossier_events"] += [f"{i}\t{s}\t{tx(e[0])}\t{e[1]}\t{e[2]}\t{e[3] or N}\t{e[4]}\t{e[5] or N}\t{{}}\n"
                                   for s, e in enumerate(ev, start=1)]
         out["visits"] += [f"{i}\t{tx(v[0])}\t{v[1]}\t{v[2]}\t{int(v[2] == 'in_person')}\t{v[3]}\t{desk}\t{p['code']}\n"

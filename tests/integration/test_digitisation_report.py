@@ -2,7 +2,12 @@
 Decision 766 criteria 4.1 and 4.2 they feed, counted from the files on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from tests.integration.test_files_api import pdf, upload
+from tests.integration.test_signed_results import (at_result, attach_result, call, pki,  # noqa: F401
+                                                   result_pdf, sapp, sign)
 
 PERIOD = "from=2026-03-01&to=2026-03-31"
 BODY = {"procedure_code": "1.001193", "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678"},
@@ -58,8 +63,6 @@ def test_the_moment_of_digitisation_is_kept_once_and_backfilled(client, tokens, 
     """The report counts dossiers.digitised_at (migration 0028), written by the file that
     completes the required documents and kept when a file is replaced; the migration's
     backfill gives dossiers digitised before it the same answer."""
-    import importlib.util
-    from pathlib import Path
     from sqlalchemy import select, update
     from workflow.adapters.tables import dossiers
     full, partial = intake(api), intake(api)
@@ -75,11 +78,47 @@ def test_the_moment_of_digitisation_is_kept_once_and_backfilled(client, tokens, 
     assert done is not None and moments()[partial] is None
     assert upload(client, tokens, "clerk", full, "GCS", pdf(text="v2"), replaces=first).status_code == 201
     assert moments()[full] == done  # written once
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "0028_digitised_at.py"
-    spec = importlib.util.spec_from_file_location("m0028", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = migration("0028_digitised_at")
     with engine.begin() as conn:
         conn.execute(update(dossiers).values(digitised_at=None))
         module.backfill(conn)
     assert moments()[full] is not None and moments()[partial] is None
+
+
+def test_the_moment_of_the_electronic_result_is_kept_once_and_backfilled(call, at_result, engine, clock):
+    """The report counts dossiers.result_filed_at (migration 0029), written by the dossier's
+    first result file and kept when the agency's signed copy supersedes it; the migration's
+    backfill gives dossiers with result files before it the same moment."""
+    from sqlalchemy import select, update
+    from workflow.adapters.tables import dossiers
+    from workflow.adapters.tables_files import dossier_files
+    filed, paper = at_result(), at_result()
+
+    def moments():
+        with engine.connect() as conn:
+            return dict(conn.execute(select(dossiers.c.code, dossiers.c.result_filed_at)).all())
+    assert moments() == {filed: None, paper: None}
+    clock.advance(minutes=5)
+    first = attach_result(call, filed, result_pdf())
+    with engine.connect() as conn:
+        uploaded = conn.execute(select(dossier_files.c.uploaded_at)
+                                .where(dossier_files.c.id == first["id"])).scalar_one()
+    assert moments() == {filed: uploaded, paper: None}
+    clock.advance(minutes=5)
+    signed = sign(call, filed)
+    assert signed.status_code == 201, signed.get_json()  # supersedes the unsigned file
+    assert moments() == {filed: uploaded, paper: None}  # written once
+    module = migration("0029_result_filed_at")
+    with engine.begin() as conn:
+        conn.execute(update(dossiers).values(result_filed_at=None))
+        module.backfill(conn)
+    assert moments() == {filed: uploaded, paper: None}  # the first file's moment, not the signed one's
+
+
+def migration(name: str):
+    """A migration's module, to run its backfill again."""
+    path = Path(__file__).parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"m{name[:4]}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

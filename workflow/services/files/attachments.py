@@ -162,6 +162,8 @@ def record(uow: UnitOfWork, dossier, actor: Actor, now: datetime, kind: str, doc
                       upload.size, replaces, signed_by)
     if kind == DOCUMENT:
         _note_digitised(uow, dossier, now)
+    elif kind == RESULT:
+        _note_result_filed(uow, dossier, now)
     return StoredFile(file_id, dossier.code, kind, document, upload.name, upload.media_type,
                       upload.size, upload.sha256, upload.pages, now, actor.username, None)
 
@@ -180,6 +182,16 @@ def _note_digitised(uow: UnitOfWork, dossier, now: datetime) -> None:
         uow.conn.execute(update(dossiers).where(dossiers.c.id == dossier.id,
                                                 dossiers.c.digitised_at.is_(None))
                          .values(digitised_at=now))
+
+
+def _note_result_filed(uow: UnitOfWork, dossier, now: datetime) -> None:
+    """The first result file keeps its moment on the dossier's row (dossiers.result_filed_at,
+    migration 0029, written once: result files are never removed and a signed copy
+    supersedes the unsigned one, so the dossier keeps a current result file from then on):
+    the digitisation report counts electronic results from it instead of probing the files."""
+    uow.conn.execute(update(dossiers).where(dossiers.c.id == dossier.id,
+                                            dossiers.c.result_filed_at.is_(None))
+                     .values(result_filed_at=now))
 
 
 def _row(r, code: str) -> StoredFile:
