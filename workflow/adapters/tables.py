@@ -169,6 +169,9 @@ dossiers = Table(
     # when every document it must have a file of had one (số hóa; migration 0028), written
     # once by the file that completes the set (workflow.services.files.attachments.record)
     Column("digitised_at", TS),
+    # the first forward out of `received`: the desk's hand-over to the competent unit's
+    # offices (migration 0030), written once by the lifecycle (_on_step_entered)
+    Column("handed_over_at", TS),
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),
