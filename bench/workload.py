@@ -144,7 +144,7 @@ TABLES = {  # table -> COPY columns, in the order the generator writes them
         received_at due_at appointment_at result_ready_at closed_at clock_budget clock_used clock_since
         step_budget step_used step_since step_started_at step_due_at received_by repeat_visit guidance
         due_level step_due_level step_officers step_officer last_seq version competent_unit return_at
-        digitised_at result_filed_at""".split()),
+        digitised_at result_filed_at handed_over_at""".split()),
     "dossier_events": tuple("dossier_id seq at actor action from_state to_state step data".split()),
     "visits": tuple("dossier_id at kind channel trip served_by agency procedure_code".split()),
     "guidance_failures": tuple("dossier_id at clerk document stage agency procedure_code".split()),
@@ -374,6 +374,8 @@ class Maker:
         ready = next((e[0] for e in ev if e[2] == "complete"), None)
         closed = last[0] if status in ("returned", "rejected", "withdrawn") else None
         entered = next(e[0] for e in reversed(ev) if e[2] == "forward") if at_step else None
+        # as the lifecycle writes it (migration 0030): the first forward out of received
+        handed = next((e[0] for e in ev if e[2] == "forward" and e[3] == "received"), None)
         sbudget = next((b for c, _, b in steps if c == step), None)
         step_agency = next((a for c, a, _ in steps if c == step), None) if at_step else None
         moving = status == "in_progress"
@@ -402,7 +404,8 @@ class Maker:
             2 if overdue else 0, 2 if step_due is not None and step_due < tl.now else 0, json.dumps(officers),
             officers.get(step, N) if step else N, seq, seq, unit, return_at,
             # every dossier digitised at reception, every result filed electronically (see above)
-            tx(received) if received is not None else N, tx(ready) if ready is not None else N))) + "\n")
+            tx(received) if received is not None else N, tx(ready) if ready is not None else N,
+            tx(handed) if handed is not None else N))) + "\n")
         out["dossier_events"] += [f"{i}\t{s}\t{tx(e[0])}\t{e[1]}\t{e[2]}\t{e[3] or N}\t{e[4]}\t{e[5] or N}\t{{}}\n"
                                   for s, e in enumerate(ev, start=1)]
         out["visits"] += [f"{i}\t{tx(v[0])}\t{v[1]}\t{v[2]}\t{int(v[2] == 'in_person')}\t{v[3]}\t{desk}\t{p['code']}\n"

@@ -25,14 +25,14 @@ the next refresh (nightly, or `flask --app web reports rollup`) the report count
 directly; the figures are the same.
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-07
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0031"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

@@ -214,3 +214,20 @@ def test_boundary_free_dossiers_are_taken_in_at_another_point(city_url):
         # Dương Nội) is a service point of its own
         assert points == {"H26.PVHCC", "H26.DN", *workload.ward_codes(30)}
     engine.dispose()
+
+
+def test_the_hand_over_moment_agrees_with_the_events(city_url):
+    """dossiers.handed_over_at (migration 0030) as the lifecycle writes it: the first
+    forward out of received in the dossier's events, none without one."""
+    url, _ = city_url
+    engine = make_engine(url, 1, 0)
+    try:
+        with engine.connect() as conn:
+            kept, differ = conn.execute(text(
+                "SELECT count(d.handed_over_at), count(*) FILTER (WHERE d.handed_over_at IS DISTINCT FROM f.at) "
+                "FROM dossiers d LEFT JOIN (SELECT dossier_id, min(at) AS at FROM dossier_events "
+                "WHERE action = 'forward' AND from_state = 'received' GROUP BY dossier_id) f "
+                "ON f.dossier_id = d.id")).one()
+        assert kept > 0 and differ == 0
+    finally:
+        engine.dispose()

@@ -52,6 +52,50 @@ def act(ctx, user, code, action):
     use_cases.act(ctx, Actor(user, *STAFF[user]), code, action, {"version": dossier.version})
 
 
+def test_the_hand_over_moment_is_kept_once_and_backfilled(scenario, ctx, clock, engine):
+    """hand_over.to_unit reads dossiers.handed_over_at (migration 0030): the first forward
+    out of received, written by that forward and moved by no later one (a send_back to the
+    first step and its forward again included); the migration's backfill gives dossiers
+    forwarded before it the same moment from their events."""
+    import importlib.util
+    from pathlib import Path
+    from sqlalchemy import func, select, update
+    from workflow.adapters.tables import dossier_events, dossiers
+    d5 = take_in(ctx)
+    clock.advance(minutes=20)
+    act(ctx, "wa", d5.code, "forward")
+    clock.advance(minutes=5)
+    act(ctx, "wb_tp", d5.code, "forward")
+    dossier, _ = use_cases.get(ctx, d5.code)
+    use_cases.act(ctx, Actor("wb_ld", *STAFF["wb_ld"]), d5.code, "send_back",
+                  {"version": dossier.version, "note": "làm lại"})
+    clock.advance(minutes=5)
+    act(ctx, "wb_tp", d5.code, "forward")
+    e = dossier_events.c
+
+    def moments():
+        with engine.connect() as conn:
+            return dict(conn.execute(select(dossiers.c.code, dossiers.c.handed_over_at)).all())
+    with engine.connect() as conn:
+        first = dict(conn.execute(
+            select(dossiers.c.code, func.min(e.at)).join(dossier_events, e.dossier_id == dossiers.c.id)
+            .where(e.action == "forward", e.from_state == "received").group_by(dossiers.c.code)).all())
+        assert conn.execute(select(func.count()).where(e.action == "send_back")).scalar_one() == 1
+        received = conn.execute(select(dossiers.c.received_at).where(dossiers.c.code == d5.code)).scalar_one()
+    kept = moments()
+    assert set(kept) == set(first) == {d.code for d in (*scenario, d5)}
+    assert kept == first
+    assert (kept[d5.code] - received).total_seconds() == 20 * 60  # the desk's forward, not a later one
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0030_handed_over_at.py"
+    spec = importlib.util.spec_from_file_location("m0030", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with engine.begin() as conn:
+        conn.execute(update(dossiers).values(handed_over_at=None))
+        module.backfill(conn)
+    assert moments() == kept
+
+
 @pytest.fixture
 def call(scenario, client, engine):
     tokens = {}

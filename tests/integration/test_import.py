@@ -96,6 +96,24 @@ def test_import_then_process_and_report_like_any_dossier(ctx, clock, engine, api
             row["returned"]) == (6, 2, 1, 1, 1, 1)  # 5 imported + the intake on 2 March; CU-0005 late
 
 
+def test_the_hand_over_moment_comes_from_the_imported_history(ctx, clock, engine, catalog):
+    """dossiers.handed_over_at (migration 0030) as its backfill reads stored events: the
+    first forward out of received in the history given; none without one."""
+    clock.at = vn(2026, 3, 11, 10)
+    history = [{"at": "2026-03-02T09:00:00+07:00", "actor": "cu.motcua", "action": "intake", "to_state": "received"},
+               {"at": "2026-03-02T10:30:00+07:00", "actor": "cu.motcua", "action": "forward",
+                "from_state": "received", "to_state": "in_progress@TD", "step": "TD"},
+               {"at": "2026-03-03T10:00:00+07:00", "actor": "cu.kt", "action": "forward",
+                "from_state": "in_progress@TD", "to_state": "in_progress@THUE", "step": "THUE"}]
+    step = dict(status="in_progress", received_at="2026-03-02T09:00:00+07:00", current_step="THUE",
+                step_started_at="2026-03-03T10:00:00+07:00")
+    importing.import_dossiers(ctx, [line(code="CU-0010", events=history, **step), line(code="CU-0011", **step)],
+                              importer="chuyen.doi", source="cu.jsonl")
+    with engine.connect() as conn:
+        kept = dict(conn.execute(select(dossiers.c.code, dossiers.c.handed_over_at)).all())
+    assert kept == {"CU-0010": vn(2026, 3, 2, 10, 30), "CU-0011": None}
+
+
 def test_every_bad_line_is_named_and_nothing_is_imported(ctx, clock, engine, api):
     clock.at = vn(2026, 3, 11, 10)
     existing = api("clerk", "POST", "/api/v1/dossiers", json=INTAKE).get_json()["code"]

@@ -235,6 +235,22 @@ def test_step_clock_and_hand_off_event():
     assert any(m.topic == "dossier.handed_over" for m in d.pending_messages)
 
 
+def test_the_hand_over_moment_is_the_first_forward_out_of_received_and_stays():
+    """dossiers.handed_over_at (migration 0030, the boundary-free report): written by the
+    desk's forward, not moved by the later forwards nor by a send_back to the first step
+    and its forward again. No action leads back to `received` once a step holds the
+    dossier (ALLOWED), so a second forward out of received cannot happen."""
+    assert not any(to == "received" for (state, _), to in ALLOWED.items() if "@" in state)
+    d = reach("received")
+    assert d.handed_over_at is None
+    fire(d, "forward", at=vn(2026, 3, 2, 10, 0))
+    assert d.handed_over_at == vn(2026, 3, 2, 10, 0)
+    fire(d, "forward", at=vn(2026, 3, 2, 11, 0))
+    fire(d, "send_back", at=vn(2026, 3, 2, 12, 0), note="làm lại", to_step="TD")
+    fire(d, "forward", at=vn(2026, 3, 2, 13, 0))
+    assert d.state == "in_progress@THUE" and d.handed_over_at == vn(2026, 3, 2, 10, 0)
+
+
 def test_request_supplement_pauses_then_restart_gives_full_budget():
     d = reach("in_progress@TD")  # HKD restarts the clock after a supplement
     fire(d, "request_supplement", at=vn(2026, 3, 3, 9, 0), missing=["UQ"], reason="thiếu")

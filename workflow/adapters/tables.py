@@ -172,6 +172,9 @@ dossiers = Table(
     # when its first result file was recorded (kết quả điện tử; migration 0029), written once
     # (result files are never removed; a signed copy supersedes the unsigned one)
     Column("result_filed_at", TS),
+    # the first forward out of `received`: the desk's hand-over to the competent unit's
+    # offices (migration 0030), written once by the lifecycle (_on_step_entered)
+    Column("handed_over_at", TS),
     # deadline thresholds already escalated for the current due moments: 0 none,
     # 1 due soon, 2 overdue; reset when the due moment changes (see the sweep)
     Column("due_level", SmallInteger, nullable=False, default=0, server_default="0"),

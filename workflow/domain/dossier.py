@@ -166,6 +166,9 @@ class Dossier:
     appointment_at: datetime | None = None
     result_ready_at: datetime | None = None
     closed_at: datetime | None = None
+    # the first forward out of `received`: the hand-over to the competent unit's offices,
+    # written once (lifecycle._on_step_entered; the boundary-free report, migration 0030)
+    handed_over_at: datetime | None = None
     clock: Clock | None = None
     step_clock: Clock | None = None
     step_started_at: datetime | None = None

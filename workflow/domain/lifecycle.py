@@ -442,7 +442,9 @@ def _step_clock(d: Dossier, now: datetime, calendar) -> None:
 
 def _on_step_entered(ev) -> None:
     """forward / send_back: the next holder's step clock starts (a hand-off when the
-    agency changes: recorded on the process-tracking slip, form 05 of Circular 01/2018)."""
+    agency changes: recorded on the process-tracking slip, form 05 of Circular 01/2018).
+    The forward out of `received` is the desk's hand-over to the competent unit's offices:
+    its moment is kept on the dossier (handed_over_at) for the boundary-free report."""
     d: Dossier = ev.model
     kw = _kw(ev)
     source = ev.transition.source
@@ -450,6 +452,8 @@ def _on_step_entered(ev) -> None:
     from_agency = d.procedure.steps[d.procedure.step_index(from_step)].agency if from_step \
         else d.receiving_agency
     _step_clock(d, kw["now"], kw["calendar"])
+    if source == RECEIVED and d.handed_over_at is None:  # the first hand-over, kept once
+        d.handed_over_at = kw["now"]
     action = ev.event.name
     d.record(kw["now"], kw["actor"].username, action, kw["before"], kw.get("note"),
              from_agency=from_agency, to_agency=d.current_step.agency,

@@ -294,6 +294,11 @@ def _build(item: DossierLine, procedure, code: str, cal, now: datetime, importer
     d.pending_events = [Event(i, e.at, e.actor, e.action, e.from_state, e.to_state, e.step, e.note, e.data)
                         for i, e in enumerate(item.events, start=1)]
     d.last_seq = len(item.events)
+    # the hand-over to the unit's offices (handed_over_at), as migration 0030's backfill reads
+    # it from stored events: the first forward out of received in the history given; none
+    # without one (step_started_at is the current step's start, not necessarily the first)
+    d.handed_over_at = min((e.at for e in item.events if e.action == "forward" and e.from_state == RECEIVED),
+                           default=None)
     for e in d.pending_events:  # the officer by step, as if the history had been recorded here
         d.note_officer(e)
     d.record(now, importer, "import", None, "Chuyển đổi từ hệ thống cũ", source=source or None)
