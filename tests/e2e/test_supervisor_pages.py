@@ -40,8 +40,9 @@ STEPS = [("canbo.motcua", "forward"), ("canbo.motcua", "forward"), ("canbo.tupha
          ("lanhdao.ky", "forward"), ("canbo.motcua", "complete"), ("canbo.motcua", "return_result")]
 QUESTIONS = [f"A{i}" for i in range(1, 6)] + [f"P{i}" for i in range(1, 6)] + \
     [f"C{i}" for i in range(1, 7)] + ["R1", "R2", "R3"] + [f"F{i}" for i in range(1, 5)]
-PAGES = [("dashboard", "/giam-sat"), ("dossiers", "/giam-sat/ho-so"),
-         ("dossiers-on-track", "/giam-sat/ho-so?bucket=on_track"), ("report", "/giam-sat/bao-cao"),
+PAGES = [("dashboard", "/giam-sat"), ("dashboard-competent", "/giam-sat?by=competent"),
+         ("dossiers", "/giam-sat/ho-so"), ("dossiers-on-track", "/giam-sat/ho-so?bucket=on_track"),
+         ("report", "/giam-sat/bao-cao"),
          ("service-index", "/giam-sat/chi-so-766"), ("sipas", "/giam-sat/sipas"),
          ("queue", "/xu-ly?pham_vi=don-vi")]
 

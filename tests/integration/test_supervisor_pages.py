@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.integration.test_any_counter import city, take_in  # noqa: F401 (fixture)
 from tests.integration.test_staff_access import signed_in
 from web import create_app
 from tests.integration.test_surveys import all_fives, close, inbox, tokens_in, world  # noqa: F401 (fixtures)
@@ -84,3 +85,38 @@ def test_period_forms_take_and_show_dates_day_first(app, tokens, engine):
     assert 'name="from" value="01/03/2026"' in html and 'name="to" value="31/03/2026"' in html
     assert boss.get("/giam-sat/chi-so-766?from=31/02/2026").status_code == 302  # then refused, as ever
     assert boss.get("/giam-sat/chi-so-766?from=2026-02-31").status_code in (400, 422)
+
+
+def test_the_dashboard_reads_by_receiving_point_or_by_competent_unit(app, city, ctx, engine):  # noqa: F811
+    """Issue 22: a dossier taken in at WA for WB counts on WA's dashboard by receiving
+    point, on WB's by competent unit, and not the other way round; the drill-downs keep
+    the choice; a `by` the page does not know is refused as bad input, not a failure."""
+    from workflow.adapters.users import create_user
+    with engine.begin() as conn:
+        for name, agency in (("wa_lead", "WA"), ("wb_lead", "WB")):
+            create_user(conn, name, "supervisor", agency, "pw-" + name)
+    dossier = take_in(ctx)  # at WA's desk, for WB; not yet handed over
+    wa, wb = signed_in(app, engine, "wa_lead"), signed_in(app, engine, "wb_lead")
+
+    def total(client, query=""):
+        html = client.get(f"/giam-sat{query}").get_data(as_text=True)
+        tiles = re.search(r'<div class="tiles">.*?</div>', html, re.S).group(0)
+        return sum(int(n) for n in re.findall(r"<strong>(\d+)</strong>", tiles)), html
+
+    assert total(wa)[0] == 1 and total(wb)[0] == 0  # by receiving point, the default
+    assert total(wa, "?by=receiving")[0] == 1
+    n, html = total(wb, "?by=competent")
+    assert n == 1 and total(wa, "?by=competent")[0] == 0
+    assert '<option value="competent" selected>Theo đơn vị có thẩm quyền giải quyết</option>' in html
+    assert 'href="/giam-sat/ho-so?bucket=on_track&amp;by=competent"' in html  # the choice is kept
+    assert 'href="/giam-sat/bao-cao?by=competent"' in html
+    listed = wb.get("/giam-sat/ho-so?bucket=on_track&by=competent").get_data(as_text=True)
+    assert dossier.code in listed and 'href="/giam-sat?by=competent"' in listed
+    assert dossier.code not in wa.get("/giam-sat/ho-so?by=competent").get_data(as_text=True)
+    assert dossier.code not in wb.get("/giam-sat/ho-so").get_data(as_text=True)
+    wb.get("/ngon-ngu/en")
+    assert "By competent unit" in wb.get("/giam-sat?by=competent").get_data(as_text=True)
+    for path in ("/giam-sat?by=x", "/giam-sat/ho-so?by=unit"):
+        bad = wa.get(path)
+        assert bad.status_code == 422, (path, bad.status_code)  # as the II.06a page's `by`
+        assert "Dữ liệu chưa hợp lệ." in bad.get_data(as_text=True)

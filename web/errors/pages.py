@@ -11,6 +11,7 @@ MESSAGES = {
     404: _l("Không tìm thấy trang hoặc hồ sơ yêu cầu."),
     405: _l("Thao tác không được hỗ trợ tại địa chỉ này."),
     413: _l("Dữ liệu gửi lên quá lớn."),
+    422: _l("Dữ liệu chưa hợp lệ."),  # a value the rules refuse (a supervisor page's `by`, a date)
     429: _l("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau."),
 }
 

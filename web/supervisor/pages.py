@@ -34,6 +34,9 @@ BUCKET_LABELS = {
     "on_track": _l("Còn trong hạn"), "paused": _l("Tạm dừng, chờ bổ sung"), "submitted": _l("Nộp trực tuyến, chờ tiếp nhận"), "awaiting": _l("Chờ bổ sung tại quầy"),
     "ready": _l("Có kết quả, chờ trả")}
 PER_PAGE = 50
+# whose open dossiers the dashboard counts (issue 22): those received at the scope's points
+# (the default) or those its units are competent to settle, wherever they were received
+BY_LABELS = {"receiving": _l("Theo nơi tiếp nhận"), "competent": _l("Theo đơn vị có thẩm quyền giải quyết")}
 
 
 DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -75,6 +78,11 @@ def guarded(view):
     return staff_required("supervisor", "admin")(domain_errors_as_pages(view))
 
 
+def _by_query(by: str) -> dict:
+    """`by` as the links carry it: left out for the default, so their addresses stay as they were."""
+    return {} if by == "receiving" else {"by": by}
+
+
 def _step_names(conn, codes) -> dict:
     today = ctx().now().astimezone(ctx().calendar.tz).date()
     repo, names = ProcedureRepository(conn), {}
@@ -92,16 +100,18 @@ def home():
     c = ctx()
     m = dashboard.moments(c.now(), c.calendar)
     p = period_args(default_days=30, max_days=366)
+    by = by_arg()  # whose open dossiers: received at the scope's points, or its units competent
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
-        data = dashboard.counts(conn, scope, m)
+        data = dashboard.counts(conn, scope, m, by)
         weeks = dashboard.on_time_by_week(conn, scope, m.now, c.calendar.tz, 12)
         slow = dashboard.bottlenecks(conn, scope, p, c.calendar)
         names = agency_names(conn)
         steps = _step_names(conn, {i["procedure_code"] for i in data["by_step"]})
     return render_template("supervisor/dashboard.html", d=data, scope=scope, names=names, steps=steps,
                            buckets=BUCKET_LABELS, weeks=week_chart(weeks), slow=slow,
-                           chart=step_chart(slow["items"], c.calendar.minutes_per_day))
+                           chart=step_chart(slow["items"], c.calendar.minutes_per_day),
+                           by_labels=BY_LABELS, by_q=_by_query(by))
 
 
 @bp.get("/ho-so")
@@ -113,15 +123,17 @@ def drill_down():
     if args["bucket"] and args["bucket"] not in dashboard.BUCKETS:
         abort(404)
     page = _int_arg("page", 1, 1, 1_000_000)
+    by = by_arg()
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, current_user.actor, args["agency"])
         items, total = dashboard.drill_down(
             conn, scope, dashboard.moments(c.now(), c.calendar), args["bucket"], args["holder"],
-            args["procedure"], args["step"], args["officer"], page, PER_PAGE)
+            args["procedure"], args["step"], args["officer"], page, PER_PAGE, by)
         names = agency_names(conn)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("supervisor/dossiers.html", items=items, total=total, page=page, pages=pages,
-                           args={k: v for k, v in args.items() if v}, names=names, buckets=BUCKET_LABELS)
+                           args={k: v for k, v in args.items() if v} | _by_query(by), names=names,
+                           buckets=BUCKET_LABELS, by_labels=BY_LABELS)
 
 
 @bp.get("/bao-cao")
