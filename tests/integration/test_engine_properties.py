@@ -86,8 +86,9 @@ def check_state(d, events, now, cal):
     used, remaining = clock.used_at(now, cal), cal.working_minutes_between(counted_from, plain_due)
     if used <= clock.budget:
         assert used + remaining == clock.budget, (used, remaining, clock.budget)
-    else:  # overdue: the whole budget is used, and more; nothing remains
-        assert remaining == 0 and now >= plain_due
+    else:  # overdue: the whole budget is used, and more; nothing remains, and the due moment
+        # is no later than counting resumes (resumed in the lunch break: the afternoon's start)
+        assert remaining == 0 and counted_from >= plain_due
     assert cal.working_minutes_between(clock.running_since, plain_due) == max(clock.budget - clock.used, 0)
 
 
