@@ -121,7 +121,7 @@ def test_every_dossier_is_digitised_at_reception_and_every_result_filed(city_url
     0028, 0029; the Hanoi rules are in bench/workload.py's docstring): every received
     dossier digitised at reception, every result filed when it is ready; the report then
     counts them all."""
-    from workflow.services.reports import digitisation
+    from workflow.services.reports import digitisation, service_index
     url, _ = city_url
     engine, cal = make_engine(url, 1, 0), BusinessCalendar()
     try:
@@ -132,11 +132,23 @@ def test_every_dossier_is_digitised_at_reception_and_every_result_filed(city_url
                 "count(*) FILTER (WHERE status = 'returned' AND result_filed_at IS NOT NULL) FROM dossiers")).one()
             assert (digitised_off, filed_off) == (0, 0) and returned_filed > 0.5 * ROWS
             admin = reports.scope_for(conn, Actor("t", "admin", None))
-            total = digitisation.measure(conn, city.periods(NOW, cal.tz)["year"], admin)["total"]
+            periods = city.periods(NOW, cal.tz)
+            total = digitisation.measure(conn, periods["year"], admin)["total"]
+            # the service index divides its two counts by the II.06a summary's received and
+            # returned: the same sets as the report's own, in every period
+            same = []
+            for p in periods.values():
+                own = digitisation.measure(conn, p, admin)["total"]
+                groups = service_index.measure(conn, p, admin, NOW, cal.tz)["groups"]
+                by_code = {x["code"]: x for g in groups for x in g["criteria"]}
+                same.append(((by_code["4.1"]["numerator"], by_code["4.1"]["denominator"],
+                              by_code["4.2"]["numerator"], by_code["4.2"]["denominator"]),
+                             (own["electronic_results"], own["returned"], own["digitised"], own["received"])))
     finally:
         engine.dispose()
     assert total["digitised"] == total["received"] > 0.9 * ROWS
     assert total["electronic_results"] == total["returned"] > 0.5 * ROWS
+    assert all(a == b for a, b in same), same
 
 
 def test_ward_queries_read_dossiers_through_indexes(city_url):

@@ -28,6 +28,21 @@ from workflow.adapters.tables import dossiers
 from workflow.services.reports import statistics as reports
 
 
+def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> tuple[int, int]:
+    """(digitised, electronic results) of the scope for the period, totals only: the
+    service index takes the dossiers received and returned from the II.06a summary it
+    has already counted (the same sets: received in the period; status returned, closed
+    in it), so at city scale it reads only the two partial indexes, not the month's
+    dossiers twice more."""
+    d = dossiers.c
+    digitised = conn.execute(select(func.count()).where(
+        d.received_at >= p.start, d.received_at < p.end, scope.where(d.agency), d.digitised_at.is_not(None)))
+    results = conn.execute(select(func.count()).where(
+        d.status == "returned", d.closed_at >= p.start, d.closed_at < p.end, scope.where(d.agency),
+        d.result_filed_at.is_not(None)))
+    return digitised.scalar_one(), results.scalar_one()
+
+
 def measure(conn: Connection, p: reports.Period, scope: reports.Scope) -> dict:
     d = dossiers.c
     received = and_(d.received_at >= p.start, d.received_at < p.end, scope.where(d.agency))

@@ -35,9 +35,9 @@ def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: date
     with_online = {r["procedure_code"] for r in summary["rows"] if r["new_online"]} & online
     rates["3.1"] = index.rate(len(online), len(mine))
     rates["3.2"] = index.rate(len(with_online), len(online))
-    files = digitisation.measure(conn, p, scope)["total"]
-    rates["4.1"] = index.rate(files["electronic_results"], files["returned"])
-    rates["4.2"] = index.rate(files["digitised"], files["received"])
+    digitised, electronic = digitisation.electronic(conn, p, scope)
+    rates["4.1"] = index.rate(electronic, t["returned"])
+    rates["4.2"] = index.rate(digitised, t["new_total"])
     f = survey_feedback.c
     due = conn.execute(select(
         func.count(), func.coalesce(func.sum(case((f.answered_at <= f.due_at, 1), else_=0)), 0))
