@@ -10,10 +10,10 @@ bench/city.py). Like the receiving side (migrations 0003, 0013), they now come f
 kept once and the few dossiers not yet summed:
 
 - report_bf_daily / report_bf_monthly / report_bf_ready_daily / report_bf_ready_monthly:
-  the sums of report_daily & co. (workflow/adapters/tables_reports.py) for the
-  boundary-free dossiers only, per (receiving point, competent unit, procedure, day or
-  month), so either side can be grouped; an index per table leads with the competent
-  unit for a unit's own rows.
+  the sums of report_daily & co. (workflow/adapters/tables_reports.py) of the
+  boundary-free dossiers as signed corrections per (unit, procedure, day or month): each
+  dossier's sums subtracted at its receiving point and added at its competent unit, so
+  the report reads one correction per row it shows (netted once, at the refresh).
 - ix_dossiers_bf_open: the boundary-free dossiers not closed (unresolved, or ready and
   not handed over), carrying what the count reads.
 - ix_dossiers_bf_closed: the boundary-free dossiers closed, by closing time: the report
@@ -52,13 +52,11 @@ def upgrade() -> None:
         op.create_table(
             name,
             sa.Column("agency", sa.String(32), nullable=False),
-            sa.Column("competent_unit", sa.String(32), nullable=False),
             sa.Column("procedure_code", sa.String(40), nullable=False),
             sa.Column(key, sa.Date(), nullable=False),
             *[sa.Column(m, sa.Integer(), nullable=False, server_default="0") for m in MEASURES],
-            sa.PrimaryKeyConstraint("agency", "competent_unit", "procedure_code", key, name=f"pk_{name}"),
+            sa.PrimaryKeyConstraint("agency", "procedure_code", key, name=f"pk_{name}"),
         )
-        op.create_index(f"ix_{name}_unit", name, ["competent_unit", key])
     op.create_index("ix_dossiers_bf_open", "dossiers", ["received_at"], postgresql_include=COUNTED,
                     postgresql_where=OPEN, sqlite_where=OPEN)
     op.create_index("ix_dossiers_bf_closed", "dossiers", ["closed_at"],
@@ -72,5 +70,4 @@ def downgrade() -> None:
     op.drop_index("ix_dossiers_bf_closed", table_name="dossiers")
     op.drop_index("ix_dossiers_bf_open", table_name="dossiers")
     for name, _ in reversed(TABLES):
-        op.drop_index(f"ix_{name}_unit", table_name=name)
         op.drop_table(name)

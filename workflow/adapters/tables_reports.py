@@ -13,13 +13,14 @@ not handed over before it contribute, except their handing over (a result ready 
 changes again either; at city scale these are a hundred thousand dossiers a year, read
 live before). The ready pair is rebuilt whole at each refresh.
 
-Migration 0031 adds the same four for the boundary-free dossiers only (received at a
-point other than their competent unit, issue 22), keyed by receiving point AND competent
-unit: form II.06a by competent unit moves them from the one's rows to the other's.
+Migration 0031 adds the same four for the boundary-free dossiers (received at a point
+other than their competent unit, issue 22) as signed corrections: each such dossier's sums
+taken from its receiving point's row and added to its competent unit's. Form II.06a by
+competent unit is the rows by receiving point plus these.
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, Integer, String, Table
+from sqlalchemy import Column, Date, Integer, String, Table
 
 from .tables import TS, metadata
 
@@ -27,17 +28,13 @@ MEASURES = ("new_online", "new_other", "left_count", "early", "on_time", "late",
             "returned", "rejected", "withdrawn", "overdue_in", "overdue_out")
 
 
-def _sums(name: str, key: str, by_unit: bool = False) -> Table:
-    """by_unit: keyed by the competent unit too (the boundary-free sums)."""
-    unit = [Column("competent_unit", String(32), primary_key=True)] if by_unit else []
+def _sums(name: str, key: str) -> Table:
     return Table(
         name, metadata,
         Column("agency", String(32), primary_key=True),
-        *unit,
         Column("procedure_code", String(40), primary_key=True),
         Column(key, Date, primary_key=True),
         *[Column(m, Integer, nullable=False, default=0, server_default="0") for m in MEASURES],
-        *([Index(f"ix_{name}_unit", "competent_unit", key)] if by_unit else []),
     )
 
 
@@ -45,10 +42,11 @@ report_daily = _sums("report_daily", "day")
 report_monthly = _sums("report_monthly", "month")  # `month`: the month's first day
 report_ready_daily = _sums("report_ready_daily", "day")
 report_ready_monthly = _sums("report_ready_monthly", "month")
-report_bf_daily = _sums("report_bf_daily", "day", by_unit=True)
-report_bf_monthly = _sums("report_bf_monthly", "month", by_unit=True)
-report_bf_ready_daily = _sums("report_bf_ready_daily", "day", by_unit=True)
-report_bf_ready_monthly = _sums("report_bf_ready_monthly", "month", by_unit=True)
+# signed: the boundary-free dossiers moved from receiving point to competent unit
+report_bf_daily = _sums("report_bf_daily", "day")
+report_bf_monthly = _sums("report_bf_monthly", "month")
+report_bf_ready_daily = _sums("report_bf_ready_daily", "day")
+report_bf_ready_monthly = _sums("report_bf_ready_monthly", "month")
 
 report_rollup_state = Table(  # one row: days before `through` are rolled up
     "report_rollup_state", metadata,

@@ -38,10 +38,10 @@ of its first and last months, instead of 365.
 
 Boundary-free dossiers (issue 22, migration 0031). Form II.06a by competent unit moves
 the dossiers received at a point other than their competent unit from the point's rows
-to the unit's. The same sums are kept for those dossiers alone (report_bf_*), keyed by
-both the receiving point and the competent unit, so that move reads sums too: one query
-computes each day's contributions per (point, unit, procedure); the receiving sums fold
-the unit away, the boundary-free ones keep the rows where they differ.
+to the unit's. That move is kept as sums too (report_bf_*), signed: one query computes each
+day's contributions per (point, unit, procedure); the receiving sums fold the unit away,
+and each row where they differ is subtracted at the point and added at the unit. As every
+measure is a sum, the report by competent unit is the receiving rows plus these.
 
 The beat task refreshes it nightly (days before today); importing historical dossiers
 clears it (`invalidate`), the next refresh rebuilds it.
@@ -165,17 +165,24 @@ def refresh(conn: Connection, through: date, tz, now: datetime, batch: int = 500
 
 def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """The contributions per (agency, competent unit, procedure, day) as the receiving
-    sums (the unit summed away) and the boundary-free ones (the rows where they differ)."""
+    sums (the unit summed away) and the boundary-free move (where they differ: minus at
+    the receiving point, plus at the competent unit), each per (agency, procedure, day)."""
     receiving: dict[tuple, dict] = {}
-    for r in rows:
-        key = (r["agency"], r["procedure_code"], r["day"])
-        acc = receiving.get(key)
+    moved: dict[tuple, dict] = {}
+
+    def add(into: dict, agency: str, r: dict, sign: int) -> None:
+        key = (agency, r["procedure_code"], r["day"])
+        acc = into.get(key)
         if acc is None:
-            receiving[key] = dict(agency=key[0], procedure_code=key[1], day=key[2], **{m: r[m] for m in MEASURES})
-        else:
-            for m in MEASURES:
-                acc[m] += r[m]
-    return list(receiving.values()), [r for r in rows if r["competent_unit"] != r["agency"]]
+            acc = into[key] = dict(agency=key[0], procedure_code=key[1], day=key[2], **dict.fromkeys(MEASURES, 0))
+        for m in MEASURES:
+            acc[m] += sign * r[m]
+    for r in rows:
+        add(receiving, r["agency"], r, 1)
+        if r["competent_unit"] != r["agency"]:
+            add(moved, r["agency"], r, -1)
+            add(moved, r["competent_unit"], r, 1)
+    return list(receiving.values()), list(moved.values())
 
 
 def _day_rows(conn: Connection, stmt) -> list[dict]:
@@ -191,14 +198,13 @@ def month_of(day: date) -> date:
 
 
 def by_month(rows: list[dict]) -> list[dict]:
-    """Day rows summed per (agency[, competent unit], procedure, month)."""
+    """The day rows of `split` summed per (agency, procedure, month)."""
     out: dict[tuple, dict] = {}
     for r in rows:
-        names = [k for k in ("agency", "competent_unit", "procedure_code") if k in r]
-        key = (*(r[k] for k in names), month_of(r["day"]))
+        key = (r["agency"], r["procedure_code"], month_of(r["day"]))
         acc = out.get(key)
         if acc is None:
-            out[key] = dict(zip(names, key), month=key[-1], **{m: r[m] for m in MEASURES})
+            out[key] = dict(agency=key[0], procedure_code=key[1], month=key[2], **{m: r[m] for m in MEASURES})
         else:
             for m in MEASURES:
                 acc[m] += r[m]
@@ -209,10 +215,10 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def rows_from(first: date, end: date, scope, tables=RECEIVING, unit: str = "agency"):
-    """The rollup rows (closed and ready) of the local days from `first` on, each as
-    (agency, procedure_code, day, measures), `unit` (agency, or competent_unit of the
-    boundary-free `tables`) standing as the agency: the month rows of every month that
+def rows_from(first: date, end: date, scope, tables=RECEIVING):
+    """The rollup rows (closed and ready; of `tables`, the receiving sums or the
+    boundary-free move) of the local days from `first` on, each as (agency,
+    procedure_code, day, measures): the month rows of every month that
     [first, end) does not cut (its first day standing for all its days: each of the
     report's conditions, day >= first, day < end, day >= end, holds for all of a month's
     days or none), and the day rows of the months that `first` and `end` fall inside (not
@@ -225,10 +231,10 @@ def rows_from(first: date, end: date, scope, tables=RECEIVING, unit: str = "agen
         whole = mr.month >= (_next_month(first) if first.day != 1 else first)
         if end.day != 1:
             whole = and_(whole, mr.month != month_of(end))
-        parts += [select(dr[unit].label("agency"), dr.procedure_code, dr.day, *(dr[m] for m in MEASURES))
-                  .where(scope.where_any(dr[unit]), dr.day >= first, days),
-                  select(mr[unit].label("agency"), mr.procedure_code, mr.month.label("day"),
-                         *(mr[m] for m in MEASURES)).where(scope.where_any(mr[unit]), whole)]
+        parts += [select(dr.agency, dr.procedure_code, dr.day, *(dr[m] for m in MEASURES))
+                  .where(scope.where_any(dr.agency), dr.day >= first, days),
+                  select(mr.agency, mr.procedure_code, mr.month.label("day"), *(mr[m] for m in MEASURES))
+                  .where(scope.where_any(mr.agency), whole)]
     return union_all(*parts).subquery("rolled")
 
 
@@ -241,12 +247,12 @@ def refresh_now(ctx) -> dict:
     return {"rows": rows, "through": through.isoformat() if through else None}
 
 
-def rolled_up(conn: Connection, first: date, last: date, scope, tables=RECEIVING, unit: str = "agency") -> dict:
+def rolled_up(conn: Connection, first: date, last: date, scope, tables=RECEIVING) -> dict:
     """(agency, procedure) -> the II.06a figures of the rolled-up (closed, and ready)
-    dossiers for the local days [first, last]; of the boundary-free ones by `unit`
-    (agency: the receiving point; competent_unit) with tables=BOUNDARY_FREE."""
+    dossiers for the local days [first, last]; tables=BOUNDARY_FREE: the boundary-free
+    move (signed) to add to them for the figures by competent unit."""
     end = date.fromordinal(last.toordinal() + 1)
-    r = rows_from(first, end, scope, tables, unit).c
+    r = rows_from(first, end, scope, tables).c
     within = and_(r.day >= first, r.day < end)
 
     def total(expr, cond):

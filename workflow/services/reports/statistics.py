@@ -275,18 +275,14 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
     by="competent": one row per (competent unit, procedure). A dossier adds the same
     figures to whichever row holds it, so the rows by competent unit are the rows by
     receiving agency, less the boundary-free dossiers each agency received for others,
-    plus those received elsewhere for it: two counts over the few boundary-free dossiers
-    (their own rollup and partial indexes, migrations 0027 and 0031), not over the city."""
+    plus those received elsewhere for it: counts over the few boundary-free dossiers
+    (their own netted rollup and partial indexes, migrations 0027 and 0031), not over
+    the city."""
     quick(conn)
     unit_column(by)
     found = _rows(conn, p, scope, now, tz)
     if by == "competent":
-        for sign, side in ((-1, "receiving"), (1, "competent")):
-            for key, figures in _rows(conn, p, scope, now, tz, side, BOUNDARY_FREE).items():
-                target = found.setdefault(key, dict(zip(("agency", "procedure_code"), key),
-                                                    **dict.fromkeys(COLUMNS, 0)))
-                for k in COLUMNS:
-                    target[k] += sign * figures[k]
+        _add(found, _boundary_free_move(conn, p, scope, now, tz))
     by_post = return_channels(conn, p, scope, by)
     for key, row in found.items():
         posted = by_post.get(key, 0)
@@ -302,24 +298,42 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
             "rows": rows, "total": total}
 
 
-def _rows(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: str = "receiving",
-          only=()) -> dict:
-    """{(receiving agency, procedure): figures}, the rollup's days and the hot dossiers.
-    only=BOUNDARY_FREE: of those dossiers alone, by `by`'s unit (their own rollup)."""
+def _rows(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
+    """{(receiving agency, procedure): figures}, the rollup's days and the hot dossiers."""
     through = report_rollup.watermark(conn)
     since = datetime.combine(through, time(0), tzinfo=tz) if through else None
-    parts = hot_slices(p, scope, since, by, only) if since else \
-        [(select(*slices(p, scope, by=by, only=only).c), COLUMNS)]
+    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope).c), COLUMNS)]
     stmt = _counts(parts, p, _reference(p, now), tz)
     found = {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
     if since:
-        tables = report_rollup.BOUNDARY_FREE if only else report_rollup.RECEIVING
-        for key, figures in report_rollup.rolled_up(conn, p.first, p.last, scope, tables,
-                                                    unit_column(by).key).items():
-            row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
-            for k in COLUMNS:
-                row[k] += figures[k]
+        _add(found, report_rollup.rolled_up(conn, p.first, p.last, scope))
     return found
+
+
+def _boundary_free_move(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
+    """{(unit, procedure): figures} to add to the rows by receiving agency for the rows by
+    competent unit: the boundary-free dossiers' figures taken from their receiving point
+    (-) and given to their competent unit (+). The rolled-up ones come netted from the
+    rollup (report_bf_*); the others are counted on the partial indexes of 0031."""
+    through = report_rollup.watermark(conn)
+    since = datetime.combine(through, time(0), tzinfo=tz) if through else None
+    found: dict = {}
+    for sign, side in ((-1, "receiving"), (1, "competent")):
+        parts = hot_slices(p, scope, since, side, BOUNDARY_FREE) if since else \
+            [(select(*slices(p, scope, by=side, only=BOUNDARY_FREE).c), COLUMNS)]
+        counted = conn.execute(_counts(parts, p, _reference(p, now), tz))
+        _add(found, {(row.agency, row.procedure_code): row._mapping for row in counted}, sign)
+    if since:
+        _add(found, report_rollup.rolled_up(conn, p.first, p.last, scope, report_rollup.BOUNDARY_FREE))
+    return found
+
+
+def _add(found: dict, more: dict, sign: int = 1) -> None:
+    """Add (sign x) the figures of `more` to `found`, both {(agency, procedure): figures}."""
+    for key, figures in more.items():
+        row = found.setdefault(key, dict(zip(("agency", "procedure_code"), key), **dict.fromkeys(COLUMNS, 0)))
+        for k in COLUMNS:
+            row[k] += sign * figures[k]
 
 
 def return_channels(conn: Connection, p: Period, scope: Scope, by: str = "receiving") -> dict:
