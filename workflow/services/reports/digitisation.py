@@ -28,6 +28,16 @@ from workflow.adapters.tables import dossiers
 from workflow.services.reports import statistics as reports
 
 
+def _received(p: reports.Period, scope: reports.Scope):
+    d = dossiers.c
+    return and_(d.received_at >= p.start, d.received_at < p.end, scope.where(d.agency))
+
+
+def _returned(p: reports.Period, scope: reports.Scope):
+    d = dossiers.c
+    return and_(d.status == "returned", d.closed_at >= p.start, d.closed_at < p.end, scope.where(d.agency))
+
+
 def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> tuple[int, int]:
     """(digitised, electronic results) of the scope for the period, totals only: the
     service index takes the dossiers received and returned from the II.06a summary it
@@ -35,17 +45,14 @@ def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> tup
     in it), so at city scale it reads only the two partial indexes, not the month's
     dossiers twice more."""
     d = dossiers.c
-    digitised = conn.execute(select(func.count()).where(
-        d.received_at >= p.start, d.received_at < p.end, scope.where(d.agency), d.digitised_at.is_not(None)))
-    results = conn.execute(select(func.count()).where(
-        d.status == "returned", d.closed_at >= p.start, d.closed_at < p.end, scope.where(d.agency),
-        d.result_filed_at.is_not(None)))
+    digitised = conn.execute(select(func.count()).where(_received(p, scope), d.digitised_at.is_not(None)))
+    results = conn.execute(select(func.count()).where(_returned(p, scope), d.result_filed_at.is_not(None)))
     return digitised.scalar_one(), results.scalar_one()
 
 
 def measure(conn: Connection, p: reports.Period, scope: reports.Scope) -> dict:
     d = dossiers.c
-    received = and_(d.received_at >= p.start, d.received_at < p.end, scope.where(d.agency))
+    received = _received(p, scope)
     rows: dict[str, dict] = {}
 
     def row(agency: str) -> dict:
@@ -56,7 +63,7 @@ def measure(conn: Connection, p: reports.Period, scope: reports.Scope) -> dict:
     for agency, n in conn.execute(select(d.agency, func.count())
                                   .where(received, d.digitised_at.is_not(None)).group_by(d.agency)):
         row(agency)["digitised"] = n
-    returned = and_(d.status == "returned", d.closed_at >= p.start, d.closed_at < p.end, scope.where(d.agency))
+    returned = _returned(p, scope)
     for agency, n in conn.execute(select(d.agency, func.count()).where(returned).group_by(d.agency)):
         row(agency)["returned"] = n
     for agency, n in conn.execute(select(d.agency, func.count())

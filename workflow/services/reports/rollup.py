@@ -64,7 +64,7 @@ from workflow.services.reports.outcome import outcome
 d = dossiers.c
 LOCK_KEY = 7_007_001  # the advisory lock of a refresh (PostgreSQL)
 # (closed, ready) pairs of (daily, monthly) sums: of every dossier by receiving point, and
-# of the boundary-free ones by receiving point and competent unit
+# the boundary-free move (signed: minus at the receiving point, plus at the competent unit)
 RECEIVING = ((report_daily, report_monthly), (report_ready_daily, report_ready_monthly))
 BOUNDARY_FREE = ((report_bf_daily, report_bf_monthly), (report_bf_ready_daily, report_bf_ready_monthly))
 

@@ -280,9 +280,16 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
     the city."""
     quick(conn)
     unit_column(by)
-    found = _rows(conn, p, scope, now, tz)
-    if by == "competent":
-        _add(found, _boundary_free_move(conn, p, scope, now, tz))
+    through = report_rollup.watermark(conn)
+    since = datetime.combine(through, time(0), tzinfo=tz) if through else None
+    found = _live(conn, p, scope, now, tz, since)
+    if since:
+        _add(found, report_rollup.rolled_up(conn, p.first, p.last, scope))
+    if by == "competent":  # the boundary-free move: - at the receiving point, + at the unit
+        for sign, side in ((-1, "receiving"), (1, "competent")):
+            _add(found, _live(conn, p, scope, now, tz, since, side, BOUNDARY_FREE), sign)
+        if since:  # netted at the refresh (report_bf_*)
+            _add(found, report_rollup.rolled_up(conn, p.first, p.last, scope, report_rollup.BOUNDARY_FREE))
     by_post = return_channels(conn, p, scope, by)
     for key, row in found.items():
         posted = by_post.get(key, 0)
@@ -298,34 +305,15 @@ def summary(conn: Connection, p: Period, scope: Scope, now: datetime, tz, by: st
             "rows": rows, "total": total}
 
 
-def _rows(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
-    """{(receiving agency, procedure): figures}, the rollup's days and the hot dossiers."""
-    through = report_rollup.watermark(conn)
-    since = datetime.combine(through, time(0), tzinfo=tz) if through else None
-    parts = hot_slices(p, scope, since) if since else [(select(*slices(p, scope).c), COLUMNS)]
+def _live(conn: Connection, p: Period, scope: Scope, now: datetime, tz, since: datetime | None,
+          by: str = "receiving", only=()) -> dict:
+    """{(agency or `by`'s unit, procedure): figures} of the dossiers the rollup does not
+    hold (all of them without one: `since` None). only=BOUNDARY_FREE: of those dossiers
+    alone, on the partial indexes of 0027 and 0031."""
+    parts = hot_slices(p, scope, since, by, only) if since else \
+        [(select(*slices(p, scope, by=by, only=only).c), COLUMNS)]
     stmt = _counts(parts, p, _reference(p, now), tz)
-    found = {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
-    if since:
-        _add(found, report_rollup.rolled_up(conn, p.first, p.last, scope))
-    return found
-
-
-def _boundary_free_move(conn: Connection, p: Period, scope: Scope, now: datetime, tz) -> dict:
-    """{(unit, procedure): figures} to add to the rows by receiving agency for the rows by
-    competent unit: the boundary-free dossiers' figures taken from their receiving point
-    (-) and given to their competent unit (+). The rolled-up ones come netted from the
-    rollup (report_bf_*); the others are counted on the partial indexes of 0031."""
-    through = report_rollup.watermark(conn)
-    since = datetime.combine(through, time(0), tzinfo=tz) if through else None
-    found: dict = {}
-    for sign, side in ((-1, "receiving"), (1, "competent")):
-        parts = hot_slices(p, scope, since, side, BOUNDARY_FREE) if since else \
-            [(select(*slices(p, scope, by=side, only=BOUNDARY_FREE).c), COLUMNS)]
-        counted = conn.execute(_counts(parts, p, _reference(p, now), tz))
-        _add(found, {(row.agency, row.procedure_code): row._mapping for row in counted}, sign)
-    if since:
-        _add(found, report_rollup.rolled_up(conn, p.first, p.last, scope, report_rollup.BOUNDARY_FREE))
-    return found
+    return {(row.agency, row.procedure_code): dict(row._mapping) for row in conn.execute(stmt)}
 
 
 def _add(found: dict, more: dict, sign: int = 1) -> None:
