@@ -42,7 +42,7 @@ from workflow.adapters.database import make_engine  # noqa: E402
 from workflow.adapters.tables import dossiers  # noqa: E402
 from workflow.domain.calendar import BusinessCalendar  # noqa: E402
 from workflow.domain.dossier import Actor  # noqa: E402
-from workflow.services.reports import service_index  # noqa: E402
+from workflow.services.reports import digitisation, service_index  # noqa: E402
 from workflow.services.reports import boundary_free, dashboard
 from workflow.services.reports import rollup as report_rollup
 from workflow.services.reports import statistics as reports
@@ -95,6 +95,9 @@ def query_set(conn, ctx: Context, conf, ward: str) -> list:
         out.append(("service index (766), month", name,
                     lambda c, s=s: service_index.measure(c, ps["month"], s, now, cal.tz),
                     lambda r: r["groups"][1]["criteria"][0]["denominator"] or 0, True))
+        out.append(("digitisation report, month", name,
+                    lambda c, s=s: digitisation.measure(c, ps["month"], s, now, cal.tz),
+                    lambda r: r["total"]["digitised"], True))
         # issue 22: the boundary-free report, and II.06a / the dashboard by competent unit
         # (by competent unit: the rollup by receiving point, corrected by the boundary-free sums)
         out.append(("boundary-free report, month", name,

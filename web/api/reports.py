@@ -439,7 +439,7 @@ class DigitisationOut(PeriodOut):
 def report_digitisation():
     p = period_args()
     with ctx().engine.connect() as conn:
-        data = digitisation.measure(conn, p, scope_arg(conn, g.actor))
+        data = digitisation.measure(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
     return _json(DigitisationOut, data)
 
 

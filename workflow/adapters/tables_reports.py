@@ -17,6 +17,11 @@ Migration 0031 adds the same four for the boundary-free dossiers (received at a 
 other than their competent unit, issue 22) as signed corrections: each such dossier's sums
 taken from its receiving point's row and added to its competent unit's. Form II.06a by
 competent unit is the rows by receiving point plus these.
+
+Migration 0033 adds two measures for the service index's digitisation group (issue 19):
+`digitised` (received dossiers whose required documents all have a file, on the day
+received) and `result_filed` (returned dossiers with an electronic result, on the day
+closed). The ready tables hold 0 for both: until it is closed a dossier may still get files.
 """
 from __future__ import annotations
 
@@ -25,7 +30,8 @@ from sqlalchemy import Column, Date, Integer, String, Table
 from .tables import TS, metadata
 
 MEASURES = ("new_online", "new_other", "left_count", "early", "on_time", "late",
-            "returned", "rejected", "withdrawn", "overdue_in", "overdue_out")
+            "returned", "rejected", "withdrawn", "overdue_in", "overdue_out",
+            "digitised", "result_filed")
 
 
 def _sums(name: str, key: str) -> Table:

@@ -17,58 +17,73 @@ file is recorded (dossiers.result_filed_at, migration 0029: result files are nev
 and a signed copy supersedes the unsigned one, so a current one remains): the returned
 dossiers that have it are counted on their own partial index, index-only on PostgreSQL,
 instead of probing `dossier_files` for every dossier returned in the period.
+
+At city scale even those two indexes were a city month's every dossier (~435,000 entries
+each at 5,000,000 dossiers a year). A closed dossier takes no more files, so both moments
+of a dossier closed before the rollup's watermark are final: the nightly refresh sums them
+(migration 0033, reports.rollup.digital) and only the dossiers not rolled up are counted
+here: the open ones on their own partial index, those closed since the watermark (a day's
+closings) on ix_dossiers_closed, and the returns since it on ix_dossiers_result_filed.
+The received and returned dossiers they are shares of are the II.06a summary's (the same
+sets: received in the period; status returned, closed in it).
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from datetime import datetime, time
+
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.tables import dossiers
 
-from workflow.services.reports import statistics as reports
+from workflow.services.reports import rollup as report_rollup, statistics as reports
+
+d = dossiers.c
 
 
 def _received(p: reports.Period, scope: reports.Scope):
-    d = dossiers.c
     return and_(d.received_at >= p.start, d.received_at < p.end, scope.where(d.agency))
 
 
-def _returned(p: reports.Period, scope: reports.Scope):
-    d = dossiers.c
-    return and_(d.status == "returned", d.closed_at >= p.start, d.closed_at < p.end, scope.where(d.agency))
+def _returned(p: reports.Period, scope: reports.Scope, since: datetime | None = None):
+    start = max(p.start, since) if since else p.start
+    return and_(d.status == "returned", d.closed_at >= start, d.closed_at < p.end, scope.where(d.agency))
 
 
-def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> tuple[int, int]:
-    """(digitised, electronic results) of the scope for the period, totals only: the
-    service index takes the dossiers received and returned from the II.06a summary it
-    has already counted (the same sets: received in the period; status returned, closed
-    in it), so at city scale it reads only the two partial indexes, not the month's
-    dossiers twice more."""
-    d = dossiers.c
-    digitised = conn.execute(select(func.count()).where(_received(p, scope), d.digitised_at.is_not(None)))
-    results = conn.execute(select(func.count()).where(_returned(p, scope), d.result_filed_at.is_not(None)))
-    return digitised.scalar_one(), results.scalar_one()
+def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> dict[str, list[int]]:
+    """agency -> [digitised, electronic results] for the period: the rollup's sums of the
+    dossiers closed before its watermark and the live count of the others (all of them
+    without a rollup)."""
+    through = report_rollup.watermark(conn)
+    since = datetime.combine(through, time(0), tzinfo=p.start.tzinfo) if through else None
+    found = report_rollup.digital(conn, p.first, p.last, scope) if since else {}
+    # not rolled up: open, or closed since the watermark
+    live = or_(d.closed_at.is_(None), d.closed_at >= since) if since else true()
+    queries = (
+        (0, select(d.agency, func.count()).where(_received(p, scope), d.digitised_at.is_not(None), live)),
+        (1, select(d.agency, func.count()).where(_returned(p, scope, since), d.result_filed_at.is_not(None))),
+    )
+    for i, stmt in queries:
+        for agency, n in conn.execute(stmt.group_by(d.agency)):
+            found.setdefault(agency, [0, 0])[i] += n
+    return found
 
 
-def measure(conn: Connection, p: reports.Period, scope: reports.Scope) -> dict:
-    d = dossiers.c
-    received = _received(p, scope)
+def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: datetime, tz) -> dict:
+    """Per receiving agency: received, digitised, returned, electronic results; the
+    received and returned are the II.06a summary's."""
     rows: dict[str, dict] = {}
 
     def row(agency: str) -> dict:
         return rows.setdefault(agency, dict(agency=agency, received=0, digitised=0, returned=0,
                                             electronic_results=0))
-    for agency, n in conn.execute(select(d.agency, func.count()).where(received).group_by(d.agency)):
-        row(agency)["received"] = n
-    for agency, n in conn.execute(select(d.agency, func.count())
-                                  .where(received, d.digitised_at.is_not(None)).group_by(d.agency)):
-        row(agency)["digitised"] = n
-    returned = _returned(p, scope)
-    for agency, n in conn.execute(select(d.agency, func.count()).where(returned).group_by(d.agency)):
-        row(agency)["returned"] = n
-    for agency, n in conn.execute(select(d.agency, func.count())
-                                  .where(returned, d.result_filed_at.is_not(None)).group_by(d.agency)):
-        row(agency)["electronic_results"] = n
-    items = sorted(rows.values(), key=lambda r: r["agency"])
+    for r in reports.summary(conn, p, scope, now, tz)["rows"]:
+        acc = row(r["agency"])
+        acc["received"] += r["new_total"]
+        acc["returned"] += r["returned"]
+    for agency, (digitised, results) in electronic(conn, p, scope).items():
+        row(agency).update(digitised=digitised, electronic_results=results)
+    items = sorted((r for r in rows.values() if any(r[k] for k in ("received", "returned"))),
+                   key=lambda r: r["agency"])
     total = {k: sum(r[k] for r in items) for k in ("received", "digitised", "returned", "electronic_results")}
     return dict(items=items, total=total, **{"from": p.first, "to": p.last})

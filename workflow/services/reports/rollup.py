@@ -12,7 +12,10 @@ by tests on the hand-counted fixture and on a generated city).
 A closed dossier with received day r, result-ready day y, closed day c, leave day
 l = y or else c, deadline day u, counts in the rollup: new_online / new_other on r;
 left_count on l; early / on_time / late on y; returned / rejected / withdrawn on c; and,
-when max(r, u) < l, overdue_in on max(r, u) and overdue_out on l. For a period of local
+when max(r, u) < l, overdue_in on max(r, u) and overdue_out on l. For the service index's
+digitisation group (migration 0033): digitised on r when it was digitised, result_filed on
+c when it was returned with an electronic result (a closed dossier takes no more files,
+so both are final; see reports.digitisation). For a period of local
 days [S, E) (module doc of reports.py):
     new = Σ new over [S, E);  resolved, closing = Σ over [S, E);
     carried = Σ (new − left) over days < S;  pending = Σ (new − left) over days < E;
@@ -117,11 +120,15 @@ def _sums(where: list, tz, closing: bool = True):
         return select(*cols).where(*where, *([condition] if condition is not None else []))
     one_if = lambda cond: case((cond, 1), else_=0)  # noqa: E731
     parts = union_all(
-        one(d.received_at, new_online=one_if(d.channel == "online"), new_other=one_if(d.channel != "online")),
+        one(d.received_at, new_online=one_if(d.channel == "online"), new_other=one_if(d.channel != "online"),
+            # a dossier not closed may still get files: its digitisation is counted live
+            **({"digitised": one_if(d.digitised_at.is_not(None))} if closing else {})),
         one(leave, left_count=literal(1)),
         one(ready, ready.is_not(None), early=one_if(early), on_time=one_if(on_time), late=one_if(late)),
         *([one(closed, returned=one_if(d.status == "returned"), rejected=one_if(d.status == "rejected"),
-               withdrawn=one_if(d.status == "withdrawn"))] if closing else []),
+               withdrawn=one_if(d.status == "withdrawn"),
+               result_filed=one_if(and_(d.status == "returned", d.result_filed_at.is_not(None))))]
+          if closing else []),
         one(later, overdue, overdue_in=literal(1)),
         one(leave, overdue, overdue_out=literal(1)),
     ).subquery("parts")
@@ -279,6 +286,16 @@ def rolled_up(conn: Connection, first: date, last: date, scope, tables=RECEIVING
         m["pending_within"] = m["pending_total"] - m["pending_overdue"]
         out[(row.agency, row.procedure_code)] = m
     return out
+
+
+def digital(conn: Connection, first: date, last: date, scope) -> dict:
+    """agency -> [digitised, result_filed] of the rolled-up closed dossiers for the local
+    days [first, last]: received in them and digitised; returned in them with an
+    electronic result (the ready tables hold neither)."""
+    r = rows_from(first, date.fromordinal(last.toordinal() + 1), scope, RECEIVING[:1]).c
+    stmt = (select(r.agency, func.sum(r.digitised), func.sum(r.result_filed))
+            .where(r.day <= last).group_by(r.agency))
+    return {agency: [int(a), int(b)] for agency, a, b in conn.execute(stmt)}
 
 
 def outcomes_by_day(conn: Connection, first: date, scope) -> list:

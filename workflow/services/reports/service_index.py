@@ -35,7 +35,8 @@ def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: date
     with_online = {r["procedure_code"] for r in summary["rows"] if r["new_online"]} & online
     rates["3.1"] = index.rate(len(online), len(mine))
     rates["3.2"] = index.rate(len(with_online), len(online))
-    digitised, electronic = digitisation.electronic(conn, p, scope)
+    counted = digitisation.electronic(conn, p, scope).values()
+    digitised, electronic = sum(c[0] for c in counted), sum(c[1] for c in counted)
     rates["4.1"] = index.rate(electronic, t["returned"])
     rates["4.2"] = index.rate(digitised, t["new_total"])
     f = survey_feedback.c
