@@ -41,7 +41,7 @@ STAFF = {
                      "/quay/ho-so/{withdrawn}/thong-bao-dung", "/quay/ho-so/{returned}/phieu-kiem-soat"],
     "canbo.tuphap": ["/xu-ly", "/ho-so/{in_progress}"],
     "lanhdao.phuong": ["/giam-sat", "/giam-sat?by=competent", "/giam-sat/ho-so", "/giam-sat/bao-cao", "/giam-sat/chi-so-766",
-                       "/giam-sat/sipas", "/xu-ly?pham_vi=don-vi", "/ho-so/{result_ready}"],
+                       "/giam-sat/so-hoa", "/giam-sat/sipas", "/xu-ly?pham_vi=don-vi", "/ho-so/{result_ready}"],
     "admin": ["/quan-tri/nguoi-dung", "/quan-tri/co-quan", "/quan-tri/nhat-ky"],
 }
 

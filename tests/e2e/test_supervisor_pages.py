@@ -43,7 +43,8 @@ QUESTIONS = [f"A{i}" for i in range(1, 6)] + [f"P{i}" for i in range(1, 6)] + \
 PAGES = [("dashboard", "/giam-sat"), ("dashboard-competent", "/giam-sat?by=competent"),
          ("dossiers", "/giam-sat/ho-so"), ("dossiers-on-track", "/giam-sat/ho-so?bucket=on_track"),
          ("report", "/giam-sat/bao-cao"),
-         ("service-index", "/giam-sat/chi-so-766"), ("sipas", "/giam-sat/sipas"),
+         ("service-index", "/giam-sat/chi-so-766"), ("digitisation", "/giam-sat/so-hoa"),
+         ("sipas", "/giam-sat/sipas"),
          ("queue", "/xu-ly?pham_vi=don-vi")]
 
 

@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from tests.integration.test_files_api import pdf, upload
+from tests.integration.test_staff_pages import login
 from tests.integration.test_signed_results import (at_result, attach_result, call, pki,  # noqa: F401
                                                    result_pdf, sapp, sign)
 
@@ -27,7 +28,7 @@ def returned(api, code: str) -> None:
         assert r.status_code == 200, (action, r.get_json())
 
 
-def test_digitised_and_electronic_results_are_counted_from_the_files(client, tokens, api):
+def test_digitised_and_electronic_results_are_counted_from_the_files(app, client, tokens, api):
     full, partial, paper = intake(api), intake(api), intake(api)
     for doc in ("TK", "GCS"):  # every required document (UQ is optional)
         assert upload(client, tokens, "clerk", full, doc, pdf(text=doc)).status_code == 201
@@ -57,6 +58,18 @@ def test_digitised_and_electronic_results_are_counted_from_the_files(client, tok
     assert (c["4.1"]["numerator"], c["4.1"]["denominator"], c["4.1"]["points"]) == (1, 2, 3.0)  # 6 x 1/2
     assert api("clerk", "GET", f"/api/v1/reports/digitisation?{PERIOD}").status_code == 403
     assert api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}&agency=TAX").status_code == 403
+
+    # the supervisor's page: the same figures, with the two shares
+    app.config["WTF_CSRF_ENABLED"] = False
+    boss = login(app, "boss")
+    html = boss.get(f"/giam-sat/so-hoa?{PERIOD}").get_data(as_text=True)
+    row = html[html.index('<th scope="row">'):html.index("</tr>", html.index('<th scope="row">'))]
+    cells = [c.split("<")[0] for c in row.split('<td class="n">')[1:]]
+    assert cells == ["3", "1", "33.3%", "2", "1", "50.0%"], row
+    assert "(T1)" in row and "Tổng cộng" in html
+    assert boss.get(f"/giam-sat/so-hoa?{PERIOD}&agency=TAX").status_code == 403
+    assert "Không có hồ sơ trong kỳ." in boss.get("/giam-sat/so-hoa?from=2025-01-01&to=2025-01-31").get_data(
+        as_text=True)
 
 
 def test_the_moment_of_digitisation_is_kept_once_and_backfilled(client, tokens, api, engine):

@@ -132,6 +132,7 @@ PAGES = {
     "/giam-sat/bao-cao": [("boss", "/giam-sat/bao-cao"), ("boss", "/giam-sat/bao-cao?by=competent")],
     "/giam-sat/chi-so-766": [("boss", "/giam-sat/chi-so-766")],
     "/giam-sat/khong-dia-gioi": [("boss", "/giam-sat/khong-dia-gioi"), ("root", "/giam-sat/khong-dia-gioi?agency=T1")],
+    "/giam-sat/so-hoa": [("boss", "/giam-sat/so-hoa"), ("root", "/giam-sat/so-hoa?agency=T1")],
     "/giam-sat/sipas": [("boss", "/giam-sat/sipas"), ("boss", "/giam-sat/sipas?status=answered"),
                         ("root", "/giam-sat/sipas")],
 }

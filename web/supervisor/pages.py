@@ -1,7 +1,8 @@
 """Supervisor pages (giám sát): the dashboard (/giam-sat), the dossiers behind each count
 (/giam-sat/ho-so), the form II.06a statistics report (/giam-sat/bao-cao) with its
 exports, the Decision 766 service index (/giam-sat/chi-so-766) and reception regardless of
-administrative boundaries seen from both sides (/giam-sat/khong-dia-gioi, issue 22). Rendered on the
+administrative boundaries seen from both sides (/giam-sat/khong-dia-gioi, issue 22), and the
+digitised dossiers and electronic results per agency (/giam-sat/so-hoa, issue 19). Rendered on the
 server, Vietnamese first; the charts are inline SVG (web/supervisor/charts.py), so the
 pages need no script and no CDN. Signed-in supervisors and admins only (the staff
 session of web.staff.auth); the same figures are in the reports API for bearer tokens."""
@@ -18,7 +19,7 @@ from flask_login import current_user
 from workflow.adapters.agencies import agency_names
 from workflow.adapters.repository import ProcedureRepository
 from workflow.domain.errors import DomainError, Forbidden
-from workflow.services.reports import boundary_free, dashboard
+from workflow.services.reports import boundary_free, dashboard, digitisation
 from workflow.services.reports import statistics as reports
 from workflow.services.reports import service_index
 
@@ -166,6 +167,25 @@ def boundary_free_page():
         names = agency_names(conn)
     return render_template("supervisor/boundary_free.html", d=data, names=names,
                            agency=request.args.get("agency") or "")
+
+
+@bp.get("/so-hoa")
+@guarded
+def digitisation_page():
+    """Per receiving agency: the dossiers received and those digitised, the dossiers
+    returned and those with an electronic result (the service index's criteria 4.2, 4.1)."""
+    c = ctx()
+    p = period_args()
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = digitisation.measure(conn, p, scope, c.now(), c.calendar.tz)
+        names = agency_names(conn)
+    for row in (*data["items"], data["total"]):
+        row["digitised_share"] = row["digitised"] / row["received"] if row["received"] else None
+        row["electronic_share"] = row["electronic_results"] / row["returned"] if row["returned"] else None
+    return render_template("supervisor/digitisation.html", d=data, names=names, agency=scope.root,
+                           query={"from": p.first.isoformat(), "to": p.last.isoformat(),
+                                  **({"agency": request.args["agency"]} if request.args.get("agency") else {})})
 
 
 @bp.get("/bao-cao/tai-ve")
