@@ -95,6 +95,11 @@ def query_set(conn, ctx: Context, conf, ward: str) -> list:
         out.append(("service index (766), month", name,
                     lambda c, s=s: service_index.measure(c, ps["month"], s, now, cal.tz),
                     lambda r: r["groups"][1]["criteria"][0]["denominator"] or 0, True))
+        # the service index page (/giam-sat/chi-so-766): the period and its six-month trend
+        out.append(("service index page (month and 6-month trend)", name,
+                    lambda c, s=s: [service_index.measure(c, ps["month"], s, now, cal.tz),
+                                    service_index.trend(c, ps["month"].last, s, now, cal.tz, 6)],
+                    lambda r: len(r[1]), True))
         out.append(("digitisation report, month", name,
                     lambda c, s=s: digitisation.measure(c, ps["month"], s, now, cal.tz),
                     lambda r: r["total"]["digitised"], True))

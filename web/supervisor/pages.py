@@ -9,7 +9,6 @@ session of web.staff.auth); the same figures are in the reports API for bearer t
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -207,17 +206,6 @@ def fee_reconciliation():
 TREND_MONTHS = 6
 
 
-def _months_back(last, n: int) -> list[tuple]:
-    """The `n` calendar months ending with the month of `last`, as (first, last) days;
-    the current month ends at `last`."""
-    out = []
-    for _ in range(n):
-        end = last if not out else (out[-1][0] - timedelta(days=1))
-        start = end.replace(day=1)
-        out.append((start, end))
-    return list(reversed(out))
-
-
 @bp.get("/chi-so-766")
 @guarded
 def service_index_page():
@@ -229,10 +217,7 @@ def service_index_page():
     with c.engine.connect() as conn:
         scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
         data = service_index.measure(conn, p, scope, c.now(), tz)
-        trend = []
-        for first, last in _months_back(p.last, TREND_MONTHS):
-            m = service_index.measure(conn, reports.period(first, last, tz), scope, c.now(), tz)
-            trend.append(dict(month=first, points=m["points"], measured_max=m["measured_max"]))
+        trend = service_index.trend(conn, p.last, scope, c.now(), tz, TREND_MONTHS)
     losing = sorted((dict(cr, group=g["name"], lost=round(cr["max"] - cr["points"], 2))
                      for g in data["groups"] for cr in g["criteria"] if cr["points"] is not None),
                     key=lambda cr: -cr["lost"])[:3]

@@ -23,7 +23,8 @@ each at 5,000,000 dossiers a year). A closed dossier takes no more files, so bot
 of a dossier closed before the rollup's watermark are final: the nightly refresh sums them
 (migration 0033, reports.rollup.digital) and only the dossiers not rolled up are counted
 here: the open ones on their own partial index, those closed since the watermark (a day's
-closings) on ix_dossiers_closed, and the returns since it on ix_dossiers_result_filed.
+closings) on ix_dossiers_closed (which carries digitised_at for it), and the returns since
+it on ix_dossiers_result_filed.
 The received and returned dossiers they are shares of are the II.06a summary's (the same
 sets: received in the period; status returned, closed in it).
 """
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.tables import dossiers
@@ -57,12 +58,13 @@ def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> dic
     through = report_rollup.watermark(conn)
     since = datetime.combine(through, time(0), tzinfo=p.start.tzinfo) if through else None
     found = report_rollup.digital(conn, p.first, p.last, scope) if since else {}
-    # not rolled up: open, or closed since the watermark
-    live = or_(d.closed_at.is_(None), d.closed_at >= since) if since else true()
-    queries = (
-        (0, select(d.agency, func.count()).where(_received(p, scope), d.digitised_at.is_not(None), live)),
-        (1, select(d.agency, func.count()).where(_returned(p, scope, since), d.result_filed_at.is_not(None))),
-    )
+    # not rolled up: open (index-only on ix_dossiers_digitised_open), or closed since the
+    # watermark (index-only on ix_dossiers_closed): two counts, as one with an OR the
+    # planner joined a month of ix_dossiers_digitised to the closings in a bitmap (~50 ms)
+    digitised = (_received(p, scope), d.digitised_at.is_not(None))
+    live = ((d.closed_at.is_(None),), (d.closed_at.is_not(None), d.closed_at >= since)) if since else ((),)
+    queries = [(0, select(d.agency, func.count()).where(*digitised, *part)) for part in live]
+    queries.append((1, select(d.agency, func.count()).where(_returned(p, scope, since), d.result_filed_at.is_not(None))))
     for i, stmt in queries:
         for agency, n in conn.execute(stmt.group_by(d.agency)):
             found.setdefault(agency, [0, 0])[i] += n
