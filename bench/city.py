@@ -36,6 +36,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from sqlalchemy import create_engine, event, func, make_url, select, text  # noqa: E402
 
+import city_load  # noqa: E402
 import workload  # noqa: E402
 from config import get_config  # noqa: E402
 from workflow.adapters.database import make_engine  # noqa: E402
@@ -277,7 +278,7 @@ def vacuum(url: str) -> None:
     eng = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with eng.connect() as conn:
-            for t in [*workload.TABLES, *workload.TALLIES]:
+            for t in [*workload.TABLES, *city_load.TALLIES]:
                 conn.exec_driver_sql(f"VACUUM (ANALYZE) {t}")
     finally:
         eng.dispose()
@@ -393,7 +394,7 @@ def main(argv=None) -> int:
         else:
             recreate(a.pg_admin_url, name)
             print(f"[1/3] generating and loading {a.rows:,} dossiers with COPY (seed {a.seed}) ...", flush=True)
-            loaded = workload.bulk_load(url, a.rows, a.seed, now, a.workers,
+            loaded = city_load.bulk_load(url, a.rows, a.seed, now, a.workers,
                                         log=lambda m: print(m, flush=True),
                                         boundary_free_share=a.boundary_free_share)
             print(f"      ready in {loaded['seconds']:.0f} s; sha256 {loaded['checksum'][:16]}", flush=True)

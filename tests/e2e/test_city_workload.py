@@ -21,6 +21,7 @@ from tests.e2e.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import city  # noqa: E402
+import city_load  # noqa: E402
 import workload  # noqa: E402
 
 from workflow.adapters.database import make_engine  # noqa: E402
@@ -41,7 +42,7 @@ def city_url():
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    loaded = workload.bulk_load(url, ROWS, 7, NOW, 2, wards=30, log=lambda m: None)
+    loaded = city_load.bulk_load(url, ROWS, 7, NOW, 2, wards=30, log=lambda m: None)
     yield url, loaded
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -51,9 +52,9 @@ def city_url():
 def test_same_seed_same_rows_other_seed_other_rows(city_url):
     url, loaded = city_url
     city_data = workload.prepare(url, 30)  # idempotent on a loaded database
-    again = workload.checksum(None, ROWS, 7, NOW, workers=1, city=city_data)
+    again = city_load.checksum(None, ROWS, 7, NOW, workers=1, city=city_data)
     assert again == loaded["checksum"]  # one worker or two, loaded or not: the same rows
-    assert workload.checksum(None, ROWS, 8, NOW, workers=2, city=city_data) != again
+    assert city_load.checksum(None, ROWS, 8, NOW, workers=2, city=city_data) != again
 
 
 def every_summary(conn, admin, cal) -> list:
