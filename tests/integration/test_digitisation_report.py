@@ -68,6 +68,8 @@ def test_digitised_and_electronic_results_are_counted_from_the_files(app, client
     assert cells == ["3", "1", "33.3%", "2", "1", "50.0%"], row
     assert "(T1)" in row and "Tổng cộng" in html
     assert boss.get(f"/giam-sat/so-hoa?{PERIOD}&agency=TAX").status_code == 403
+    bad = boss.get("/giam-sat/so-hoa?from=31/02/2026", follow_redirects=True)  # no such day: said, not a 500
+    assert bad.status_code == 422 and "Dữ liệu chưa hợp lệ." in bad.get_data(as_text=True)
     assert "Không có hồ sơ trong kỳ." in boss.get("/giam-sat/so-hoa?from=2025-01-01&to=2025-01-31").get_data(
         as_text=True)
 
