@@ -3,7 +3,10 @@ Decision 766 criteria 4.1 and 4.2 they feed, counted from the files on SQLite an
 from __future__ import annotations
 
 import importlib.util
+import io
 from pathlib import Path
+
+import openpyxl
 
 from tests.integration.test_files_api import pdf, upload
 from tests.integration.test_staff_pages import login
@@ -50,7 +53,8 @@ def test_digitised_and_electronic_results_are_counted_from_the_files(app, client
     r = api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}")
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
-    assert body["items"] == [dict(agency="T1", received=3, digitised=1, returned=2, electronic_results=1)]
+    assert body["items"] == [dict(agency="T1", received=3, digitised=1, returned=2, electronic_results=1,
+                                  digitised_share=0.3333, electronic_share=0.5)]
     assert body["total"]["digitised"] == 1
     index = api("boss", "GET", f"/api/v1/reports/service-index?{PERIOD}").get_json()
     c = {c["code"]: c for g in index["groups"] for c in g["criteria"]}
@@ -68,6 +72,14 @@ def test_digitised_and_electronic_results_are_counted_from_the_files(app, client
     assert cells == ["3", "1", "33.3%", "2", "1", "50.0%"], row
     assert "(T1)" in row and "Tổng cộng" in html
     assert boss.get(f"/giam-sat/so-hoa?{PERIOD}&agency=TAX").status_code == 403
+    link = f"/giam-sat/so-hoa/tai-ve?{PERIOD}"  # the page's Excel link: the session's, not the API's
+    assert link.replace("&", "&amp;") in html
+    for sheet in (boss.get(link), api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}&format=xlsx")):
+        assert sheet.status_code == 200, sheet.status_code
+        rows = list(openpyxl.load_workbook(io.BytesIO(sheet.get_data())).active.iter_rows(values_only=True))
+        assert rows[1][0] == "T1" and rows[1][2:] == (3, 1, 0.3333, 2, 1, 0.5) and rows[-1][1] == "Tổng cộng"
+    assert api("boss", "GET", f"/api/v1/reports/digitisation?{PERIOD}&format=pdf").status_code == 422
+    assert boss.get(f"/giam-sat/so-hoa/tai-ve?{PERIOD}&agency=TAX").status_code == 403
     bad = boss.get("/giam-sat/so-hoa?from=31/02/2026", follow_redirects=True)  # no such day: said, not a 500
     assert bad.status_code == 422 and "Dữ liệu chưa hợp lệ." in bad.get_data(as_text=True)
     assert "Không có hồ sơ trong kỳ." in boss.get("/giam-sat/so-hoa?from=2025-01-01&to=2025-01-31").get_data(

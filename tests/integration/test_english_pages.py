@@ -67,6 +67,8 @@ NOT_PAGES = {
     "/ho-so/<code>/nhat-ky.csv": "a CSV file (column names are the export's format)",
     "/giam-sat/bao-cao/tai-ve": "the report as CSV/spreadsheet for other systems",
     "/giam-sat/le-phi/doi-chieu": "the daily fee reconciliation as a spreadsheet or CSV",
+    "/giam-sat/chi-so-766/tai-ve": "the service index's criteria as a spreadsheet (Vietnamese, as the API's)",
+    "/giam-sat/so-hoa/tai-ve": "the digitisation table as a spreadsheet (Vietnamese, as the API's)",
     "/tep/<int:file_id>": "a dossier's file (PDF, JPEG or PNG) as uploaded",
     "/tra-cuu/ket-qua/<token>": "the result's file (PDF) through the status lookup's link",
 }

@@ -86,6 +86,14 @@ def test_the_supervisor_page_shows_the_index_what_loses_and_what_gains(world, pa
     losing = html.split("Tiêu chí mất nhiều điểm nhất")[1].split("</ol>")[0]
     assert losing.index("2.1") < losing.index("4.1") < losing.index("4.2")
     assert "9.00 / 20" in losing and "6.00 / 6" in losing and "4.00 / 4" in losing
+    # its Excel link is the signed-in page's (the API wants a bearer token a browser has not)
+    link = f"/giam-sat/chi-so-766/tai-ve?{PERIOD}"
+    assert link.replace("&", "&amp;") in html and "/api/v1/" not in html
+    sheet = login(pages, "boss").get(link)
+    assert sheet.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.get_data())).active.iter_rows(values_only=True))
+    assert rows[-1][0] == "Tổng" and rows[-1][8] == 14.64
+    assert login(pages, "boss").get(f"/giam-sat/chi-so-766/tai-ve?{PERIOD}&agency=TAX").status_code == 403
     months = re.findall(r"<td>(\d\d/\d{4})</td>", html)          # six months of trend
     assert months == ["10/2025", "11/2025", "12/2025", "01/2026", "02/2026", "03/2026"]
     english = login(pages, "boss")

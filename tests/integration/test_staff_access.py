@@ -77,6 +77,8 @@ STAFF_ROUTES = {
     ("/giam-sat/chi-so-766", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/khong-dia-gioi", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/so-hoa", "GET"): (OVERSIGHT, "agency", None, None),
+    ("/giam-sat/so-hoa/tai-ve", "GET"): (OVERSIGHT, "agency", None, None),
+    ("/giam-sat/chi-so-766/tai-ve", "GET"): (OVERSIGHT, "agency", None, None),
     ("/giam-sat/le-phi/doi-chieu", "GET"): (OVERSIGHT, "agency", None, None),
     # the SIPAS survey's supervision page and the answer to a feedback item (web/citizen/survey_pages.py)
     ("/giam-sat/sipas", "GET"): (OVERSIGHT, None, None, None),
@@ -105,7 +107,8 @@ STAFF_ROUTES = {
 
 QUERY = {"/giam-sat": "?agency=T1", "/giam-sat/ho-so": "?agency=T1", "/giam-sat/bao-cao": "?agency=T1",
          "/giam-sat/chi-so-766": "?agency=T1", "/giam-sat/khong-dia-gioi": "?agency=T1",
-         "/giam-sat/so-hoa": "?agency=T1",
+         "/giam-sat/so-hoa": "?agency=T1", "/giam-sat/so-hoa/tai-ve": "?agency=T1",
+         "/giam-sat/chi-so-766/tai-ve": "?agency=T1",
          "/giam-sat/le-phi/doi-chieu": "?agency=T1&format=csv",
          "/giam-sat/bao-cao/tai-ve": "?agency=T1&format=csv"}
 DEVELOPMENT_ONLY = {("/hop-thu", "GET")}  # registered only with MAILBOX_DIR (development settings)

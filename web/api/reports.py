@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflow.adapters.agencies import agency_names
 from workflow.adapters.export import csv_stream, local_value, stream_rows, xlsx_stream
 from workflow.domain.errors import InvalidInput
 from workflow.services.reports import dashboard
@@ -389,7 +390,7 @@ class ServiceIndexOut(PeriodOut):
     actions: list[IndexAction] = Field(description="the three actions that would gain the most points")
 
 
-def _index_xlsx(data: dict):
+def index_xlsx(data: dict):
     header = ("Nhóm", "Mã", "Tiêu chí", "Điểm tối đa", "Công thức", "Tỷ lệ", "Tử số", "Mẫu số",
               "Điểm", "Ghi chú")
     rows = [(g["name"], c["code"], c["name"], c["max"], c["formula"], c["rate"], c["numerator"],
@@ -416,7 +417,7 @@ def report_service_index():
         raise InvalidInput("format must be json or xlsx", field="format")
     with ctx().engine.connect() as conn:
         data = service_index.measure(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
-    return _index_xlsx(data) if fmt == "xlsx" else _json(ServiceIndexOut, data)
+    return index_xlsx(data) if fmt == "xlsx" else _json(ServiceIndexOut, data)
 
 
 class DigitisationRow(BaseModel):
@@ -425,6 +426,8 @@ class DigitisationRow(BaseModel):
     digitised: int
     returned: int
     electronic_results: int
+    digitised_share: float | None = Field(None, description="digitised / received (none without any)")
+    electronic_share: float | None = Field(None, description="electronic_results / returned (none without any)")
 
 
 class DigitisationOut(PeriodOut):
@@ -432,15 +435,36 @@ class DigitisationOut(PeriodOut):
     total: DigitisationRow
 
 
+def digitisation_xlsx(data: dict, names: dict):
+    header = ("Mã cơ quan", "Cơ quan tiếp nhận", "Hồ sơ tiếp nhận", "Đã số hóa", "Tỷ lệ số hóa",
+              "Hồ sơ đã trả kết quả", "Có kết quả điện tử", "Tỷ lệ kết quả điện tử")
+
+    def line(code, name, r):
+        return (code, name, r["received"], r["digitised"], r["digitised_share"], r["returned"],
+                r["electronic_results"], r["electronic_share"])
+    rows = [line(r["agency"], names.get(r["agency"], r["agency"]), r) for r in data["items"]]
+    rows.append(line("", "Tổng cộng", data["total"]))
+    stem = f"so-hoa_{data['from']}_{data['to']}"
+    return Response(xlsx_stream([("Số hóa", header, rows)]), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{stem}.xlsx"', "Cache-Control": "no-store"})
+
+
 @api_route(bp, "/reports/digitisation", "GET",
            "Digitised dossiers (every required document has a file) among those received, and "
-           "electronic results among those returned, per receiving agency (Decision 766 group 4)",
-           response=DigitisationOut, errors=(401, 403, 422), query={**PERIOD_Q, **AGENCY_Q})
+           "electronic results among those returned, per receiving agency (Decision 766 group 4; "
+           "format=json|xlsx)",
+           response=DigitisationOut, errors=(401, 403, 422), media=(XLSX,), query={
+               **PERIOD_Q, **AGENCY_Q,
+               "format": ({"type": "string", "enum": ["json", "xlsx"]}, "xlsx: one sheet, a row per agency")})
 def report_digitisation():
     p = period_args()
+    fmt = (request.args.get("format") or "json").lower()
+    if fmt not in ("json", "xlsx"):
+        raise InvalidInput("format must be json or xlsx", field="format")
     with ctx().engine.connect() as conn:
         data = digitisation.measure(conn, p, scope_arg(conn, g.actor), ctx().now(), ctx().calendar.tz)
-    return _json(DigitisationOut, data)
+        names = agency_names(conn) if fmt == "xlsx" else {}
+    return digitisation_xlsx(data, names) if fmt == "xlsx" else _json(DigitisationOut, data)
 
 
 # -- the per-dossier evaluation, rolled up (Circular 01/2018/TT-VPCP Art. 15) ---------------

@@ -22,7 +22,7 @@ from workflow.services.reports import boundary_free, dashboard, digitisation
 from workflow.services.reports import statistics as reports
 from workflow.services.reports import service_index
 
-from web.api.reports import LABELS, by_arg, export_response, period_args
+from web.api.reports import LABELS, by_arg, digitisation_xlsx, export_response, index_xlsx, period_args
 from web.api.payments import reconciliation_response
 from web.api.views import _int_arg
 from web.staff.auth import staff_required
@@ -168,23 +168,32 @@ def boundary_free_page():
                            agency=request.args.get("agency") or "")
 
 
+def _digitisation():
+    """The digitisation table of the asked period and agency, and the agencies' names."""
+    c = ctx()
+    p = period_args()
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        return p, scope, digitisation.measure(conn, p, scope, c.now(), c.calendar.tz), agency_names(conn)
+
+
 @bp.get("/so-hoa")
 @guarded
 def digitisation_page():
     """Per receiving agency: the dossiers received and those digitised, the dossiers
     returned and those with an electronic result (the service index's criteria 4.2, 4.1)."""
-    c = ctx()
-    p = period_args()
-    with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
-        data = digitisation.measure(conn, p, scope, c.now(), c.calendar.tz)
-        names = agency_names(conn)
-    for row in (*data["items"], data["total"]):
-        row["digitised_share"] = row["digitised"] / row["received"] if row["received"] else None
-        row["electronic_share"] = row["electronic_results"] / row["returned"] if row["returned"] else None
+    p, scope, data, names = _digitisation()
     return render_template("supervisor/digitisation.html", d=data, names=names, agency=scope.root,
                            query={"from": p.first.isoformat(), "to": p.last.isoformat(),
                                   **({"agency": request.args["agency"]} if request.args.get("agency") else {})})
+
+
+@bp.get("/so-hoa/tai-ve")
+@guarded
+def digitisation_download():
+    """The digitisation page's table as .xlsx (the API's sheet, for the signed-in page)."""
+    _, _, data, names = _digitisation()
+    return digitisation_xlsx(data, names)
 
 
 @bp.get("/bao-cao/tai-ve")
@@ -224,3 +233,16 @@ def service_index_page():
     query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
         {"agency": request.args["agency"]} if request.args.get("agency") else {})}
     return render_template("supervisor/service_index.html", d=data, trend=trend, losing=losing, query=query)
+
+
+@bp.get("/chi-so-766/tai-ve")
+@guarded
+def service_index_download():
+    """The service index's criteria as .xlsx (the API's sheet, for the signed-in page: the
+    API itself wants a bearer token, which a browser does not send)."""
+    c = ctx()
+    p = period_args()
+    with c.engine.connect() as conn:
+        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        data = service_index.measure(conn, p, scope, c.now(), c.calendar.tz)
+    return index_xlsx(data)

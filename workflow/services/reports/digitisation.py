@@ -88,4 +88,11 @@ def measure(conn: Connection, p: reports.Period, scope: reports.Scope, now: date
     items = sorted((r for r in rows.values() if any(r[k] for k in ("received", "returned"))),
                    key=lambda r: r["agency"])
     total = {k: sum(r[k] for r in items) for k in ("received", "digitised", "returned", "electronic_results")}
+    for r in (*items, total):
+        r["digitised_share"] = _share(r["digitised"], r["received"])
+        r["electronic_share"] = _share(r["electronic_results"], r["returned"])
     return dict(items=items, total=total, **{"from": p.first, "to": p.last})
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
