@@ -64,7 +64,8 @@ def electronic(conn: Connection, p: reports.Period, scope: reports.Scope) -> dic
     digitised = (_received(p, scope), d.digitised_at.is_not(None))
     live = ((d.closed_at.is_(None),), (d.closed_at.is_not(None), d.closed_at >= since)) if since else ((),)
     queries = [(0, select(d.agency, func.count()).where(*digitised, *part)) for part in live]
-    queries.append((1, select(d.agency, func.count()).where(_returned(p, scope, since), d.result_filed_at.is_not(None))))
+    filed = (_returned(p, scope, since), d.result_filed_at.is_not(None))
+    queries.append((1, select(d.agency, func.count()).where(*filed)))
     for i, stmt in queries:
         for agency, n in conn.execute(stmt.group_by(d.agency)):
             found.setdefault(agency, [0, 0])[i] += n
