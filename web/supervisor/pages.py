@@ -78,6 +78,18 @@ def guarded(view):
     return staff_required("supervisor", "admin")(domain_errors_as_pages(view))
 
 
+def _scope(conn) -> reports.Scope:
+    """The agencies the signed-in reader asks for (the query's `agency`) and may see."""
+    return reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+
+
+def _period_query(p, **extra) -> dict:
+    """The query string that asks for period `p` (and the query's agency, if any) again:
+    for a page's links and downloads."""
+    agency = {"agency": request.args["agency"]} if request.args.get("agency") else {}
+    return {"from": p.first.isoformat(), "to": p.last.isoformat(), **agency, **extra}
+
+
 def _by_query(by: str) -> dict:
     """`by` as the links carry it: left out for the default, so their addresses stay as they were."""
     return {} if by == "receiving" else {"by": by}
@@ -102,7 +114,7 @@ def home():
     p = period_args(default_days=30, max_days=366)
     by = by_arg()  # whose open dossiers: received at the scope's points, or its units competent
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        scope = _scope(conn)
         data = dashboard.counts(conn, scope, m, by)
         weeks = dashboard.on_time_by_week(conn, scope, m.now, c.calendar.tz, 12)
         slow = dashboard.bottlenecks(conn, scope, p, c.calendar)
@@ -125,7 +137,7 @@ def drill_down():
     page = _int_arg("page", 1, 1, 1_000_000)
     by = by_arg()
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, args["agency"])
+        scope = _scope(conn)
         items, total = dashboard.drill_down(
             conn, scope, dashboard.moments(c.now(), c.calendar), args["bucket"], args["holder"],
             args["procedure"], args["step"], args["officer"], page, PER_PAGE, by)
@@ -143,12 +155,10 @@ def report():
     p = period_args()
     by = by_arg()
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        scope = _scope(conn)
         data = reports.summary(conn, p, scope, c.now(), c.calendar.tz, by)
         agency_name = agency_names(conn).get(scope.root, scope.root) if scope.root else None
-    query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
-        {"agency": request.args["agency"]} if request.args.get("agency") else {}),
-        **({"by": by} if by != "receiving" else {})}
+    query = _period_query(p, **_by_query(by))
     return render_template("supervisor/report.html", d=data, labels=LABELS, query=query,
                            columns=reports.COLUMNS, agency_name=agency_name)
 
@@ -161,7 +171,7 @@ def boundary_free_page():
     c = ctx()
     p = period_args()
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        scope = _scope(conn)
         data = boundary_free.report(conn, p, scope, c.now())
         names = agency_names(conn)
     return render_template("supervisor/boundary_free.html", d=data, names=names,
@@ -173,7 +183,7 @@ def _digitisation():
     c = ctx()
     p = period_args()
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        scope = _scope(conn)
         return p, scope, digitisation.measure(conn, p, scope, c.now(), c.calendar.tz), agency_names(conn)
 
 
@@ -184,8 +194,7 @@ def digitisation_page():
     returned and those with an electronic result (the service index's criteria 4.2, 4.1)."""
     p, scope, data, names = _digitisation()
     return render_template("supervisor/digitisation.html", d=data, names=names, agency=scope.root,
-                           query={"from": p.first.isoformat(), "to": p.last.isoformat(),
-                                  **({"agency": request.args["agency"]} if request.args.get("agency") else {})})
+                           query=_period_query(p))
 
 
 @bp.get("/so-hoa/tai-ve")
@@ -224,14 +233,13 @@ def service_index_page():
     p = period_args()
     tz = c.calendar.tz
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        scope = _scope(conn)
         data = service_index.measure(conn, p, scope, c.now(), tz)
         trend = service_index.trend(conn, p.last, scope, c.now(), tz, TREND_MONTHS)
     losing = sorted((dict(cr, group=g["name"], lost=round(cr["max"] - cr["points"], 2))
                      for g in data["groups"] for cr in g["criteria"] if cr["points"] is not None),
                     key=lambda cr: -cr["lost"])[:3]
-    query = {"from": p.first.isoformat(), "to": p.last.isoformat(), **(
-        {"agency": request.args["agency"]} if request.args.get("agency") else {})}
+    query = _period_query(p)
     return render_template("supervisor/service_index.html", d=data, trend=trend, losing=losing, query=query)
 
 
@@ -243,6 +251,6 @@ def service_index_download():
     c = ctx()
     p = period_args()
     with c.engine.connect() as conn:
-        scope = reports.scope_for(conn, current_user.actor, request.args.get("agency"))
+        scope = _scope(conn)
         data = service_index.measure(conn, p, scope, c.now(), c.calendar.tz)
     return index_xlsx(data)
